@@ -1,0 +1,112 @@
+"""Typed records: what the parser produces and every later stage reads.
+
+The parser knows nothing of RDF; these dataclasses are the whole contract
+between raw text and the graph. Every record carries its source file and line
+range so that any triple can be traced back to the printed text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Text:
+    """A field as printed (`raw`) and as cleaned (`clean`: HTML tags and PDF letter-spacing removed)."""
+
+    raw: str
+    clean: str
+
+
+@dataclass(frozen=True)
+class AgencyRef:
+    """One body named in a 牵头单位 / 责任单位 cell, resolved to its canonical name."""
+
+    name_as_printed: str
+    canonical: str
+    level: str  # national | provincial | city | district | collective
+    note: str = ""  # a qualifier printed with it, e.g. 按职责分工负责
+
+
+@dataclass(frozen=True)
+class Section:
+    index: int  # 1-based order within the document
+    title: str  # cleaned, e.g. 一、科技创新体制机制
+    title_raw: str
+    line: int  # 0 when inferred from prose
+    declared_count: int | None = None  # the （8项） of a heading or the count stated in prose
+    inferred: bool = False  # True when stated only in prose, not as a heading
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One table row: a measure, or one task row of a multi-row reform item."""
+
+    doc_id: str
+    number: str  # the item number as an ordinal string, e.g. "7"; "u<line>" when none printed
+    number_label: str  # as printed, e.g. "7*"; "" when the row had no number
+    part: int | None  # 1-based position among the item's task rows; None for a one-row item
+    starred: bool
+    name: Text
+    section: int | None  # Section.index
+    practice: Text
+    practice_points: tuple[str, ...]
+    effect: Text | None
+    places: tuple[str, ...]  # place ids (data/places.csv)
+    places_raw: str
+    scope: tuple[str, ...]  # canonical scopes
+    scope_raw: str
+    lead: tuple[AgencyRef, ...]
+    lead_raw: str
+    responsible: tuple[AgencyRef, ...]
+    responsible_raw: str
+    deadline_text: str
+    deadline_date: str | None  # ISO date, the last day of the stated month
+    source_file: str
+    line_start: int
+    line_end: int
+    flags: tuple[str, ...] = ()  # e.g. "duplicated-text", "name-inherited"
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    file: str
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Warning_:
+    file: str
+    line: int
+    message: str
+
+
+@dataclass
+class DocumentMeta:
+    """What the manifest says of a document, completed by what its prose states."""
+
+    doc_id: str
+    file: str
+    title: str
+    kind: str
+    batch_order: int
+    jurisdiction: str  # place id used to resolve short agency names (市… → 深圳市…)
+    date: str | None = None
+    date_status: str = "unknown"  # stated | inferred | unknown
+    date_evidence: str = ""
+    document_number: str = ""
+    issuers: list[str] = field(default_factory=list)  # canonical agency names
+    star_meaning: str = ""
+    previous_batch_text: str = ""
+    metadata_lines: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ParsedDocument:
+    meta: DocumentMeta
+    sections: list[Section]
+    measures: list[Measure]
+    unparsed: list[Unparsed]
+    warnings: list[Warning_]

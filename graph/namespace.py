@@ -1,0 +1,188 @@
+"""Namespaces and IRI minting for ReformKG.
+
+`RK` is a closed namespace: a misspelt term raises at once instead of minting a
+wrong IRI. `tests/test_ontology_sync.py` fails when this list and
+`ontology/reform.ttl` drift apart, so the ontology file stays the one place where
+terms are defined and this module only names them for Python.
+
+Data IRIs are readable and stable: they are built from the manifest's document id,
+the printed item number, and canonical names, never from counters or hashes, so a
+rebuild gives the same IRIs and analysts' saved queries keep working.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+BASE = "https://w3id.org/reformkg/"
+ONTOLOGY_IRI = BASE + "ontology"
+ID = Namespace(BASE + "id/")
+GRAPH = Namespace(BASE + "graph/")
+
+ORG = Namespace("http://www.w3.org/ns/org#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+
+
+class RK(DefinedNamespace):
+    """The ReformKG ontology (ontology/reform.ttl)."""
+
+    _NS = Namespace(BASE + "ontology#")
+    _fail = True
+
+    # classes
+    Measure: URIRef
+    ReformItem: URIRef
+    Document: URIRef
+    Section: URIRef
+    Agency: URIRef
+    CollectiveAgency: URIRef
+    AgencyLevel: URIRef
+    Place: URIRef
+    PromotionScope: URIRef
+    PracticePoint: URIRef
+    ThemeAssignment: URIRef
+    MeasureLink: URIRef
+    LinkRelation: URIRef
+    # agency levels (individuals of AgencyLevel)
+    NationalLevel: URIRef
+    ProvincialLevel: URIRef
+    CityLevel: URIRef
+    DistrictLevel: URIRef
+    CollectiveLevel: URIRef
+    # link relations (individuals of LinkRelation)
+    SameReform: URIRef
+    Evolution: URIRef
+    Related: URIRef
+    # measure structure
+    inDocument: URIRef
+    hasMeasure: URIRef
+    inSection: URIRef
+    sectionOf: URIRef
+    partOfItem: URIRef
+    hasPart: URIRef
+    number: URIRef
+    numberLabel: URIRef
+    part: URIRef
+    starred: URIRef
+    starMeaning: URIRef
+    nameRaw: URIRef
+    practiceText: URIRef
+    practiceTextRaw: URIRef
+    hasPracticePoint: URIRef
+    position: URIRef
+    text: URIRef
+    effectText: URIRef
+    effectTextRaw: URIRef
+    duplicatedText: URIRef
+    sourcePlace: URIRef
+    promotionScope: URIRef
+    scopeRaw: URIRef
+    deadline: URIRef
+    deadlineText: URIRef
+    # agencies
+    involvesAgency: URIRef
+    leadAgency: URIRef
+    responsibleAgency: URIRef
+    involvedIn: URIRef
+    leads: URIRef
+    responsibleFor: URIRef
+    leadAgencyRaw: URIRef
+    responsibleAgencyRaw: URIRef
+    agencyNote: URIRef
+    level: URIRef
+    jurisdiction: URIRef
+    # places
+    withinPlace: URIRef
+    # provenance
+    sourceFile: URIRef
+    lineStart: URIRef
+    lineEnd: URIRef
+    # documents
+    kind: URIRef
+    batchOrder: URIRef
+    dateStatus: URIRef
+    dateEvidence: URIRef
+    documentNumber: URIRef
+    issuedBy: URIRef
+    previousBatchText: URIRef
+    sectionInferred: URIRef
+    # themes
+    hasTheme: URIRef
+    themeAssignment: URIRef
+    assignedTheme: URIRef
+    score: URIRef
+    matchedTerm: URIRef
+    matchedField: URIRef
+    # cross-batch links
+    evolvesFrom: URIRef
+    evolvesInto: URIRef
+    sameReformAs: URIRef
+    relatedTo: URIRef
+    linkSource: URIRef
+    linkTarget: URIRef
+    relation: URIRef
+    method: URIRef
+    evidenceTerm: URIRef
+
+
+def _segment(value: str) -> str:
+    """Percent-encode one path segment, keeping Chinese readable in IRIs (RFC 3987)."""
+    return quote(value, safe="-._~*" + "".join(ch for ch in value if ord(ch) > 127))
+
+
+def document_iri(doc_id: str) -> URIRef:
+    return ID[f"doc/{_segment(doc_id)}"]
+
+
+def document_graph_iri(doc_id: str) -> URIRef:
+    return GRAPH[f"doc/{_segment(doc_id)}"]
+
+
+def section_iri(doc_id: str, index: int) -> URIRef:
+    return ID[f"section/{_segment(doc_id)}/{index}"]
+
+
+def item_iri(doc_id: str, number: str) -> URIRef:
+    return ID[f"item/{_segment(doc_id)}/{_segment(number)}"]
+
+
+def measure_iri(doc_id: str, number: str, part: int | None = None) -> URIRef:
+    """`measure/<doc>/<n>` for a one-row item, `measure/<doc>/<n>-<part>` for task rows."""
+    suffix = _segment(number) if part is None else f"{_segment(number)}-{part}"
+    return ID[f"measure/{_segment(doc_id)}/{suffix}"]
+
+
+def practice_point_iri(measure: URIRef, position: int) -> URIRef:
+    return URIRef(f"{measure}/point/{position}")
+
+
+def agency_iri(canonical_name: str) -> URIRef:
+    return ID[f"agency/{_segment(canonical_name)}"]
+
+
+def place_iri(place_id: str) -> URIRef:
+    return ID[f"place/{_segment(place_id)}"]
+
+
+def scope_iri(canonical_scope: str) -> URIRef:
+    return ID[f"scope/{_segment(canonical_scope)}"]
+
+
+def theme_iri(theme_id: str) -> URIRef:
+    return ID[f"theme/{_segment(theme_id)}"]
+
+
+def link_iri(source: URIRef, target: URIRef) -> URIRef:
+    """A qualified link between two measures, named by both ends (stable across builds)."""
+    tail = lambda iri: str(iri).removeprefix(str(ID) + "measure/")  # noqa: E731
+    return ID[f"link/{tail(source)}/{tail(target)}"]
+
+
+ENTITIES_GRAPH = GRAPH["entities"]
+ONTOLOGY_GRAPH = GRAPH["ontology"]
+THEMES_GRAPH = GRAPH["themes"]
+LINKS_GRAPH = GRAPH["links"]
+INFERRED_GRAPH = GRAPH["inferred"]

@@ -1,0 +1,1 @@
+"""Sub-commands of `reformkg`, discovered by `reformkg.cli` (one module per verb)."""
