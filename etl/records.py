@@ -100,7 +100,10 @@ class DocumentMeta:
     issuers: list[str] = field(default_factory=list)  # canonical agency names
     star_meaning: str = ""
     previous_batch_text: str = ""
-    metadata_lines: list[int] = field(default_factory=list)
+    description: str = ""  # the notice's prose, cleaned, when the document has one
+    prose_sections: list[tuple[str, int, int]] = field(default_factory=list)  # title, count, line
+    metadata_lines: dict[int, str] = field(default_factory=dict)  # line -> role (title, date, …)
+    layout: str = ""
 
 
 @dataclass

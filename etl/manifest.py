@@ -1,0 +1,95 @@
+"""Read and check data/manifest.toml: the one place a document is described.
+
+Errors name the manifest file and the line of the offending entry, so an analyst who
+adds a document sees at once what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from etl.records import DocumentMeta
+from reformkg.errors import InputError
+
+REQUIRED = ("id", "file", "title", "kind", "batch_order", "jurisdiction")
+KINDS = {"ccr-measures", "business-environment-list", "ftz-replication-list", "notice-with-measures"}
+DATE_STATUSES = {"stated", "inferred", "unknown"}
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    meta: DocumentMeta
+    path: Path
+    line: int  # line of the entry's [[document]] header in the manifest
+
+
+def _entry_lines(text: str) -> list[int]:
+    return [i for i, line in enumerate(text.splitlines(), start=1)
+            if line.strip() == "[[document]]"]
+
+
+def load_manifest(path: Path, places: set[str]) -> list[Entry]:
+    """All entries, checked; raises InputError naming the manifest line of the first bad entry."""
+    name = str(path)
+    if not path.exists():
+        raise InputError(name, None, "manifest not found")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(name, getattr(err, "lineno", None), f"not valid TOML: {err}") from None
+    docs = data.get("document")
+    if not isinstance(docs, list) or not docs:
+        raise InputError(name, None, "no [[document]] entries")
+    lines = _entry_lines(text)
+    entries, seen_ids, seen_orders = [], set(), set()
+    for i, doc in enumerate(docs):
+        line = lines[i] if i < len(lines) else None
+        where = f"entry {i + 1}" + (f" ({doc.get('id')})" if isinstance(doc.get("id"), str) else "")
+
+        def bad(message: str, line=line, where=where) -> InputError:
+            return InputError(name, line, f"{where}: {message}")
+
+        missing = [f for f in REQUIRED if f not in doc]
+        if missing:
+            raise bad(f"missing field(s): {', '.join(missing)}")
+        for f in ("id", "file", "title", "kind", "jurisdiction"):
+            if not isinstance(doc[f], str) or not doc[f].strip():
+                raise bad(f"field {f!r} must be a non-empty string")
+        if not _ID.match(doc["id"]):
+            raise bad(f"id {doc['id']!r} must be lowercase letters, digits and '-'")
+        if doc["id"] in seen_ids:
+            raise bad(f"duplicate id {doc['id']!r}")
+        if doc["kind"] not in KINDS:
+            raise bad(f"kind {doc['kind']!r} is not one of {sorted(KINDS)}")
+        if not isinstance(doc["batch_order"], int) or isinstance(doc["batch_order"], bool):
+            raise bad("batch_order must be an integer")
+        if doc["batch_order"] in seen_orders:
+            raise bad(f"batch_order {doc['batch_order']} is used twice")
+        if doc["jurisdiction"] not in places:
+            raise bad(f"jurisdiction {doc['jurisdiction']!r} is not a place id of data/places.csv")
+        date = doc.get("date")
+        if date is not None and (not isinstance(date, str) or not _DATE.match(date)):
+            raise bad(f"date {date!r} must be an ISO date YYYY-MM-DD")
+        status = doc.get("date_status", "inferred" if date else "unknown")
+        if status not in DATE_STATUSES:
+            raise bad(f"date_status {status!r} is not one of {sorted(DATE_STATUSES)}")
+        if status == "inferred" and not doc.get("date_evidence"):
+            raise bad("an inferred date needs date_evidence")
+        file = path.parent / "raw" / doc["file"]
+        if not file.exists():
+            raise bad(f"file raw/{doc['file']} does not exist")
+        seen_ids.add(doc["id"])
+        seen_orders.add(doc["batch_order"])
+        meta = DocumentMeta(
+            doc_id=doc["id"], file=doc["file"], title=doc["title"], kind=doc["kind"],
+            batch_order=doc["batch_order"], jurisdiction=doc["jurisdiction"], date=date,
+            date_status=status, date_evidence=doc.get("date_evidence", ""),
+        )
+        entries.append(Entry(meta, file, line or 0))
+    return sorted(entries, key=lambda e: e.meta.batch_order)

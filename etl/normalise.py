@@ -1,0 +1,170 @@
+"""Resolve what cells print to canonical entities: agencies, places, promotion scopes, deadlines.
+
+Short local names are read in the document's jurisdiction (市市场监管局 in a Shenzhen list is
+深圳市市场监督管理局); the alias table data/agencies.csv is the reviewable record of every
+name the resolver knows. Names it does not know keep their (expanded) printed form and are
+listed in the build report, so a reviewer can add them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from etl.records import AgencyRef
+from etl.text import clean
+
+LEVELS = ("national", "provincial", "city", "district", "collective")
+QUALIFIERS = ("按职责分工负责", "按职责分工", "等单位", "分别负责")
+_SPLIT = re.compile(r"[、，,；;/]|\s+")
+_DEADLINE = re.compile(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月)?\s*(底|末)?")
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name_zh: str
+    name_en: str
+    kind: str
+    within: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AgencyEntry:
+    canonical: str
+    level: str
+    aliases: tuple[str, ...]
+    parent: str
+
+
+@dataclass
+class Resolver:
+    """Lookup tables for one build, loaded once from the data folder."""
+
+    places: dict[str, Place]
+    place_names: dict[str, str]
+    agencies: dict[str, AgencyEntry]
+    agency_names: dict[str, str]
+    scopes: dict[str, tuple[str, str]]  # alias or canonical -> (canonical, English)
+
+    def city_of(self, place_id: str) -> Place | None:
+        place = self.places.get(place_id)
+        while place and place.kind not in {"city", "province", "country"}:
+            place = self.places.get(place.within)
+        return place
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load_resolver(data_dir: Path) -> Resolver:
+    places = {r["id"]: Place(r["id"], r["name_zh"], r["name_en"], r["kind"], r["within"],
+                             tuple(a for a in r["aliases"].split("|") if a))
+              for r in _rows(data_dir / "places.csv")}
+    place_names = {}
+    for p in places.values():
+        for name in (p.name_zh, *p.aliases):
+            place_names[name] = p.id
+    agencies, agency_names = {}, {}
+    for r in _rows(data_dir / "agencies.csv"):
+        if r["level"] not in LEVELS:
+            raise ValueError(f"data/agencies.csv: level {r['level']!r} of {r['canonical']}")
+        entry = AgencyEntry(r["canonical"], r["level"],
+                            tuple(a for a in r["aliases"].split("|") if a), r["parent"])
+        agencies[entry.canonical] = entry
+        for name in (entry.canonical, *entry.aliases):
+            agency_names[name] = entry.canonical
+    scopes = {}
+    for r in _rows(data_dir / "scopes.csv"):
+        for name in (r["canonical"], *[a for a in r["aliases"].split("|") if a]):
+            scopes[name] = (r["canonical"], r["name_en"])
+    return Resolver(places, place_names, agencies, agency_names, scopes)
+
+
+def _guess_level(name: str, city: str) -> str:
+    if name.startswith("各") or "有关单位" in name or name.startswith("市直"):
+        return "collective"
+    if name.startswith(("国家", "中国", "中华人民共和国", "国务院")) or name.endswith("部"):
+        return "national"
+    if name.startswith(("广东省", "福建省", "省")):
+        return "provincial"
+    if re.search(r"(区政府|区人民政府|区委)$", name) or re.match(rf"^{city}?\w{{1,4}}区", name):
+        return "district"
+    return "city"
+
+
+def resolve_agency(printed: str, jurisdiction: str, resolver: Resolver) -> AgencyRef | None:
+    """One body as printed → its canonical name and level; None for an empty cell."""
+    name = clean(printed)
+    note = ""
+    for qualifier in QUALIFIERS:
+        if name.endswith(qualifier) and len(name) > len(qualifier):
+            name, note = name[: -len(qualifier)], qualifier
+    if not name:
+        return None
+    city = resolver.city_of(jurisdiction)
+    city_name = city.name_zh if city else ""
+    candidates = [name]
+    if city_name and name.startswith("市") and not name.startswith("市直"):
+        candidates.append(city_name + name[1:])  # 市市场监管局 → 深圳市市场监管局
+    if city_name and re.match(r"^\w{1,4}区政府$", name):
+        candidates.append(city_name + name.replace("区政府", "区人民政府"))
+    for candidate in candidates:
+        if candidate in resolver.agency_names:
+            canonical = resolver.agency_names[candidate]
+            return AgencyRef(printed.strip(), canonical, resolver.agencies[canonical].level, note)
+    canonical = candidates[-1]
+    return AgencyRef(printed.strip(), canonical, _guess_level(canonical, city_name), note)
+
+
+def split_agencies(cell: str, jurisdiction: str, resolver: Resolver) -> tuple[AgencyRef, ...]:
+    """A 牵头单位 / 责任单位 cell → its bodies, in printed order, without duplicates."""
+    text = clean(cell)
+    parts: list[str] = []
+    for chunk in _SPLIT.split(text):
+        # 市城管和综合执法局等各有关单位: a named body, then a collective entry
+        m = re.match(r"^(.+?)等(各.+)$", chunk)
+        parts.extend([m.group(1), m.group(2)] if m else [chunk])
+    refs: list[AgencyRef] = []
+    for part in parts:
+        ref = resolve_agency(part, jurisdiction, resolver)
+        if ref and ref.canonical not in {r.canonical for r in refs}:
+            refs.append(ref)
+    return tuple(refs)
+
+
+def resolve_places(cell: str, jurisdiction: str, resolver: Resolver) -> tuple[tuple[str, ...], list[str]]:
+    """来源 cell → place ids (unknown names returned separately); empty cell → the jurisdiction."""
+    text = clean(cell)
+    if not text:
+        return (jurisdiction,), []
+    ids, unknown = [], []
+    for name in (n for n in _SPLIT.split(text) if n):
+        place = resolver.place_names.get(name)
+        (ids if place else unknown).append(place or name)
+    return tuple(dict.fromkeys(ids)), unknown
+
+
+def resolve_scope(cell: str, resolver: Resolver) -> tuple[str, ...]:
+    text = clean(cell)
+    if not text:
+        return ()
+    return tuple(dict.fromkeys(resolver.scopes.get(p, (p, ""))[0]
+                               for p in _SPLIT.split(text) if p))
+
+
+def deadline_date(text: str) -> str | None:
+    """2022年6月底 → 2022-06-30 (the last day of the stated month; 2022年底 → 2022-12-31)."""
+    m = _DEADLINE.search(clean(text))
+    if not m:
+        return None
+    year, month = int(m.group(1)), int(m.group(2) or 12)
+    if not 1 <= month <= 12:
+        return None
+    return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"

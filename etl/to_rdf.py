@@ -1,0 +1,211 @@
+"""Records → RDF: one named graph per document, one for the shared entities.
+
+This is the only module that knows both the records and the ontology's terms. It emits
+plain (subject, predicate, object) tuples; the build groups them into named graphs and
+serialises them deterministically. No blank nodes are minted: every resource has a
+readable IRI (graph/namespace.py), so the output is byte-identical across builds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+
+from etl.normalise import Resolver
+from etl.records import AgencyRef, Measure, ParsedDocument
+from graph.namespace import (
+    ORG,
+    PROV,
+    RK,
+    agency_iri,
+    document_iri,
+    item_iri,
+    measure_iri,
+    place_iri,
+    practice_point_iri,
+    scope_iri,
+    section_iri,
+)
+
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+LEVEL_IRI = {
+    "national": RK.NationalLevel,
+    "provincial": RK.ProvincialLevel,
+    "city": RK.CityLevel,
+    "district": RK.DistrictLevel,
+    "collective": RK.CollectiveLevel,
+}
+
+
+def zh(text: str) -> Literal:
+    return Literal(text, lang="zh")
+
+
+def iri_of(m: Measure) -> URIRef:
+    return measure_iri(m.doc_id, m.number, m.part)
+
+
+def document_triples(doc: ParsedDocument) -> Iterator[Triple]:
+    """The document (batch), its sections and its reform items."""
+    meta = doc.meta
+    d = document_iri(meta.doc_id)
+    yield d, RDF.type, RK.Document
+    yield d, DCTERMS.title, zh(meta.title)
+    yield d, RDFS.label, zh(meta.title)
+    yield d, DCTERMS.identifier, Literal(meta.doc_id)
+    yield d, RK.kind, Literal(meta.kind)
+    yield d, RK.batchOrder, Literal(meta.batch_order)
+    yield d, RK.dateStatus, Literal(meta.date_status)
+    yield d, RK.sourceFile, Literal(meta.file)
+    yield d, RK.jurisdiction, place_iri(meta.jurisdiction)
+    if meta.date:
+        yield d, DCTERMS.issued, Literal(meta.date, datatype=XSD.date)
+    if meta.date_evidence:
+        yield d, RK.dateEvidence, Literal(meta.date_evidence, lang="en")
+    if meta.document_number:
+        yield d, RK.documentNumber, zh(meta.document_number)
+    for issuer in meta.issuers:
+        yield d, RK.issuedBy, agency_iri(issuer)
+    if meta.star_meaning:
+        yield d, RK.starMeaning, zh(meta.star_meaning)
+    if meta.previous_batch_text:
+        yield d, RK.previousBatchText, zh(meta.previous_batch_text)
+    if meta.description:
+        yield d, DCTERMS.description, zh(meta.description)
+    for s in doc.sections:
+        si = section_iri(meta.doc_id, s.index)
+        yield si, RDF.type, RK.Section
+        yield si, RDFS.label, zh(s.title)
+        yield si, RK.sectionOf, d
+        yield si, RK.position, Literal(s.index)
+        yield si, RK.sectionInferred, Literal(s.inferred)
+        if s.line:
+            yield si, RK.lineStart, Literal(s.line)
+    items: dict[str, list[Measure]] = {}
+    for m in doc.measures:
+        items.setdefault(m.number, []).append(m)
+    for number, rows in items.items():
+        ii = item_iri(meta.doc_id, number)
+        yield ii, RDF.type, RK.ReformItem
+        yield ii, RDFS.label, zh(rows[0].name.clean)
+        yield ii, RK.inDocument, d
+        if rows[0].number_label:
+            yield ii, RK.numberLabel, Literal(rows[0].number_label)
+        if number.isdigit():
+            yield ii, RK.number, Literal(int(number))
+        for m in rows:
+            yield ii, RK.hasPart, iri_of(m)
+
+
+def measure_triples(m: Measure, section_of: dict[int, URIRef]) -> Iterator[Triple]:
+    s = iri_of(m)
+    d = document_iri(m.doc_id)
+    yield s, RDF.type, RK.Measure
+    yield s, RDFS.label, zh(m.name.clean)
+    yield s, RK.nameRaw, zh(m.name.raw)
+    yield s, RK.inDocument, d
+    yield s, PROV.wasDerivedFrom, d
+    yield s, RK.partOfItem, item_iri(m.doc_id, m.number)
+    if m.section is not None:
+        yield s, RK.inSection, section_of[m.section]
+    if m.number.isdigit():
+        yield s, RK.number, Literal(int(m.number))
+    if m.number_label:
+        yield s, RK.numberLabel, Literal(m.number_label)
+    if m.part is not None:
+        yield s, RK.part, Literal(m.part)
+    yield s, RK.starred, Literal(m.starred)
+    yield s, RK.practiceText, zh(m.practice.clean)
+    yield s, RK.practiceTextRaw, zh(m.practice.raw)
+    for position, text in enumerate(m.practice_points, start=1):
+        p = practice_point_iri(s, position)
+        yield s, RK.hasPracticePoint, p
+        yield p, RDF.type, RK.PracticePoint
+        yield p, RK.position, Literal(position)
+        yield p, RK.text, zh(text)
+    if m.effect is not None and m.effect.raw:
+        yield s, RK.effectText, zh(m.effect.clean)
+        yield s, RK.effectTextRaw, zh(m.effect.raw)
+    for place in m.places:
+        yield s, RK.sourcePlace, place_iri(place)
+    for scope in m.scope:
+        yield s, RK.promotionScope, scope_iri(scope)
+    if m.scope_raw:
+        yield s, RK.scopeRaw, zh(m.scope_raw)
+    yield from _agency_triples(s, RK.leadAgency, RK.leadAgencyRaw, m.lead, m.lead_raw)
+    yield from _agency_triples(s, RK.responsibleAgency, RK.responsibleAgencyRaw,
+                               m.responsible, m.responsible_raw)
+    if m.deadline_text:
+        yield s, RK.deadlineText, zh(m.deadline_text)
+    if m.deadline_date:
+        yield s, RK.deadline, Literal(m.deadline_date, datatype=XSD.date)
+    for flag in m.flags:
+        if flag == "duplicated-text":
+            yield s, RK.duplicatedText, Literal(True)
+    yield s, RK.sourceFile, Literal(m.source_file)
+    yield s, RK.lineStart, Literal(m.line_start)
+    yield s, RK.lineEnd, Literal(m.line_end)
+
+
+def _agency_triples(s: URIRef, prop: URIRef, raw_prop: URIRef,
+                    refs: tuple[AgencyRef, ...], raw: str) -> Iterator[Triple]:
+    for ref in refs:
+        yield s, prop, agency_iri(ref.canonical)
+        if ref.note:
+            yield s, RK.agencyNote, zh(f"{ref.canonical}：{ref.note}")
+    if raw.strip():
+        yield s, raw_prop, zh(raw.strip())
+
+
+def entity_triples(docs: Iterable[ParsedDocument], resolver: Resolver) -> Iterator[Triple]:
+    """Agencies (with every printed alias), places with their hierarchy, scopes, agency levels."""
+    agencies: dict[str, tuple[str, set[str], set[str]]] = {}
+    scopes: set[str] = set()
+    for doc in docs:
+        jurisdiction = doc.meta.jurisdiction
+        for issuer in doc.meta.issuers:
+            level = resolver.agencies[issuer].level if issuer in resolver.agencies else "national"
+            agencies.setdefault(issuer, (level, set(), set()))[2].add(jurisdiction)
+        for m in doc.measures:
+            scopes.update(m.scope)
+            for ref in (*m.lead, *m.responsible):
+                entry = agencies.setdefault(ref.canonical, (ref.level, set(), set()))
+                entry[1].add(ref.name_as_printed.removesuffix(ref.note))
+                entry[2].add(jurisdiction)
+    for name in sorted(agencies):
+        level, printed, where = agencies[name]
+        a = agency_iri(name)
+        yield a, RDF.type, RK.CollectiveAgency if level == "collective" else RK.Agency
+        yield a, RDF.type, ORG.Organization
+        yield a, SKOS.prefLabel, zh(name)
+        yield a, RDFS.label, zh(name)
+        yield a, RK.level, LEVEL_IRI[level]
+        known = resolver.agencies.get(name)
+        for alias in sorted(printed | set(known.aliases if known else ())):
+            if alias != name:
+                yield a, SKOS.altLabel, zh(alias)
+        if known and known.parent:
+            yield a, ORG.subOrganizationOf, agency_iri(known.parent)
+        if level != "national":
+            for place in sorted(where):
+                city = resolver.city_of(place)
+                yield a, RK.jurisdiction, place_iri(city.id if city else place)
+    for p in sorted(resolver.places.values(), key=lambda p: p.id):
+        pi = place_iri(p.id)
+        yield pi, RDF.type, RK.Place
+        yield pi, RDFS.label, zh(p.name_zh)
+        yield pi, RDFS.label, Literal(p.name_en, lang="en")
+        yield pi, RK.kind, Literal(p.kind)
+        for alias in p.aliases:
+            yield pi, SKOS.altLabel, zh(alias)
+        if p.within:
+            yield pi, RK.withinPlace, place_iri(p.within)
+    english = {c: en for c, en in resolver.scopes.values()}
+    for scope in sorted(scopes):
+        si = scope_iri(scope)
+        yield si, RDF.type, RK.PromotionScope
+        yield si, RDFS.label, zh(scope)
+        if english.get(scope):
+            yield si, RDFS.label, Literal(english[scope], lang="en")

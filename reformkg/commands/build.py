@@ -1,0 +1,55 @@
+"""`reformkg build`: parse every document of the manifest and write the dataset and report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from reformkg.config import get_settings
+
+NAME = "build"
+HELP = "Build the graph from the documents of the manifest (writes build/)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, help="data folder (manifest.toml, raw/); default data/")
+    parser.add_argument("--out", type=Path, help="output folder; default build/")
+    parser.add_argument("--skip-bad", action="store_true",
+                        help="leave out documents that cannot be read (the report says PARTIAL) "
+                             "instead of stopping")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def run(args: argparse.Namespace) -> int:
+    from etl.build import build
+
+    settings = get_settings()
+    if args.data:
+        settings = replace(settings, data_dir=args.data)
+    if args.out:
+        settings = replace(settings, build_dir=args.out)
+    started: dict[str, float] = {}
+
+    def progress(stage: str, event: str) -> None:
+        if args.quiet:
+            return
+        if event == "start":
+            started[stage] = time.perf_counter()
+            print(f"  {stage:<10} …", end="", flush=True, file=sys.stderr)
+        else:
+            print(f" {time.perf_counter() - started[stage]:.2f} s", file=sys.stderr)
+
+    result = build(settings, progress, skip_bad=args.skip_bad)
+    t = result.report["totals"]
+    print(f"built {t['documents']} documents: {t['measures']} measures in {t['items']} items, "
+          f"{t['agencies']} agencies, {t['links']} links; {t['unparsed_lines']} unparsed lines, "
+          f"{t['warnings']} warnings → {settings.build_dir}")
+    if not result.report["complete"]:
+        print("PARTIAL BUILD: documents left out:", file=sys.stderr)
+        for line in result.skipped:
+            print(f"  {line}", file=sys.stderr)
+        return 4
+    return 0
