@@ -12,6 +12,7 @@ rebuild gives the same IRIs and analysts' saved queries keep working.
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
@@ -128,9 +129,21 @@ class RK(DefinedNamespace):
     evidenceTerm: URIRef
 
 
+_IRI_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~*")
+
+
 def _segment(value: str) -> str:
-    """Percent-encode one path segment, keeping Chinese readable in IRIs (RFC 3987)."""
-    return quote(value, safe="-._~*" + "".join(ch for ch in value if ord(ch) > 127))
+    """One IRI path segment: Chinese and other non-ASCII letters stay readable (RFC 3987 ucschar),
+    ASCII outside the unreserved set is percent-encoded, and so are spaces and control
+    characters, so a segment never holds characters an IRI forbids."""
+    out = []
+    for ch in value:
+        if ch in _IRI_SAFE or (ord(ch) > 127 and not ch.isspace()
+                               and unicodedata.category(ch)[0] not in "CZ"):
+            out.append(ch)
+        else:
+            out.append(quote(ch, safe=""))
+    return "".join(out)
 
 
 def document_iri(doc_id: str) -> URIRef:
