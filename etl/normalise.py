@@ -110,6 +110,9 @@ def resolve_agency(printed: str, jurisdiction: str, resolver: Resolver) -> Agenc
         return None
     city = resolver.city_of(jurisdiction)
     city_name = city.name_zh if city else ""
+    if _guess_level(name, city_name) == "collective":
+        # 各区政府, 各有关单位, 市直有关单位: collective entries are entities of their own kind
+        return AgencyRef(printed.strip(), name, "collective", note)
     candidates = [name]
     if city_name and name.startswith("市") and not name.startswith("市直"):
         candidates.append(city_name + name[1:])  # 市市场监管局 → 深圳市市场监管局

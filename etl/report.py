@@ -17,6 +17,9 @@ def make_report(result, resolver: Resolver) -> dict:
     levels: dict[str, str] = {}
     for doc in result.docs:
         m = doc.meta
+        for issuer in m.issuers:
+            levels[issuer] = (resolver.agencies[issuer].level
+                              if issuer in resolver.agencies else "national")
         for x in doc.measures:
             for ref in (*x.lead, *x.responsible):
                 agencies[ref.canonical] += 1
@@ -65,7 +68,7 @@ def make_report(result, resolver: Resolver) -> dict:
             "documents": len(docs),
             "measures": sum(d["measures"] for d in docs),
             "items": sum(d["items"] for d in docs),
-            "agencies": len(agencies),
+            "agencies": len(levels),
             "unparsed_lines": sum(len(d["unparsed"]) for d in docs),
             "warnings": sum(len(d["warnings"]) for d in docs),
             "links": len(result.links),
@@ -117,7 +120,8 @@ def report_markdown(report: dict) -> str:
     out += ["", "## Agencies", "", f"By level: {report['agencies_by_level']}", ""]
     out += [f"- {a}: {n}" for a, n in report["busiest_agencies"]]
     if report["agencies_not_in_alias_table"]:
-        out += ["", "Not in data/agencies.csv (kept as printed, expanded to the jurisdiction): "
+        out += ["", "Not in data/agencies.csv (canonical name = printed name expanded to the "
+                "jurisdiction, e.g. 市财政局 → 深圳市财政局; add a row to merge it with another name): "
                 + "、".join(report["agencies_not_in_alias_table"])]
     out += ["", f"Measures without a theme: {len(report['measures_without_theme'])}"]
     out += [f"- {k}" for k in report["measures_without_theme"]]

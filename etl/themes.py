@@ -1,0 +1,250 @@
+"""Policy-theme classifier: which themes of ontology/themes.ttl a measure concerns, and why.
+
+The vocabulary is data, not code: every `skos:hiddenLabel "…"@zh` of a concept in the theme
+scheme is a term the classifier looks for, so an analyst reviews and extends it in the Turtle
+file and rebuilds. This module only knows how to match and score.
+
+Matching is Chinese-aware forward maximum matching over the vocabulary (the classic dictionary
+segmentation): at each position the longest term wins and is consumed, so 知识产权证券化 counts
+once for IP securitisation and not again as 知识产权, and 国家税务总局 is not three hits. Text is
+NFKC-normalised (full-width Latin and digits become ASCII) and whitespace is removed (PDF
+letter-spacing such as 二 三 产 业 would otherwise hide terms).
+
+Scoring, kept simple enough to explain to an analyst:
+- each distinct term found in a field counts the field's weight: name 3, practice 1, effect 0.5
+  (the name states what the measure is about; the practice text also names its means);
+- a top concept's family score adds the evidence of its narrower concepts (each term once);
+- families with score >= MIN_SCORE and >= RELATIVE x the best family are kept, at most MAX_HITS;
+  when nothing reaches MIN_SCORE but something matched, the best family alone is kept;
+- within a kept family the most specific concepts that carry at least half of the family's
+  evidence are reported instead of the top concept (the build's OWL-RL inference adds the
+  broader themes back through rk:hasTheme o skos:broader).
+Everything is sorted, so the output is deterministic.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import unquote
+
+from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
+
+from etl.records import Measure
+from graph.namespace import ID, RK, theme_iri
+
+__all__ = [
+    "FIELD_WEIGHTS",
+    "MAX_HITS",
+    "MIN_SCORE",
+    "RELATIVE",
+    "Concept",
+    "ThemeHit",
+    "Vocabulary",
+    "assignment_triples",
+    "classify",
+    "classify_text",
+    "load_vocabulary",
+]
+
+THEMES_FILE = "themes.ttl"
+SCHEME_IRI = ID["theme/scheme"]
+FIELD_WEIGHTS: dict[str, float] = {"name": 3.0, "practice": 1.0, "effect": 0.5}
+FIELD_ORDER = tuple(FIELD_WEIGHTS)
+MIN_SCORE = 2.0  # a name match, or two distinct practice terms
+RELATIVE = 0.4  # a second theme needs 40 % of the best theme's evidence
+SPECIFIC_SHARE = 0.5  # a narrower concept replaces its top concept with half the evidence
+MAX_HITS = 4
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    pref_zh: str
+    pref_en: str
+    broader: tuple[str, ...]
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The theme scheme as the classifier needs it (built once per build)."""
+
+    concepts: dict[str, Concept]
+    tops: dict[str, tuple[str, ...]]  # concept id -> the top concepts above it (itself if top)
+    term_concepts: dict[str, tuple[str, ...]]  # normalised term -> concepts that list it
+    by_first_char: dict[str, tuple[str, ...]]  # first char -> terms, longest first
+
+    def ancestors(self, concept_id: str) -> set[str]:
+        """The concept and every concept above it (SKOS broader, transitively)."""
+        seen: set[str] = set()
+        todo = [concept_id]
+        while todo:
+            c = todo.pop()
+            if c not in seen:
+                seen.add(c)
+                todo.extend(self.concepts[c].broader)
+        return seen
+
+
+@dataclass(frozen=True)
+class ThemeHit:
+    theme_id: str
+    score: float
+    terms: tuple[str, ...]
+    fields: tuple[str, ...]
+
+
+def normalise(text: str) -> str:
+    """NFKC, upper-case Latin, no whitespace: the form both terms and texts are matched in."""
+    return "".join(unicodedata.normalize("NFKC", text).upper().split())
+
+
+def _concept_id(iri: URIRef) -> str:
+    return unquote(str(iri).removeprefix(str(ID) + "theme/"))
+
+
+def load_vocabulary(ontology_dir: Path) -> Vocabulary:
+    """Read the theme scheme and its hidden labels from `ontology_dir/themes.ttl`."""
+    g = Graph()
+    g.parse(Path(ontology_dir) / THEMES_FILE, format="turtle")
+    concepts: dict[str, Concept] = {}
+    for iri in sorted(set(g.subjects(SKOS.inScheme, SCHEME_IRI))):
+        if (iri, RDF.type, SKOS.Concept) not in g:
+            continue
+        labels = {lit.language: str(lit) for lit in g.objects(iri, SKOS.prefLabel)}
+        terms = sorted({normalise(str(t)) for t in g.objects(iri, SKOS.hiddenLabel)} - {""})
+        concepts[_concept_id(iri)] = Concept(
+            id=_concept_id(iri),
+            pref_zh=labels.get("zh", ""),
+            pref_en=labels.get("en", ""),
+            broader=tuple(sorted(_concept_id(b) for b in g.objects(iri, SKOS.broader))),
+            terms=tuple(terms),
+        )
+    return build_vocabulary(concepts.values())
+
+
+def build_vocabulary(concepts: Iterable[Concept]) -> Vocabulary:
+    """Index concepts for matching; separate from loading so tests can build small ones."""
+    by_id = {c.id: c for c in concepts}
+    term_concepts: dict[str, set[str]] = {}
+    for c in by_id.values():
+        for t in c.terms:
+            term_concepts.setdefault(t, set()).add(c.id)
+    first: dict[str, list[str]] = {}
+    for t in term_concepts:
+        first.setdefault(t[0], []).append(t)
+    vocab = Vocabulary(
+        concepts=by_id,
+        tops={},
+        term_concepts={t: tuple(sorted(cs)) for t, cs in sorted(term_concepts.items())},
+        by_first_char={ch: tuple(sorted(ts, key=lambda t: (-len(t), t)))
+                       for ch, ts in sorted(first.items())},
+    )
+    for cid in by_id:
+        vocab.tops[cid] = tuple(sorted(a for a in vocab.ancestors(cid)
+                                       if not by_id[a].broader))
+    return vocab
+
+
+def find_terms(text: str, vocab: Vocabulary) -> list[str]:
+    """Vocabulary terms in `text` by forward maximum matching (longest term at each position)."""
+    s = normalise(text)
+    found: list[str] = []
+    i = 0
+    while i < len(s):
+        for term in vocab.by_first_char.get(s[i], ()):
+            if s.startswith(term, i):
+                found.append(term)
+                i += len(term)
+                break
+        else:
+            i += 1
+    return found
+
+
+def classify_text(fields: dict[str, str], vocab: Vocabulary) -> list[ThemeHit]:
+    """Themes for a measure given as {field: text}; fields are those of FIELD_WEIGHTS."""
+    evidence: set[tuple[str, str]] = set()  # (term, field)
+    for fld in FIELD_ORDER:
+        for term in find_terms(fields.get(fld) or "", vocab):
+            evidence.add((term, fld))
+    if not evidence:
+        return []
+
+    def score(pairs: Iterable[tuple[str, str]]) -> float:
+        return sum(FIELD_WEIGHTS[f] for _, f in pairs)
+
+    by_concept: dict[str, set[tuple[str, str]]] = {}
+    by_family: dict[str, set[tuple[str, str]]] = {}
+    for term, fld in evidence:
+        for cid in vocab.term_concepts[term]:
+            by_concept.setdefault(cid, set()).add((term, fld))
+            for top in vocab.tops[cid]:
+                by_family.setdefault(top, set()).add((term, fld))
+    families = sorted(((score(ev), top) for top, ev in by_family.items()),
+                      key=lambda x: (-x[0], x[1]))
+    best = families[0][0]
+    kept = [(s, top) for s, top in families if s >= MIN_SCORE and s >= RELATIVE * best]
+    kept = kept[:MAX_HITS] or families[:1]
+
+    hits: dict[str, ThemeHit] = {}
+    for fam_score, top in kept:
+        specific = [
+            cid for cid, ev in by_concept.items()
+            if cid != top and top in vocab.tops[cid]
+            and score(ev) >= SPECIFIC_SHARE * fam_score
+            and not any(other != cid and cid in vocab.ancestors(other)
+                        and score(by_concept[other]) >= SPECIFIC_SHARE * fam_score
+                        for other in by_concept)
+        ]
+        for cid in sorted(specific) or [top]:
+            ev = by_family[top] if cid == top else by_concept[cid]
+            hit = _hit(cid, score(ev), ev)
+            if cid not in hits or hits[cid].score < hit.score:
+                hits[cid] = hit
+    ordered = sorted(hits.values(), key=lambda h: (-h.score, h.theme_id))
+    return ordered[:MAX_HITS]
+
+
+def _hit(theme_id: str, value: float, ev: set[tuple[str, str]]) -> ThemeHit:
+    fields = {f for _, f in ev}
+    return ThemeHit(
+        theme_id=theme_id,
+        score=round(value, 2),
+        terms=tuple(sorted({t for t, _ in ev})),
+        fields=tuple(f for f in FIELD_ORDER if f in fields),
+    )
+
+
+def classify(measure: Measure, vocab: Vocabulary) -> list[ThemeHit]:
+    """Themes of one measure from its name, practice text and effect text (best first)."""
+    return classify_text(
+        {
+            "name": measure.name.clean,
+            "practice": measure.practice.clean,
+            "effect": measure.effect.clean if measure.effect is not None else "",
+        },
+        vocab,
+    )
+
+
+def assignment_triples(measure_iri: URIRef, hits: Iterable[ThemeHit]) -> list[tuple]:
+    """rk:hasTheme plus one rk:ThemeAssignment per hit, with its evidence (stable IRIs)."""
+    triples: list[tuple] = []
+    for h in hits:
+        theme = theme_iri(h.theme_id)
+        node = URIRef(f"{measure_iri}/theme/{h.theme_id}")
+        triples += [
+            (measure_iri, RK.hasTheme, theme),
+            (measure_iri, RK.themeAssignment, node),
+            (node, RDF.type, RK.ThemeAssignment),
+            (node, RK.assignedTheme, theme),
+            (node, RK.score, Literal(Decimal(f"{h.score:.2f}"), datatype=XSD.decimal)),
+        ]
+        triples += [(node, RK.matchedTerm, Literal(t, lang="zh")) for t in h.terms]
+        triples += [(node, RK.matchedField, Literal(f)) for f in h.fields]
+    return triples
