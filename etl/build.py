@@ -105,6 +105,7 @@ def parse_document(entry: Entry, resolver: Resolver, names: dict[str, str]) -> P
             responsible_raw=r["responsible_raw"], deadline_text=r["deadline_text"],
             deadline_date=deadline_date(r["deadline_text"]), source_file=meta.file,
             line_start=r["line_start"], line_end=r["line_end"], flags=r["flags"],
+            duplicated=r["duplicated"],
         ))
     unparsed = list(raw.unparsed) + _unaccounted(lines, table, meta, raw)
     doc = ParsedDocument(meta, raw.sections, measures, unparsed, warnings)

@@ -66,6 +66,7 @@ class Measure:
     line_start: int
     line_end: int
     flags: tuple[str, ...] = ()  # e.g. "duplicated-text", "name-inherited"
+    duplicated: tuple[str, ...] = ()  # runs the extraction printed twice (kept in the text)
 
 
 @dataclass(frozen=True)

@@ -62,15 +62,19 @@ def section_heading(cell: str) -> tuple[str, int | None] | None:
     return text, (int(count.group(1)) if count else None)
 
 
-def repeated_run(text: str, width: int = 14) -> str | None:
-    """A run of `width`+ characters printed twice in one field: text the extraction duplicated."""
-    seen: dict[str, int] = {}
+def repeated_run(text: str, width: int = 10) -> str | None:
+    """A run of `width`+ characters printed twice back to back: text the extraction duplicated.
+
+    Parallel phrasing that repeats words further apart (…整合为一个事项…；…整合为一个事项…) is
+    normal prose and is not flagged; only a run followed at once by its own copy is. Linear in
+    the text's length: only positions sharing a `width`-gram are compared.
+    """
+    positions: dict[str, list[int]] = {}
     for i in range(len(text) - width + 1):
-        window = text[i : i + width]
-        first = seen.setdefault(window, i)
-        if first != i and i - first >= width:
-            end = i + width
-            while end < len(text) and first + (end - i) < i and text[end] == text[first + end - i]:
-                end += 1
-            return text[i:end]
+        positions.setdefault(text[i : i + width], []).append(i)
+    for found in positions.values():
+        for a, b in zip(found, found[1:], strict=False):
+            span = b - a
+            if span >= width and text[a:b] == text[b : b + span]:
+                return text[a:b]
     return None

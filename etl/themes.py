@@ -248,3 +248,53 @@ def assignment_triples(measure_iri: URIRef, hits: Iterable[ThemeHit]) -> list[tu
         triples += [(node, RK.matchedTerm, Literal(t, lang="zh")) for t in h.terms]
         triples += [(node, RK.matchedField, Literal(f)) for f in h.fields]
     return triples
+
+
+@dataclass(frozen=True)
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+    support: int  # gold pairs
+
+
+def _prf(tp: int, fp: int, fn: int) -> Scores:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return Scores(round(p, 4), round(r, 4), round(f, 4), tp + fn)
+
+
+def evaluate(gold: dict, predicted: dict, vocab: Vocabulary, *, top_only: bool = False) -> dict:
+    """Per-theme and micro/macro precision, recall, F1 of predicted against gold theme sets.
+
+    Both sides are closed under skos:broader first, as a query with inference sees them: a
+    measure labelled IP securitisation also counts for IP and finance. With `top_only` only
+    the top concepts are compared. Keys of `gold` are the labelled measures; a key missing
+    from `predicted` counts as predicting nothing.
+    """
+
+    def close(ids: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for i in ids:
+            out |= vocab.ancestors(i)
+        return {i for i in out if not vocab.concepts[i].broader} if top_only else out
+
+    counts: dict[str, list[int]] = {}
+    for key, labels in gold.items():
+        g, p = close(labels), close(predicted.get(key, ()))
+        for t in g | p:
+            c = counts.setdefault(t, [0, 0, 0])
+            c[0] += t in g and t in p
+            c[1] += t in p and t not in g
+            c[2] += t in g and t not in p
+    per_theme = {t: _prf(*c) for t, c in sorted(counts.items())}
+    tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
+    n = len(per_theme) or 1
+    macro = Scores(
+        round(sum(s.precision for s in per_theme.values()) / n, 4),
+        round(sum(s.recall for s in per_theme.values()) / n, 4),
+        round(sum(s.f1 for s in per_theme.values()) / n, 4),
+        fn + tp,
+    )
+    return {"per_theme": per_theme, "micro": _prf(tp, fp, fn), "macro": macro}

@@ -141,9 +141,8 @@ def measure_triples(m: Measure, section_of: dict[int, URIRef]) -> Iterator[Tripl
         yield s, RK.deadlineText, zh(m.deadline_text)
     if m.deadline_date:
         yield s, RK.deadline, Literal(m.deadline_date, datatype=XSD.date)
-    for flag in m.flags:
-        if flag == "duplicated-text":
-            yield s, RK.duplicatedText, Literal(True)
+    for run in m.duplicated:
+        yield s, RK.duplicatedText, zh(run)
     yield s, RK.sourceFile, Literal(m.source_file)
     yield s, RK.lineStart, Literal(m.line_start)
     yield s, RK.lineEnd, Literal(m.line_end)
