@@ -28,7 +28,7 @@ def sh(*cmd: str | Path, env: dict | None = None) -> None:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         sys.exit(f"ReformKG needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
@@ -42,9 +42,12 @@ def ensure_venv() -> None:
 
 def ensure_debian_packages() -> None:
     """Browser tests need Debian chromium (+ CJK fonts); the Virtuoso test needs virtuoso-t."""
-    missing = [p for p, exe in zip(DEBIAN_PACKAGES, ["chromium", None, "virtuoso-t"], strict=True)
-               if (exe and not shutil.which(exe))
-               or (p == "fonts-noto-cjk" and not Path("/usr/share/fonts/opentype/noto").exists())]
+    missing = [
+        p
+        for p, exe in zip(DEBIAN_PACKAGES, ["chromium", None, "virtuoso-t"], strict=True)
+        if (exe and not shutil.which(exe))
+        or (p == "fonts-noto-cjk" and not Path("/usr/share/fonts/opentype/noto").exists())
+    ]
     if not missing:
         return
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
@@ -52,8 +55,11 @@ def ensure_debian_packages() -> None:
         sh("apt-get", "update", "-qq", env=env)
         sh("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
     else:
-        print(f"note: {', '.join(missing)} not installed and not root: the browser/Virtuoso tests "
-              "will be skipped (CI installs them)", file=sys.stderr)
+        print(
+            f"note: {', '.join(missing)} not installed and not root: the browser/Virtuoso tests "
+            "will be skipped (CI installs them)",
+            file=sys.stderr,
+        )
 
 
 def main(argv: list[str]) -> int:
@@ -78,4 +84,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except subprocess.CalledProcessError as failed:
+        command = " ".join(str(c) for c in failed.cmd)
+        print(f"dev.py: `{command}` failed with exit status {failed.returncode}", file=sys.stderr)
+        sys.exit(failed.returncode or 1)

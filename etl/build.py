@@ -53,8 +53,12 @@ def read_lines(path: Path) -> list[str]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        raise InputError(path.name, line, f"not UTF-8 (byte 0x{data[err.start]:02x} at offset "
-                                          f"{err.start}); convert the file to UTF-8") from None
+        raise InputError(
+            path.name,
+            line,
+            f"not UTF-8 (byte 0x{data[err.start]:02x} at offset "
+            f"{err.start}); convert the file to UTF-8",
+        ) from None
     if not text.strip():
         raise InputError(path.name, None, "the file is empty")
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -66,8 +70,12 @@ def parse_document(entry: Entry, resolver: Resolver, names: dict[str, str]) -> P
     lines = read_lines(entry.path)
     table = read_table(lines, names)
     if table is None:
-        raise InputError(meta.file, None, "unknown layout: no header row with known column names "
-                                          "(序号, 名称 …; see data/columns.toml)")
+        raise InputError(
+            meta.file,
+            None,
+            "unknown layout: no header row with known column names "
+            "(序号, 名称 …; see data/columns.toml)",
+        )
     meta.layout = table.layout
     jurisdiction = meta.jurisdiction
 
@@ -81,32 +89,53 @@ def parse_document(entry: Entry, resolver: Resolver, names: dict[str, str]) -> P
     for element in table.elements:
         cells = getattr(element, "cells", None)
         if cells is not None and len(cells) < width:
-            raise InputError(meta.file, element.line_start,
-                             f"truncated row: {len(cells)} of {width} cells "
-                             f"({', '.join(f or '?' for f in table.header.fields)})")
+            raise InputError(
+                meta.file,
+                element.line_start,
+                f"truncated row: {len(cells)} of {width} cells "
+                f"({', '.join(f or '?' for f in table.header.fields)})",
+            )
         if cells is not None and len(cells) > width:
-            raise InputError(meta.file, element.line_start,
-                             f"row has {len(cells)} cells, the header has {width}")
-    warnings = list(raw.warnings) + [Warning_(meta.file, table.header.line_start, p)
-                                     for p in problems]
+            raise InputError(
+                meta.file, element.line_start, f"row has {len(cells)} cells, the header has {width}"
+            )
+    warnings = list(raw.warnings) + [
+        Warning_(meta.file, table.header.line_start, p) for p in problems
+    ]
     measures = []
     for r in raw.rows:
         places, unknown = resolve_places(r["source_raw"], jurisdiction, resolver)
         for name in unknown:
             warnings.append(Warning_(meta.file, r["line_start"], f"unknown place 「{name}」"))
-        measures.append(Measure(
-            doc_id=meta.doc_id, number=r["number"], number_label=r["number_label"],
-            part=r["part"], starred=r["starred"], name=r["name"], section=r["section"],
-            practice=r["practice"], practice_points=r["practice_points"], effect=r["effect"],
-            places=places, places_raw=r["source_raw"],
-            scope=resolve_scope(r["scope_raw"], resolver), scope_raw=r["scope_raw"],
-            lead=split_agencies(r["lead_raw"], jurisdiction, resolver), lead_raw=r["lead_raw"],
-            responsible=split_agencies(r["responsible_raw"], jurisdiction, resolver),
-            responsible_raw=r["responsible_raw"], deadline_text=r["deadline_text"],
-            deadline_date=deadline_date(r["deadline_text"]), source_file=meta.file,
-            line_start=r["line_start"], line_end=r["line_end"], flags=r["flags"],
-            duplicated=r["duplicated"],
-        ))
+        measures.append(
+            Measure(
+                doc_id=meta.doc_id,
+                number=r["number"],
+                number_label=r["number_label"],
+                part=r["part"],
+                starred=r["starred"],
+                name=r["name"],
+                section=r["section"],
+                practice=r["practice"],
+                practice_points=r["practice_points"],
+                effect=r["effect"],
+                places=places,
+                places_raw=r["source_raw"],
+                scope=resolve_scope(r["scope_raw"], resolver),
+                scope_raw=r["scope_raw"],
+                lead=split_agencies(r["lead_raw"], jurisdiction, resolver),
+                lead_raw=r["lead_raw"],
+                responsible=split_agencies(r["responsible_raw"], jurisdiction, resolver),
+                responsible_raw=r["responsible_raw"],
+                deadline_text=r["deadline_text"],
+                deadline_date=deadline_date(r["deadline_text"]),
+                source_file=meta.file,
+                line_start=r["line_start"],
+                line_end=r["line_end"],
+                flags=r["flags"],
+                duplicated=r["duplicated"],
+            )
+        )
     unparsed = list(raw.unparsed) + _unaccounted(lines, table, meta, raw)
     doc = ParsedDocument(meta, raw.sections, measures, unparsed, warnings)
     doc.layout_lines = raw.layout_lines  # type: ignore[attr-defined]
@@ -130,8 +159,11 @@ def _unaccounted(lines: list[str], table, meta, raw) -> list[Unparsed]:
             covered.add(e.line)
         elif isinstance(e, Loose) and e.kind in {"blank", "separator", "repeated-header"}:
             covered.update(range(e.line, e.line + e.text.count("\n") + 1))
-    return [Unparsed(meta.file, n, lines[n - 1], "line not placed by the parser")
-            for n in range(1, len(lines) + 1) if lines[n - 1].strip() and n not in covered]
+    return [
+        Unparsed(meta.file, n, lines[n - 1], "line not placed by the parser")
+        for n in range(1, len(lines) + 1)
+        if lines[n - 1].strip() and n not in covered
+    ]
 
 
 def _known_places(data_dir: Path) -> set[str]:
@@ -141,13 +173,18 @@ def _known_places(data_dir: Path) -> set[str]:
         return {row["id"] for row in csv.DictReader(fh)}
 
 
-def parse_all(settings: Settings, *, skip_bad: bool = False,
-              skipped: list[str] | None = None) -> list[ParsedDocument]:
+def parse_all(
+    settings: Settings, *, skip_bad: bool = False, skipped: list[str] | None = None
+) -> list[ParsedDocument]:
     """Every document of the manifest, parsed and normalised, in batch order."""
     resolver = load_resolver(settings.data_dir)
     names = column_names(settings.data_dir / "columns.toml")
     docs = []
-    for entry in load_manifest(settings.manifest, _known_places(settings.data_dir)):
+    bad_entries: list[str] | None = [] if skip_bad else None
+    entries = load_manifest(settings.manifest, _known_places(settings.data_dir), bad_entries)
+    if skipped is not None and bad_entries:
+        skipped.extend(bad_entries)
+    for entry in entries:
         try:
             docs.append(parse_document(entry, resolver, names))
         except InputError as err:
@@ -158,8 +195,9 @@ def parse_all(settings: Settings, *, skip_bad: bool = False,
     return docs
 
 
-def build(settings: Settings, progress: Progress | None = None, *,
-          skip_bad: bool = False) -> BuildResult:
+def build(
+    settings: Settings, progress: Progress | None = None, *, skip_bad: bool = False
+) -> BuildResult:
     """Run every stage and write the dataset, the report and the ontology page to build_dir."""
     from etl import report as report_mod
     from etl import stages

@@ -23,14 +23,26 @@ from pathlib import Path
 
 from etl.text import clean, section_heading
 
-FIELDS = ("number", "name", "practice", "lead", "responsible", "deadline", "effect", "source", "scope")
+FIELDS = (
+    "number",
+    "name",
+    "practice",
+    "lead",
+    "responsible",
+    "deadline",
+    "effect",
+    "source",
+    "scope",
+)
 _SEPARATOR = re.compile(r"^[\s\-—=:|+]*$")
 _NUMBER = re.compile(r"^\d+\s*[*＊]?$")
 
 
 @dataclass
 class Header:
-    fields: list[str | None]  # canonical field per column (None: a column the product does not know)
+    fields: list[
+        str | None
+    ]  # canonical field per column (None: a column the product does not know)
     cells: list[str]
     line_start: int
     line_end: int
@@ -81,9 +93,13 @@ def _header_fields(cells: list[str], names: dict[str, str]) -> list[str | None] 
     fields = [names.get(k) for k in keys]
     known = [f for f in fields if f]
     unknown_filled = [k for k, f in zip(keys, fields, strict=True) if k and not f]
-    if len(known) >= 3 and ("number" in known or "name" in known) and not unknown_filled:
-        if len(set(known)) == len(known):
-            return fields
+    if (
+        len(known) >= 3
+        and ("number" in known or "name" in known)
+        and not unknown_filled
+        and len(set(known)) == len(known)
+    ):
+        return fields
     return None
 
 
@@ -108,7 +124,7 @@ def _trim(cells: list[str], width: int) -> list[str]:
 def _row_layouts(line: str) -> list[str]:
     if line.lstrip().startswith("|"):
         return ["markdown"]
-    out = ["tsv"] if "\t" in line.strip("\t") else []
+    out = ["tsv"] if "\t" in line else []
     return out + (["csv"] if "," in line else [])
 
 
@@ -201,6 +217,9 @@ def _read_line_rows(lines: list[str], header: Header, layout: str) -> list[Row |
             out.append(Loose(number, text, "blank"))
             continue
         cells = _trim(_split(text, layout), width) if _row_layouts(text) else [text]
+        if not any(clean(c) for c in cells):
+            out.append(Loose(number, text, "blank"))  # a row of empty cells prints nothing
+            continue
         heading = _heading_of(cells)
         previous = next((e for e in reversed(out) if not isinstance(e, Loose)), None)
         if _SEPARATOR.match(text) and "-" in text:
@@ -211,7 +230,11 @@ def _read_line_rows(lines: list[str], header: Header, layout: str) -> list[Row |
             out.append(Heading(heading[0], text, heading[1], number))
         elif len(cells) == 1 and not isinstance(previous, Row):
             out.append(Loose(number, text, "stray"))
-        elif isinstance(previous, Row) and len(previous.cells) < width and previous.line_end == number - 1:
+        elif (
+            isinstance(previous, Row)
+            and len(previous.cells) < width
+            and previous.line_end == number - 1
+        ):
             # a row broken over two lines: its last cell continues in this line's first cell
             previous.cells[-1] += cells[0]
             previous.cells.extend(cells[1:])
@@ -231,7 +254,9 @@ def _read_blocks(lines: list[str], header: Header) -> list[Row | Heading | Loose
         covered.update(range(first, last + 1))
         heading = _heading_of(cells)
         block_text = "\n".join(lines[first - 1 : last])
-        if _is_header(cells, header):
+        if not any(clean(cell) for cell in cells):
+            out.append(Loose(first, block_text, "blank"))  # a block of empty cells
+        elif _is_header(cells, header):
             out.append(Loose(first, block_text, "repeated-header"))
         elif heading and len(cells) == 1:
             out.append(Heading(heading[0], cells[0], heading[1], first))

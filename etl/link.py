@@ -1,34 +1,42 @@
 """Cross-batch links between measures: the same reform restated, an evolution, or related.
 
 Method (docs/linking.md has the figures):
-1. Features: character bigrams and jieba words of the name, character bigrams of the practice
-   text (etl/similarity.py). TF-IDF over all measures; boilerplate features (carried by more
-   than MAX_DF_RATIO of the measures) and features of a single measure are dropped.
-2. Candidates and text score in one sparse product: score_text = NAME_WEIGHT·cos(name) +
-   BODY_WEIGHT·cos(practice), names weighted above body text. Only pairs that share a rare
-   feature are ever scored (an inverted-index join), and never two measures of one document.
-3. Context evidence: a shared lead agency, pilot place or theme adds a small bonus.
-4. Relation: score >= LINK_THRESHOLD is a counterpart; it is the same reform restated when the
-   two names and practice texts nearly coincide (SAME_NAME, SAME_BODY), otherwise an evolution
-   (the later batch extends or deepens the earlier one). RELATED_THRESHOLD <= score <
-   LINK_THRESHOLD is "related" (same topic, a different reform).
-5. Direction: document order is (batch_order, date, doc_id) from the manifest; an evolution
-   points from the later measure to the earlier one (source rk:evolvesFrom target), and the
-   earlier measure is the target of "same" and "related" links as well.
+1. Features (etl/similarity.py): character bigrams and jieba words of the name's core (the name
+   without its leading verb and trailing kind-word), character bigrams of the practice text.
+   TF-IDF over all measures; features of a single measure and boilerplate (carried by more than
+   MAX_DF_RATIO of the measures) are dropped.
+2. Candidates: only pairs that share a rare feature (blocking on posting lists of at most
+   BLOCK_MAX_DF measures), never two measures of one document. Each candidate is scored exactly:
+   text score = NAME_WEIGHT·cos(name) + BODY_WEIGHT·cos(practice) — names weigh more than body.
+3. Context: a shared lead agency, pilot place or theme adds a small bonus (and is evidence).
+4. Relation, read off the score and the practice-text similarity:
+   - counterpart when score >= LINK_THRESHOLD and cos(practice) >= BODY_GATE: a name match
+     alone never makes a counterpart (the hard negatives share names: 直通车, 单一窗口, 一件事);
+     it is the same reform restated when names and practice texts nearly coincide (SAME_NAME,
+     SAME_BODY), otherwise an evolution (the later batch extends or deepens the earlier one);
+   - related when score >= RELATED_THRESHOLD and cos(practice) >= RELATED_BODY_GATE; each
+     measure keeps at most MAX_RELATED related links, the best-scoring ones.
+5. Direction: documents are ordered by (batch_order, date, doc_id) from the manifest; an
+   evolution points from the later measure to the earlier one (source rk:evolvesFrom target), and
+   the earlier measure is the target of "same" and "related" links as well.
 
 Multi-row reform items (sz-bizenv-2022-b1 items with several task rows) are linked row by row,
-because the task row is the measure in the graph (it has its own IRI, agencies and deadline).
-When several rows of one item match the same counterpart, only the best-scoring row keeps the
-link, so an item with four identically named rows does not produce four copies of one link.
+because the task row is the measure in the graph (its own IRI, agencies and deadline). When
+several rows of one item match the same counterpart item, only the best-scoring pair of rows
+keeps the link, so an item of four identically named rows does not produce four copies of one
+link.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
 from rdflib import RDF, XSD, Literal, URIRef
+from scipy import sparse
 
 from etl import similarity
 from etl.records import Measure, ParsedDocument
@@ -37,17 +45,24 @@ from graph.namespace import RK, link_iri, measure_iri
 MeasureKey = tuple[str, str, int | None]
 
 METHOD = "char-bigram-tfidf+jieba-name/v1"
-NAME_WEIGHT = 0.6
-BODY_WEIGHT = 0.4
+NAME_WEIGHT = 0.55
+BODY_WEIGHT = 0.45
 MAX_DF_RATIO = 0.05
+BLOCK_MAX_DF = 30
+PREFILTER = 0.03  # partial (rare-feature) score a pair needs to be scored exactly
 LINK_THRESHOLD = 0.30
-RELATED_THRESHOLD = 0.20
-SAME_NAME = 0.75
-SAME_BODY = 0.60
-AGENCY_BONUS = 0.03
-PLACE_BONUS = 0.02
-THEME_BONUS = 0.03
+BODY_GATE = 0.20
+RELATED_THRESHOLD = 0.15
+RELATED_BODY_GATE = 0.08
+NAME_IN_SETTING = 0.60
+NAMED_MIN_CHARS = 4
+SAME_NAME = 0.65
+SAME_BODY = 0.45
+AGENCY_BONUS = 0.08
+PLACE_BONUS = 0.05
+THEME_BONUS = 0.08
 MAX_EVIDENCE = 8
+MAX_RELATED = 8  # related links kept per measure (the best-scoring ones)
 
 RELATIONS = ("same", "evolution", "related")
 RELATION_TERMS = {"same": RK.SameReform, "evolution": RK.Evolution, "related": RK.Related}
@@ -70,57 +85,128 @@ def measure_key(m: Measure) -> MeasureKey:
     return (m.doc_id, m.number, m.part)
 
 
-def _doc_order(docs: Sequence[ParsedDocument]) -> dict[str, tuple]:
+def doc_order(docs: Sequence[ParsedDocument]) -> dict[str, int]:
     """Rank of each document: batch order, then date, then id (a total, stable order)."""
     keys = sorted((d.meta.batch_order, d.meta.date or "", d.meta.doc_id) for d in docs)
-    return {k[2]: (rank, *k) for rank, k in enumerate(keys)}
+    return {k[2]: rank for rank, k in enumerate(keys)}
+
+
+def classify(
+    score: float,
+    name_cos: float,
+    body_cos: float,
+    earlier_planned: bool = False,
+    same_setting: bool = False,
+    names_earlier: bool = False,
+) -> str | None:
+    """The relation a pair's similarities imply, or None for no link.
+
+    `earlier_planned`: the earlier measure is a task with a deadline (a plan); when it comes back
+    in a later batch it is reported as done and extended, so it is an evolution, never "same".
+    `same_setting`: both name the same pilot place and share a theme; then a strong name match
+    is enough even when the practice text was rewritten (厦门's 优化航运全链条综合服务 and
+    强化航运全链条服务集成 share almost no practice wording).
+    `names_earlier`: the later practice text names the earlier measure (its whole name core, at
+    least NAMED_MIN_CHARS characters: 深化船舶“不停运办证”), which is a counterpart whatever the
+    scores say.
+    """
+    counterpart = (
+        (score >= LINK_THRESHOLD and body_cos >= BODY_GATE)
+        or (same_setting and name_cos >= NAME_IN_SETTING)
+        or names_earlier
+    )
+    if counterpart:
+        same = name_cos >= SAME_NAME and body_cos >= SAME_BODY and not earlier_planned
+        return "same" if same else "evolution"
+    if score >= RELATED_THRESHOLD and body_cos >= RELATED_BODY_GATE:
+        return "related"
+    return None
 
 
 def _agencies(m: Measure) -> set[str]:
     return {a.canonical for a in m.lead if a.level != "collective"}
 
 
-def _context(a: Measure, b: Measure, themes_a: Sequence[str], themes_b: Sequence[str]
-             ) -> tuple[float, list[str]]:
-    """Bonus and evidence terms from shared lead agencies, pilot places and themes."""
+def _stated_places(m: Measure) -> set[str]:
+    """Pilot places the row itself names (来源); places inferred from a list's jurisdiction are
+    the same for every row of the list and say nothing about which reform it is."""
+    return set(m.places) if m.places_raw.strip() else set()
+
+
+def _context(
+    a: Measure, b: Measure, themes_a: Sequence[str], themes_b: Sequence[str]
+) -> tuple[float, list[str], bool]:
+    """Bonus and evidence terms from shared lead agencies, pilot places and themes.
+
+    The flag says whether the two share both a pilot place and a theme (the same setting).
+    """
     bonus, terms = 0.0, []
     shared_agencies = _agencies(a) & _agencies(b)
     if shared_agencies:
         bonus += AGENCY_BONUS
-        terms += [f"agency:{x}" for x in shared_agencies]
-    shared_places = set(a.places) & set(b.places)
+        terms += [f"agency:{x}" for x in sorted(shared_agencies)]
+    shared_places = _stated_places(a) & _stated_places(b)
     if shared_places:
         bonus += PLACE_BONUS
-        terms += [f"place:{x}" for x in shared_places]
+        terms += [f"place:{x}" for x in sorted(shared_places)]
     shared_themes = set(themes_a) & set(themes_b)
     if shared_themes:
         bonus += THEME_BONUS
-        terms += [f"theme:{x}" for x in shared_themes]
-    return bonus, terms
+        terms += [f"theme:{x}" for x in sorted(shared_themes)]
+    return bonus, terms, bool(shared_places and shared_themes)
 
 
-def _shared_terms(a: Measure, b: Measure, idf: dict[str, float]) -> list[str]:
-    """The most informative words the two measures share, names first (readable evidence)."""
-    name_a, name_b = set(similarity.words(a.name.clean)), set(similarity.words(b.name.clean))
-    body_a = set(similarity.words(a.practice.clean)) | name_a
-    body_b = set(similarity.words(b.practice.clean)) | name_b
-    generic = similarity.GENERIC_WORDS
-
-    def rank(w: str) -> tuple[float, str]:
-        return (-idf.get("w:" + w, 1.0) - len(w) / 10, w)
-
-    in_names = sorted((w for w in name_a & name_b if w not in generic), key=rank)
-    in_bodies = sorted((w for w in (body_a & body_b) - set(in_names) if w not in generic),
-                       key=lambda w: (-len(w), w))
-    return (in_names + in_bodies)[:MAX_EVIDENCE]
+_PUNCT = re.compile(r"[\s“”\"'‘’「」《》（）()、，,：:]")
 
 
-def _relation(score: float, name_cos: float, body_cos: float) -> str | None:
-    if score < RELATED_THRESHOLD:
-        return None
-    if score < LINK_THRESHOLD:
-        return "related"
-    return "same" if name_cos >= SAME_NAME and body_cos >= SAME_BODY else "evolution"
+def _names(later: Measure, earlier: Measure) -> bool:
+    """Whether the later practice text names the earlier measure (its whole name core)."""
+    core = similarity.name_core(earlier.name.clean)
+    return len(core) >= NAMED_MIN_CHARS and core in _PUNCT.sub("", later.practice.clean)
+
+
+def _evidence(later: Measure, earlier: Measure) -> list[str]:
+    """Shared name words first, then the longest phrases the practice texts share."""
+    name_a = set(similarity.words(similarity.name_core(later.name.clean)))
+    name_b = set(similarity.words(similarity.name_core(earlier.name.clean)))
+    in_names = sorted(
+        (w for w in name_a & name_b if w not in similarity.GENERIC_WORDS),
+        key=lambda w: (-len(w), w),
+    )
+    phrases = similarity.shared_phrases(later.practice.clean, earlier.practice.clean)
+    if not in_names and not phrases:  # only short words in common: show those
+        phrases = similarity.shared_phrases(
+            later.name.clean + "。" + later.practice.clean,
+            earlier.name.clean + "。" + earlier.practice.clean,
+            min_len=2,
+        )
+    out = list(dict.fromkeys(in_names + phrases))
+    return out[:MAX_EVIDENCE]
+
+
+@dataclass
+class _Scored:
+    i: np.ndarray
+    j: np.ndarray
+    name_cos: np.ndarray
+    body_cos: np.ndarray
+
+
+def score_candidates(measures: Sequence[Measure], groups: Sequence[int]) -> _Scored:
+    """Exact name and practice cosines of every candidate pair (blocking on rare features)."""
+    names, name_df, _ = similarity.tfidf_matrix(
+        [similarity.name_features(m.name.clean) for m in measures], MAX_DF_RATIO
+    )
+    bodies, body_df, _ = similarity.tfidf_matrix(
+        [similarity.body_features(m.practice.clean) for m in measures], MAX_DF_RATIO
+    )
+    combined = sparse.hstack([names * NAME_WEIGHT**0.5, bodies * BODY_WEIGHT**0.5], format="csr")
+    rare = np.concatenate([name_df, body_df]) <= BLOCK_MAX_DF
+    blocking = combined[:, np.flatnonzero(rare)].tocsr()
+    parts = list(similarity.candidate_pairs(blocking, groups, PREFILTER))
+    i = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=np.int64)
+    j = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, dtype=np.int64)
+    return _Scored(i, j, similarity.rowwise_dot(names, i, j), similarity.rowwise_dot(bodies, i, j))
 
 
 def link_measures(
@@ -128,40 +214,66 @@ def link_measures(
 ) -> list[Link]:
     """All cross-document links among the measures of `docs`, sorted by (source, target)."""
     themes = themes or {}
-    order = _doc_order(docs)
+    order = doc_order(docs)
     measures = [m for d in docs for m in d.measures]
     if not measures:
         return []
-    groups = [order[m.doc_id][0] for m in measures]
-    names, name_idf = similarity.tfidf_matrix(
-        [similarity.name_features(m.name.clean) for m in measures], MAX_DF_RATIO)
-    bodies, _ = similarity.tfidf_matrix(
-        [similarity.body_features(m.practice.clean) for m in measures], MAX_DF_RATIO)
-    combined = similarity.sparse.hstack(
-        [names * NAME_WEIGHT**0.5, bodies * BODY_WEIGHT**0.5], format="csr")
+    scored = score_candidates(measures, [order[m.doc_id] for m in measures])
+    text = NAME_WEIGHT * scored.name_cos + BODY_WEIGHT * scored.body_cos
     floor = RELATED_THRESHOLD - AGENCY_BONUS - PLACE_BONUS - THEME_BONUS
+    worth = np.flatnonzero(
+        ((text >= floor) & (scored.body_cos >= RELATED_BODY_GATE))
+        | (scored.name_cos >= NAME_IN_SETTING)
+    )
 
     best: dict[tuple, tuple[float, Link]] = {}
-    for i, j, text_score in similarity.similar_pairs(combined, groups, floor):
-        a, b = measures[i], measures[j]
+    for k in worth.tolist():
+        a, b = measures[int(scored.i[k])], measures[int(scored.j[k])]
         later, earlier = (a, b) if order[a.doc_id] > order[b.doc_id] else (b, a)
         ka, kb = measure_key(later), measure_key(earlier)
-        bonus, context_terms = _context(later, earlier, themes.get(ka, ()), themes.get(kb, ()))
-        score = min(1.0, text_score + bonus)
-        name_cos = float(names[i].multiply(names[j]).sum())
-        body_cos = float(bodies[i].multiply(bodies[j]).sum())
-        relation = _relation(score, name_cos, body_cos)
+        bonus, context, setting = _context(later, earlier, themes.get(ka, ()), themes.get(kb, ()))
+        score = round(min(1.0, float(text[k]) + bonus), 3)
+        relation = classify(
+            score,
+            float(scored.name_cos[k]),
+            float(scored.body_cos[k]),
+            bool(earlier.deadline_text),
+            setting,
+            _names(later, earlier),
+        )
         if relation is None:
             continue
-        evidence = tuple(sorted(set(_shared_terms(later, earlier, name_idf) + context_terms)))
-        link = Link(ka, kb, relation, round(score, 3), METHOD, evidence)
-        # one link per (item, counterpart) pair: the best-scoring task row represents the item
-        slot = (ka[:2], kb[:2])
-        if slot not in best or (score, ka, kb) > (best[slot][0], best[slot][1].source_key,
-                                                   best[slot][1].target_key):
-            best[slot] = (score, link)
-    return sorted((link for _, link in best.values()),
-                  key=lambda x: (_sort_key(x.source_key), _sort_key(x.target_key)))
+        evidence = tuple(sorted(set(_evidence(later, earlier) + context)))
+        link = Link(ka, kb, relation, score, METHOD, evidence)
+        slot = (ka[:2], kb[:2])  # one link per (item, counterpart item)
+        rank = (score, _sort_key(ka), _sort_key(kb))
+        if slot not in best or rank > best[slot][0]:
+            best[slot] = (rank, link)
+    return sorted(
+        _cap_related(x for _, x in best.values()),
+        key=lambda x: (_sort_key(x.source_key), _sort_key(x.target_key)),
+    )
+
+
+def _cap_related(links) -> list[Link]:
+    """Keep every counterpart, and at most MAX_RELATED related links per measure, best first.
+
+    "Related" is the weakest claim; a measure with dozens of topical neighbours (common in a
+    large collection) would bury its real counterparts on its page and in the evolution view.
+    """
+    links = list(links)
+    kept = [x for x in links if x.relation != "related"]
+    count: dict[MeasureKey, int] = {}
+    related = sorted(
+        (x for x in links if x.relation == "related"),
+        key=lambda x: (-x.score, _sort_key(x.source_key), _sort_key(x.target_key)),
+    )
+    for x in related:
+        if count.get(x.source_key, 0) < MAX_RELATED and count.get(x.target_key, 0) < MAX_RELATED:
+            kept.append(x)
+            count[x.source_key] = count.get(x.source_key, 0) + 1
+            count[x.target_key] = count.get(x.target_key, 0) + 1
+    return kept
 
 
 def _sort_key(key: MeasureKey) -> tuple:
@@ -176,7 +288,7 @@ def _iri(key: MeasureKey) -> URIRef:
 def link_triples(links: list[Link], docs: list[ParsedDocument] | None = None) -> list[tuple]:
     """Direct properties (for property paths such as evolvesFrom+) and a qualified rk:MeasureLink.
 
-    `docs` is accepted for symmetry with the other stages; the links carry everything needed.
+    `docs` is accepted for symmetry with the other stages; a link carries all it needs.
     """
     triples: list[tuple] = []
     for link in links:
@@ -195,4 +307,14 @@ def link_triples(links: list[Link], docs: list[ParsedDocument] | None = None) ->
     return triples
 
 
-__all__ = ["Link", "link_measures", "link_triples", "measure_key", "METHOD", "LINK_THRESHOLD"]
+__all__ = [
+    "Link",
+    "link_measures",
+    "link_triples",
+    "measure_key",
+    "classify",
+    "doc_order",
+    "METHOD",
+    "LINK_THRESHOLD",
+    "RELATED_THRESHOLD",
+]

@@ -6,6 +6,7 @@ adds a document sees at once what to fix.
 
 from __future__ import annotations
 
+import datetime
 import re
 import tomllib
 from dataclasses import dataclass
@@ -15,7 +16,12 @@ from etl.records import DocumentMeta
 from reformkg.errors import InputError
 
 REQUIRED = ("id", "file", "title", "kind", "batch_order", "jurisdiction")
-KINDS = {"ccr-measures", "business-environment-list", "ftz-replication-list", "notice-with-measures"}
+KINDS = {
+    "ccr-measures",
+    "business-environment-list",
+    "ftz-replication-list",
+    "notice-with-measures",
+}
 DATE_STATUSES = {"stated", "inferred", "unknown"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -29,12 +35,17 @@ class Entry:
 
 
 def _entry_lines(text: str) -> list[int]:
-    return [i for i, line in enumerate(text.splitlines(), start=1)
-            if line.strip() == "[[document]]"]
+    return [
+        i for i, line in enumerate(text.splitlines(), start=1) if line.strip() == "[[document]]"
+    ]
 
 
-def load_manifest(path: Path, places: set[str]) -> list[Entry]:
-    """All entries, checked; raises InputError naming the manifest line of the first bad entry."""
+def load_manifest(path: Path, places: set[str], skipped: list[str] | None = None) -> list[Entry]:
+    """All entries, checked; raises InputError naming the manifest line of the first bad entry.
+
+    Given `skipped` (a build with --skip-bad), a bad entry is left out and its error appended
+    there instead; a manifest that cannot be read at all still raises.
+    """
     name = str(path)
     if not path.exists():
         raise InputError(name, None, "manifest not found")
@@ -49,47 +60,83 @@ def load_manifest(path: Path, places: set[str]) -> list[Entry]:
     lines = _entry_lines(text)
     entries, seen_ids, seen_orders = [], set(), set()
     for i, doc in enumerate(docs):
-        line = lines[i] if i < len(lines) else None
-        where = f"entry {i + 1}" + (f" ({doc.get('id')})" if isinstance(doc.get("id"), str) else "")
-
-        def bad(message: str, line=line, where=where) -> InputError:
-            return InputError(name, line, f"{where}: {message}")
-
-        missing = [f for f in REQUIRED if f not in doc]
-        if missing:
-            raise bad(f"missing field(s): {', '.join(missing)}")
-        for f in ("id", "file", "title", "kind", "jurisdiction"):
-            if not isinstance(doc[f], str) or not doc[f].strip():
-                raise bad(f"field {f!r} must be a non-empty string")
-        if not _ID.match(doc["id"]):
-            raise bad(f"id {doc['id']!r} must be lowercase letters, digits and '-'")
-        if doc["id"] in seen_ids:
-            raise bad(f"duplicate id {doc['id']!r}")
-        if doc["kind"] not in KINDS:
-            raise bad(f"kind {doc['kind']!r} is not one of {sorted(KINDS)}")
-        if not isinstance(doc["batch_order"], int) or isinstance(doc["batch_order"], bool):
-            raise bad("batch_order must be an integer")
-        if doc["batch_order"] in seen_orders:
-            raise bad(f"batch_order {doc['batch_order']} is used twice")
-        if doc["jurisdiction"] not in places:
-            raise bad(f"jurisdiction {doc['jurisdiction']!r} is not a place id of data/places.csv")
-        date = doc.get("date")
-        if date is not None and (not isinstance(date, str) or not _DATE.match(date)):
-            raise bad(f"date {date!r} must be an ISO date YYYY-MM-DD")
-        status = doc.get("date_status", "inferred" if date else "unknown")
-        if status not in DATE_STATUSES:
-            raise bad(f"date_status {status!r} is not one of {sorted(DATE_STATUSES)}")
-        if status == "inferred" and not doc.get("date_evidence"):
-            raise bad("an inferred date needs date_evidence")
-        file = path.parent / "raw" / doc["file"]
-        if not file.exists():
-            raise bad(f"file raw/{doc['file']} does not exist")
-        seen_ids.add(doc["id"])
-        seen_orders.add(doc["batch_order"])
-        meta = DocumentMeta(
-            doc_id=doc["id"], file=doc["file"], title=doc["title"], kind=doc["kind"],
-            batch_order=doc["batch_order"], jurisdiction=doc["jurisdiction"], date=date,
-            date_status=status, date_evidence=doc.get("date_evidence", ""),
-        )
-        entries.append(Entry(meta, file, line or 0))
+        try:
+            entries.append(_entry(path, places, lines, i, doc, seen_ids, seen_orders))
+        except InputError as err:
+            if skipped is None:
+                raise
+            skipped.append(str(err))
     return sorted(entries, key=lambda e: e.meta.batch_order)
+
+
+def _is_date(text: str) -> bool:
+    """YYYY-MM-DD and a real calendar day (2023-02-30 is not)."""
+    if not _DATE.match(text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _entry(
+    path: Path,
+    places: set[str],
+    lines: list[int],
+    i: int,
+    doc: dict,
+    seen_ids: set[str],
+    seen_orders: set[int],
+) -> Entry:
+    """One [[document]] entry, checked (InputError naming its manifest line when bad)."""
+    name = str(path)
+    line = lines[i] if i < len(lines) else None
+    where = f"entry {i + 1}" + (f" ({doc.get('id')})" if isinstance(doc.get("id"), str) else "")
+
+    def bad(message: str, line=line, where=where) -> InputError:
+        return InputError(name, line, f"{where}: {message}")
+
+    missing = [f for f in REQUIRED if f not in doc]
+    if missing:
+        raise bad(f"missing field(s): {', '.join(missing)}")
+    for f in ("id", "file", "title", "kind", "jurisdiction"):
+        if not isinstance(doc[f], str) or not doc[f].strip():
+            raise bad(f"field {f!r} must be a non-empty string")
+    if not _ID.match(doc["id"]):
+        raise bad(f"id {doc['id']!r} must be lowercase letters, digits and '-'")
+    if doc["id"] in seen_ids:
+        raise bad(f"duplicate id {doc['id']!r}")
+    if doc["kind"] not in KINDS:
+        raise bad(f"kind {doc['kind']!r} is not one of {sorted(KINDS)}")
+    if not isinstance(doc["batch_order"], int) or isinstance(doc["batch_order"], bool):
+        raise bad("batch_order must be an integer")
+    if doc["batch_order"] in seen_orders:
+        raise bad(f"batch_order {doc['batch_order']} is used twice")
+    if doc["jurisdiction"] not in places:
+        raise bad(f"jurisdiction {doc['jurisdiction']!r} is not a place id of data/places.csv")
+    date = doc.get("date")
+    if date is not None and (not isinstance(date, str) or not _is_date(date)):
+        raise bad(f"date {date!r} must be an ISO date YYYY-MM-DD")
+    status = doc.get("date_status", "inferred" if date else "unknown")
+    if status not in DATE_STATUSES:
+        raise bad(f"date_status {status!r} is not one of {sorted(DATE_STATUSES)}")
+    if status == "inferred" and not doc.get("date_evidence"):
+        raise bad("an inferred date needs date_evidence")
+    file = path.parent / "raw" / doc["file"]
+    if not file.exists():
+        raise bad(f"file raw/{doc['file']} does not exist")
+    seen_ids.add(doc["id"])
+    seen_orders.add(doc["batch_order"])
+    meta = DocumentMeta(
+        doc_id=doc["id"],
+        file=doc["file"],
+        title=doc["title"],
+        kind=doc["kind"],
+        batch_order=doc["batch_order"],
+        jurisdiction=doc["jurisdiction"],
+        date=date,
+        date_status=status,
+        date_evidence=doc.get("date_evidence", ""),
+    )
+    return Entry(meta, file, line or 0)

@@ -17,7 +17,8 @@ _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]+〔\d{4}〕\d+号")
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 _ATTACHMENT_REF = re.compile(r"^附件[:：]")
 _PROSE_SECTION = re.compile(
-    r"(?:^|[：；])(?P<examples>[^：；。]*?)等(?P<count>\d+)条(?P<title>[^；。]+?)(?=[；。]|$)")
+    r"(?:^|[：；])(?P<examples>[^：；。]*?)等(?P<count>\d+)条(?P<title>[^；。]+?)(?=[；。]|$)"
+)
 _TOTAL = re.compile(r"共(\d+)条")
 _PREVIOUS = re.compile(r"[^，。；]*(?:首批|第一批)[^，。；]*")
 _FOOTNOTE = re.compile(r"^注[:：]")
@@ -38,8 +39,9 @@ def read_preamble(preamble: list[Loose], meta: DocumentMeta, issuer_resolver) ->
     date_line = next((n for n, t in lines if _DATE.match(_compact(t))), None)
     attach_line = next((n for n, t in lines if _ATTACHMENT_REF.match(_compact(t))), None)
     body: list[str] = []
-    attachment_title = next((_ATTACHMENT_REF.sub("", _compact(t)) for n, t in lines
-                             if n == attach_line), "")
+    attachment_title = next(
+        (_ATTACHMENT_REF.sub("", _compact(t)) for n, t in lines if n == attach_line), ""
+    )
     title_compact = _compact(meta.title)
     for n, text in lines:
         c = _compact(text)
@@ -84,8 +86,10 @@ def _read_prose(meta: DocumentMeta, lines: list[tuple[int, str]], roles: dict[in
             meta.previous_batch_text = m.group(0).strip()
         total = _TOTAL.search(c)
         if total and not meta.prose_sections:
-            found = [(m.group("title").strip(), int(m.group("count")), n)
-                     for m in _PROSE_SECTION.finditer(c[total.end():])]
+            found = [
+                (m.group("title").strip(), int(m.group("count")), n)
+                for m in _PROSE_SECTION.finditer(c[total.end() :])
+            ]
             if found and sum(count for _, count, _ in found) == int(total.group(1)):
                 meta.prose_sections = found
 

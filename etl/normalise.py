@@ -64,9 +64,17 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def load_resolver(data_dir: Path) -> Resolver:
-    places = {r["id"]: Place(r["id"], r["name_zh"], r["name_en"], r["kind"], r["within"],
-                             tuple(a for a in r["aliases"].split("|") if a))
-              for r in _rows(data_dir / "places.csv")}
+    places = {
+        r["id"]: Place(
+            r["id"],
+            r["name_zh"],
+            r["name_en"],
+            r["kind"],
+            r["within"],
+            tuple(a for a in r["aliases"].split("|") if a),
+        )
+        for r in _rows(data_dir / "places.csv")
+    }
     place_names = {}
     for p in places.values():
         for name in (p.name_zh, *p.aliases):
@@ -75,8 +83,9 @@ def load_resolver(data_dir: Path) -> Resolver:
     for r in _rows(data_dir / "agencies.csv"):
         if r["level"] not in LEVELS:
             raise ValueError(f"data/agencies.csv: level {r['level']!r} of {r['canonical']}")
-        entry = AgencyEntry(r["canonical"], r["level"],
-                            tuple(a for a in r["aliases"].split("|") if a), r["parent"])
+        entry = AgencyEntry(
+            r["canonical"], r["level"], tuple(a for a in r["aliases"].split("|") if a), r["parent"]
+        )
         agencies[entry.canonical] = entry
         for name in (entry.canonical, *entry.aliases):
             agency_names[name] = entry.canonical
@@ -113,16 +122,19 @@ def resolve_agency(printed: str, jurisdiction: str, resolver: Resolver) -> Agenc
     if _guess_level(name, city_name) == "collective":
         # 各区政府, 各有关单位, 市直有关单位: collective entries are entities of their own kind
         return AgencyRef(printed.strip(), name, "collective", note)
-    candidates = [name]
+    expanded = ""
     if city_name and name.startswith("市") and not name.startswith("市直"):
-        candidates.append(city_name + name[1:])  # 市市场监管局 → 深圳市市场监管局
-    if city_name and re.match(r"^\w{1,4}区政府$", name):
-        candidates.append(city_name + name.replace("区政府", "区人民政府"))
-    for candidate in candidates:
-        if candidate in resolver.agency_names:
-            canonical = resolver.agency_names[candidate]
+        expanded = city_name + name[1:]  # 市市场监管局 → 深圳市市场监管局
+    elif city_name and re.match(r"^\w{1,4}区政府$", name):
+        expanded = city_name + name.replace("区政府", "区人民政府")
+    city = city_name.removesuffix("市")
+    for candidate in filter(None, (expanded, name)):
+        canonical = resolver.agency_names.get(candidate)
+        # a bare 市… alias (市市场监管局) names a body of the city whose lists print it:
+        # in another city's list it is that city's body, not Shenzhen's
+        if canonical and not (candidate == name and expanded and city not in canonical):
             return AgencyRef(printed.strip(), canonical, resolver.agencies[canonical].level, note)
-    canonical = candidates[-1]
+    canonical = expanded or name
     return AgencyRef(printed.strip(), canonical, _guess_level(canonical, city_name), note)
 
 
@@ -142,7 +154,9 @@ def split_agencies(cell: str, jurisdiction: str, resolver: Resolver) -> tuple[Ag
     return tuple(refs)
 
 
-def resolve_places(cell: str, jurisdiction: str, resolver: Resolver) -> tuple[tuple[str, ...], list[str]]:
+def resolve_places(
+    cell: str, jurisdiction: str, resolver: Resolver
+) -> tuple[tuple[str, ...], list[str]]:
     """来源 cell → place ids (unknown names returned separately); empty cell → the jurisdiction."""
     text = clean(cell)
     if not text:
@@ -158,8 +172,7 @@ def resolve_scope(cell: str, resolver: Resolver) -> tuple[str, ...]:
     text = clean(cell)
     if not text:
         return ()
-    return tuple(dict.fromkeys(resolver.scopes.get(p, (p, ""))[0]
-                               for p in _SPLIT.split(text) if p))
+    return tuple(dict.fromkeys(resolver.scopes.get(p, (p, ""))[0] for p in _SPLIT.split(text) if p))
 
 
 def deadline_date(text: str) -> str | None:

@@ -68,8 +68,11 @@ def parse_table(table: Table, meta: DocumentMeta, lines: list[str]) -> RawParse:
     trailing = metadata.read_trailing(table.elements, lines, meta)
     for element in table.elements:
         if isinstance(element, Heading):
-            sections.append(Section(len(sections) + 1, element.title, element.title_raw,
-                                    element.line, element.count))
+            sections.append(
+                Section(
+                    len(sections) + 1, element.title, element.title_raw, element.line, element.count
+                )
+            )
             count("section-heading")
         elif isinstance(element, Loose):
             if element.line in trailing:
@@ -77,8 +80,14 @@ def parse_table(table: Table, meta: DocumentMeta, lines: list[str]) -> RawParse:
             elif element.kind in {"blank", "separator", "repeated-header"}:
                 count(element.kind, element.text.count("\n") + 1)
             else:
-                unparsed.append(Unparsed(file, element.line, element.text,
-                                         "a line inside the table that is neither a row nor a heading"))
+                unparsed.append(
+                    Unparsed(
+                        file,
+                        element.line,
+                        element.text,
+                        "a line inside the table that is neither a row nor a heading",
+                    )
+                )
         else:
             cells = _cells_by_field(element, table.header.fields)
             flags = list(element.flags)
@@ -96,15 +105,26 @@ def parse_table(table: Table, meta: DocumentMeta, lines: list[str]) -> RawParse:
                     current = seen
                     if name and name != seen.name:
                         flags.append("number-conflict")
-                        warnings.append(Warning_(file, element.line_start,
-                            f"number {number_cell} printed again with another name: "
-                            f"line {seen.line} 「{seen.name}」, line {element.line_start} 「{name}」; "
-                            "both rows kept as task rows of item " + number))
+                        warnings.append(
+                            Warning_(
+                                file,
+                                element.line_start,
+                                f"number {number_cell} printed again with another name: "
+                                f"line {seen.line} 「{seen.name}」, line {element.line_start} 「{name}」; "
+                                "both rows kept as task rows of item " + number,
+                            )
+                        )
                     else:
                         flags.append("number-reprinted")
             elif number_cell:
-                unparsed.append(Unparsed(file, element.line_start, "\n".join(element.cells),
-                                         f"number cell {number_cell!r} is not a number"))
+                unparsed.append(
+                    Unparsed(
+                        file,
+                        element.line_start,
+                        "\n".join(element.cells),
+                        f"number cell {number_cell!r} is not a number",
+                    )
+                )
                 continue
             elif current is None:
                 number = f"u{element.line_start}"
@@ -112,8 +132,13 @@ def parse_table(table: Table, meta: DocumentMeta, lines: list[str]) -> RawParse:
                 items[number] = current
                 order.append(current)
                 flags.append("no-number")
-                warnings.append(Warning_(file, element.line_start,
-                    "row without a number and no item above it: kept as an item of its own"))
+                warnings.append(
+                    Warning_(
+                        file,
+                        element.line_start,
+                        "row without a number and no item above it: kept as an item of its own",
+                    )
+                )
             else:
                 flags.append("continuation")
             if not name:
@@ -125,11 +150,30 @@ def parse_table(table: Table, meta: DocumentMeta, lines: list[str]) -> RawParse:
     for item in order:
         many = len(item.rows) > 1
         for part, (row, cells, flags) in enumerate(item.rows, start=1):
-            rows.append(_row_record(meta, item, part if many else None, row, cells, flags,
-                                    section_of_row[row.line_start]))
+            rows.append(
+                _row_record(
+                    meta,
+                    item,
+                    part if many else None,
+                    row,
+                    cells,
+                    flags,
+                    section_of_row[row.line_start],
+                )
+            )
             count("row", row.line_end - row.line_start + 1)
     rows.sort(key=lambda r: r["line_start"])
     sections, inferred = _infer_sections(sections, order, meta, rows)
+    if not sections and meta.prose_sections:
+        stated = sum(c for _, c, _ in meta.prose_sections)
+        warnings.append(
+            Warning_(
+                file,
+                meta.prose_sections[0][2],
+                f"the text groups {stated} measures into {len(meta.prose_sections)} kinds, "
+                f"the table has {len(order)} items: sections not inferred",
+            )
+        )
     if inferred:
         for r in rows:
             r["section"] = inferred[r["number"]]
@@ -137,14 +181,24 @@ def parse_table(table: Table, meta: DocumentMeta, lines: list[str]) -> RawParse:
     return RawParse(sections, rows, unparsed, warnings, layout_lines)
 
 
-def _row_record(meta: DocumentMeta, item: _Item, part: int | None, row: Row,
-                cells: dict[str, str], flags: list[str], section: int | None) -> dict:
+def _row_record(
+    meta: DocumentMeta,
+    item: _Item,
+    part: int | None,
+    row: Row,
+    cells: dict[str, str],
+    flags: list[str],
+    section: int | None,
+) -> dict:
     raw_name = cells.get("name", "")
     name = clean(raw_name) or item.name
     practice_raw = cells.get("practice", "")
     effect_raw = cells.get("effect")
-    dup = [run for run in (repeated_run(clean(practice_raw)),
-                           repeated_run(clean(effect_raw or ""))) if run]
+    dup = [
+        run
+        for run in (repeated_run(clean(practice_raw)), repeated_run(clean(effect_raw or "")))
+        if run
+    ]
     if dup:
         flags = flags + ["duplicated-text"]
     return {
@@ -170,16 +224,19 @@ def _row_record(meta: DocumentMeta, item: _Item, part: int | None, row: Row,
     }
 
 
-def _infer_sections(sections: list[Section], items: list[_Item], meta: DocumentMeta,
-                    rows: list[dict]) -> tuple[list[Section], dict[str, int]]:
+def _infer_sections(
+    sections: list[Section], items: list[_Item], meta: DocumentMeta, rows: list[dict]
+) -> tuple[list[Section], dict[str, int]]:
     """Sections stated only in prose (e.g. 4 + 6 + 6 + 6 measures of four kinds): assign in order."""
     if sections or not meta.prose_sections:
         return sections, {}
     counts = [c for _, c, _ in meta.prose_sections]
     if sum(counts) != len(items):
         return sections, {}
-    inferred = [Section(i, title, title, line, c, inferred=True)
-                for i, (title, c, line) in enumerate(meta.prose_sections, start=1)]
+    inferred = [
+        Section(i, title, title, line, c, inferred=True)
+        for i, (title, c, line) in enumerate(meta.prose_sections, start=1)
+    ]
     assignment: dict[str, int] = {}
     position = 0
     for section in inferred:
@@ -189,16 +246,22 @@ def _infer_sections(sections: list[Section], items: list[_Item], meta: DocumentM
     return inferred, assignment
 
 
-def _check_declared_counts(sections: list[Section], rows: list[dict], meta: DocumentMeta,
-                           warnings: list[Warning_]) -> None:
+def _check_declared_counts(
+    sections: list[Section], rows: list[dict], meta: DocumentMeta, warnings: list[Warning_]
+) -> None:
     for section in sections:
         if section.declared_count is None:
             continue
         found = len({r["number"] for r in rows if r["section"] == section.index})
         if found != section.declared_count:
-            warnings.append(Warning_(meta.file, section.line,
-                f"section 「{section.title}」 declares {section.declared_count} items, "
-                f"the table has {found}"))
+            warnings.append(
+                Warning_(
+                    meta.file,
+                    section.line,
+                    f"section 「{section.title}」 declares {section.declared_count} items, "
+                    f"the table has {found}",
+                )
+            )
 
 
 def to_measures(raw: RawParse, resolve) -> list[Measure]:

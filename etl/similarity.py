@@ -3,13 +3,18 @@
 Why these features: the documents restate a reform in different words ("开展知识产权证券化试点"
 becomes "打造知识产权证券化特色品牌"), so whole-word matching misses too much and embeddings are
 not available offline. Character bigrams inside runs of Chinese characters catch shared stems
-without a dictionary; jieba words on the (short) names add readable, dictionary-backed terms
-that double as evidence. Latin tokens (BIM, CCC, LNG, RCEP) are kept whole.
+without a dictionary; jieba words of the (short) names add dictionary-backed terms. Latin
+tokens (BIM, CCC, LNG, RCEP) are kept whole. A name is first reduced to its core: the leading
+verbs (推进, 建立, 探索 …) and trailing kind-words (机制, 制度, 模式 …) say what kind of act a
+measure is, not which reform, and they made unrelated names look alike.
 
-Why sparse matrices: the similarity of every pair that shares at least one informative feature
-is one sparse product `X @ X.T`, which scipy computes as an inverted-index join in C. Features
-carried by a large share of the measures (boilerplate such as 推进, 机制, 服务) are dropped before
-the product, so its cost grows with the size of the rare-feature postings, not with N².
+Why sparse matrices and blocking: the similarity of all pairs that share an informative
+feature is the sparse product `X @ X.T`, an inverted-index join done in C by scipy. Features
+carried by a large share of measures (boilerplate) are dropped from the vectors; candidate
+pairs are found on the rarer features only (a posting list of at most BLOCK_MAX_DF measures),
+block of rows by block of rows, so memory holds one block of the product at a time and the
+cost grows with the postings of rare features, not with N². Candidates are then scored
+exactly on all their features.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -27,21 +32,45 @@ from scipy import sparse
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*[A-Za-z0-9+]|[A-Za-z]")
 
+
+def _listed(text: str) -> tuple[str, ...]:
+    """A word list written one space-separated block per line (easier to review than quotes)."""
+    return tuple(text.split())
+
+
+# Leading verbs and trailing kind-words of measure names (checked against all five documents).
+NAME_VERBS = _listed(
+    """进一步 推进 推动 推行 推广 实行 实施 开展 建立 建设 健全 完善 构建 打造 创新 探索 深化 优化
+    强化 加强 加快 提升 试点 试行 全面 率先 大力 有序 逐步 积极 发布 开通 上线 创设 制定 扩大 拓展
+    拓宽 便利 支持 落实 和 及"""
+)
+NAME_KINDS = _listed(
+    """新机制 新模式 机制 制度 模式 体系 改革 试点 工作 举措 措施 建设 服务 平台
+    管理 规则"""
+)
+
 # Words that name the kind of act rather than the reform: never shown as evidence.
 GENERIC_WORDS = frozenset(
-    """推进 推动 推行 推广 实行 实施 开展 建立 建设 健全 完善 构建 打造 创新 探索 深化 优化 强化
+    _listed(
+        """推进 推动 推行 推广 实行 实施 开展 建立 建设 健全 完善 构建 打造 创新 探索 深化 优化 强化
     加强 加快 提升 提高 促进 支持 鼓励 试点 机制 制度 体系 模式 平台 服务 管理 工作 改革 举措
-    进一步 相关 有关 全面 率先 新 形成 实现 通过 依托 围绕 基础 方面 领域 范围 一批 各类 主要
+    进一步 相关 有关 全面 率先 形成 实现 通过 依托 围绕 基础 方面 领域 范围 一批 各类 主要
     发展 问题 提供 开放 深圳 深圳市 厦门 厦门市 浦东 浦东新区 上海 企业 部门 政府 单位 事项
-    机构 全市 全国 国家 地方 重点 行业 市场 主体 经营 信息 数据 系统 标准 规范 要求 办理 业务""".split()
+    机构 全市 全国 国家 地方 重点 行业 市场 主体 经营 信息 数据 系统 标准 规范 要求 办理 业务
+    流程 综合 统一 功能 应用 进行 开发 制定 出台 明确 同时 实时 及时 有效 推出 保障
+    服务平台"""
+    )
 )
 
 
+@lru_cache(maxsize=1)
 def _jieba():
+    """A private jieba tokenizer: words another module adds to jieba's global dictionary
+    (jieba.add_word) must not change the links, so linking never uses the shared one."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    return jieba
+    return jieba.Tokenizer()
 
 
 @lru_cache(maxsize=200_000)
@@ -54,6 +83,28 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=200_000)
+def name_core(name: str) -> str:
+    """The name without its leading verbs and trailing kind-words, quotes and spaces.
+
+    >>> name_core("开展知识产权证券化试点")
+    '知识产权证券化'
+    >>> name_core("推广民生诉求“一网统管”模式")
+    '民生诉求一网统管'
+    """
+    core = re.sub(r"[\s“”\"'‘’「」《》（）()、，,：:]", "", name)
+    changed = True
+    while changed:
+        changed = False
+        for verb in NAME_VERBS:
+            if core.startswith(verb) and len(core) - len(verb) >= 3:
+                core, changed = core[len(verb) :], True
+        for kind in NAME_KINDS:
+            if core.endswith(kind) and len(core) - len(kind) >= 3:
+                core, changed = core[: -len(kind)], True
+    return core
+
+
 def bigrams(text: str) -> list[str]:
     """Character bigrams within runs of Chinese characters, plus whole Latin tokens."""
     out = []
@@ -64,9 +115,10 @@ def bigrams(text: str) -> list[str]:
 
 
 def name_features(name: str) -> Counter[str]:
-    """Bigrams and jieba words of a measure's name; words prefixed so the two never collide."""
-    feats = Counter(bigrams(name))
-    feats.update("w:" + w for w in words(name))
+    """Bigrams and jieba words of a name's core; words prefixed so the two never collide."""
+    core = name_core(name)
+    feats = Counter(bigrams(core))
+    feats.update("w:" + w for w in words(core))
     return feats
 
 
@@ -76,10 +128,11 @@ def body_features(text: str) -> Counter[str]:
 
 def tfidf_matrix(
     rows: Sequence[Counter[str]], max_df_ratio: float
-) -> tuple[sparse.csr_matrix, dict[str, float]]:
-    """L2-normalised sublinear TF-IDF rows; features in one row only or above `max_df_ratio` dropped.
+) -> tuple[sparse.csr_matrix, np.ndarray, dict[str, float]]:
+    """L2-normalised sublinear TF-IDF rows; features of one row only or above the ratio dropped.
 
-    Returns the matrix and the IDF of every kept feature (for ranking evidence).
+    Returns the matrix, the document frequency of each column, and the IDF of every kept feature
+    (for ranking evidence).
     """
     n = len(rows)
     df: Counter[str] = Counter()
@@ -91,33 +144,89 @@ def tfidf_matrix(
     idf = {f: math.log(n / df[f]) + 1.0 for f in kept}
     indptr, indices, data = [0], [], []
     for feats in rows:
-        cols = sorted((index[f], (1.0 + math.log(c)) * idf[f]) for f, c in feats.items() if f in index)
+        cols = sorted(
+            (index[f], (1.0 + math.log(c)) * idf[f]) for f, c in feats.items() if f in index
+        )
         norm = math.sqrt(sum(v * v for _, v in cols)) or 1.0
         indices.extend(c for c, _ in cols)
         data.extend(v / norm for _, v in cols)
         indptr.append(len(indices))
     matrix = sparse.csr_matrix(
-        (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
-         np.asarray(indptr, dtype=np.int64)),
+        (
+            np.asarray(data, dtype=np.float32),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(indptr, dtype=np.int64),
+        ),
         shape=(n, len(kept)),
     )
-    return matrix, idf
+    return matrix, np.asarray([df[f] for f in kept], dtype=np.int64), idf
 
 
-def similar_pairs(
-    matrix: sparse.csr_matrix, groups: Sequence[int], min_score: float, block: int = 1024
-) -> Iterable[tuple[int, int, float]]:
-    """(i, j, cosine) for i < j in different groups with cosine >= min_score.
+def candidate_pairs(
+    blocking: sparse.csr_matrix, groups: Sequence[int], min_partial: float, block: int = 2048
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Index arrays (I, J), I < J, of rows in different groups whose blocking product is high.
 
-    Rows are processed in blocks so that memory holds one block of the product at a time.
+    `blocking` holds only the rare features, so its product is a partial (lower-bound) score;
+    pairs with a partial score of at least `min_partial` are candidates for exact scoring.
     """
     group = np.asarray(groups, dtype=np.int64)
-    transposed = matrix.T.tocsc()
-    for start in range(0, matrix.shape[0], block):
-        stop = min(start + block, matrix.shape[0])
-        product = (matrix[start:stop] @ transposed).tocoo()
+    transposed = blocking.T.tocsr()
+    for start in range(0, blocking.shape[0], block):
+        stop = min(start + block, blocking.shape[0])
+        product = (blocking[start:stop] @ transposed).tocoo()
         rows = product.row.astype(np.int64) + start
         cols = product.col.astype(np.int64)
-        keep = (cols > rows) & (group[rows] != group[cols]) & (product.data >= min_score)
-        yield from zip(rows[keep].tolist(), cols[keep].tolist(),
-                       product.data[keep].astype(float).tolist(), strict=True)
+        keep = (cols > rows) & (group[rows] != group[cols]) & (product.data >= min_partial)
+        yield rows[keep], cols[keep]
+
+
+def rowwise_dot(
+    matrix: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int = 100_000
+) -> np.ndarray:
+    """matrix[rows[k]] · matrix[cols[k]] for every k (cosines of unit rows), chunked for memory."""
+    out = np.empty(len(rows), dtype=np.float64)
+    for start in range(0, len(rows), chunk):
+        a = matrix[rows[start : start + chunk]]
+        b = matrix[cols[start : start + chunk]]
+        out[start : start + chunk] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    return out
+
+
+def shared_phrases(
+    later: str, earlier: str, limit: int = 6, max_len: int = 12, min_len: int = 3
+) -> list[str]:
+    """Phrases of the later text that also occur in the earlier text (readable evidence).
+
+    The later text is cut into jieba words; consecutive words that occur in the earlier text are
+    joined while the joined phrase still occurs there, so a phrase never ends in the middle of a
+    word. Generic words and single characters (和, 的) at either end are trimmed (建设海外 →
+    海外), phrases shorter than `min_len` dropped, and a phrase longer than `max_len`
+    characters (a copied clause) is given as its words of four or more characters instead.
+    """
+    found: set[str] = set()
+
+    def keep(phrase: str) -> None:
+        if len(phrase) > max_len:
+            found.update(w for w in words(phrase) if len(w) >= 4 and w not in GENERIC_WORDS)
+            return
+        parts = _jieba().lcut(phrase, HMM=False)
+        while parts and (parts[0] in GENERIC_WORDS or len(parts[0]) == 1):  # 建设海外 -> 海外
+            parts = parts[1:]
+        while parts and (parts[-1] in GENERIC_WORDS or len(parts[-1]) == 1):  # 和, 的, 等
+            parts = parts[:-1]
+        phrase = "".join(parts)
+        if len(phrase) >= min_len and phrase not in GENERIC_WORDS:
+            found.add(phrase)
+
+    for run in _CJK_RUN.findall(later):
+        phrase = ""
+        for token in _jieba().lcut(run, HMM=False) + [""]:
+            if token and (phrase + token) in earlier:
+                phrase += token
+                continue
+            keep(phrase)
+            phrase = token if token and token in earlier else ""
+    # a phrase inside a longer one found is no extra evidence
+    kept = {p for p in found if not any(p != q and p in q for q in found)}
+    return sorted(kept, key=lambda p: (-len(p), p))[:limit]

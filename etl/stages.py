@@ -14,9 +14,14 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
+from etl import link as linking
+from etl import themes as theming
 from etl import to_rdf
 from etl.normalise import Resolver
 from etl.records import Measure, ParsedDocument
+from graph import ontology_doc
+from graph import reason as reasoner
+from graph import validate as validator
 from graph.namespace import (
     ENTITIES_GRAPH,
     INFERRED_GRAPH,
@@ -41,16 +46,6 @@ PREFIXES = {
     "org": "http://www.w3.org/ns/org#",
 }
 MeasureKey = tuple[str, str, int | None]
-SKIPPED: list[str] = []  # TEMPORARY during integration: stages whose module is not written yet
-
-
-def _optional(name: str):
-    import importlib.util
-
-    if importlib.util.find_spec(name) is None:
-        SKIPPED.append(name)
-        return None
-    return importlib.import_module(name)
 
 
 def measure_key(m: Measure) -> MeasureKey:
@@ -59,27 +54,20 @@ def measure_key(m: Measure) -> MeasureKey:
 
 def assign_themes(docs: list[ParsedDocument], settings: Settings) -> dict[MeasureKey, list]:
     """Theme hits per measure, from the vocabulary in ontology/themes.ttl."""
-    themes = _optional("etl.themes")
-    if themes is None or not (settings.ontology_dir / "themes.ttl").exists():
-        return {measure_key(m): [] for d in docs for m in d.measures}
-    vocab = themes.load_vocabulary(settings.ontology_dir)
-    return {measure_key(m): themes.classify(m, vocab) for d in docs for m in d.measures}
+    vocab = theming.load_vocabulary(settings.ontology_dir)
+    return {measure_key(m): theming.classify(m, vocab) for d in docs for m in d.measures}
 
 
 def link(docs: list[ParsedDocument], themes: dict[MeasureKey, list]) -> list:
     """Cross-batch links (same reform / evolution / related) between measures."""
-    linking = _optional("etl.link")
-    if linking is None:
-        return []
     theme_ids = {k: [h.theme_id for h in hits] for k, hits in themes.items()}
     return linking.link_measures(docs, theme_ids)
 
 
-def to_dataset(docs: list[ParsedDocument], resolver: Resolver, themes: dict, links: list,
-               settings: Settings) -> Dataset:
+def to_dataset(
+    docs: list[ParsedDocument], resolver: Resolver, themes: dict, links: list, settings: Settings
+) -> Dataset:
     """All asserted named graphs in one rdflib Dataset (what reasoning and validation read)."""
-    linking = _optional("etl.link")
-    theming = _optional("etl.themes")
     ds = Dataset()
     for doc in docs:
         g = ds.graph(document_graph_iri(doc.meta.doc_id))
@@ -93,16 +81,16 @@ def to_dataset(docs: list[ParsedDocument], resolver: Resolver, themes: dict, lin
     for t in to_rdf.entity_triples(docs, resolver):
         entities.add(t)
     ontology = ds.graph(ONTOLOGY_GRAPH)
-    ontology.parse(settings.ontology_dir / "reform.ttl", format="turtle")
+    for t in reasoner.load_ontology(settings.ontology_dir / "reform.ttl"):
+        ontology.add(t)
     theme_graph = ds.graph(THEMES_GRAPH)
-    if theming is not None and (settings.ontology_dir / "themes.ttl").exists():
-        theme_graph.parse(settings.ontology_dir / "themes.ttl", format="turtle")
-    for doc in docs if theming is not None else []:
+    theme_graph.parse(settings.ontology_dir / "themes.ttl", format="turtle")
+    for doc in docs:
         for m in doc.measures:
             for t in theming.assignment_triples(to_rdf.iri_of(m), themes[measure_key(m)]):
                 theme_graph.add(t)
     link_graph = ds.graph(LINKS_GRAPH)
-    for t in linking.link_triples(links, docs) if linking is not None else []:
+    for t in linking.link_triples(links, docs):
         link_graph.add(t)
     return ds
 
@@ -116,25 +104,20 @@ def asserted_union(ds: Dataset) -> Graph:
 
 def reason(ds: Dataset, settings: Settings) -> Graph:
     """The OWL-RL closure's new triples only (kept in their own named graph)."""
-    reasoner = _optional("graph.reason")
-    if reasoner is None:
-        return Graph()
     return reasoner.infer(asserted_union(ds), ds.graph(ONTOLOGY_GRAPH))
 
 
 def validate(ds: Dataset, inferred: Graph, settings: Settings) -> None:
     """SHACL over the asserted data (plus inferences); any violation fails the build."""
-    validator = _optional("graph.validate")
-    if validator is None or not (settings.ontology_dir / "shapes.ttl").exists():
-        return
-    format_violations, shacl = validator.format_violations, validator.validate
     data = asserted_union(ds)
     for t in inferred:
         data.add(t)
-    violations = shacl(data, settings.ontology_dir / "shapes.ttl")
+    violations = validator.validate(data, settings.ontology_dir / "shapes.ttl")
     if violations:
-        raise ValidationFailed(f"{len(violations)} SHACL violation(s):\n"
-                               + format_violations(violations[:20]))
+        raise ValidationFailed(
+            f"{len(violations)} SHACL violation(s):\n"
+            + validator.format_violations(violations[:20])
+        )
 
 
 def _ox(term):
@@ -174,10 +157,12 @@ def write(ds: Dataset, inferred: Graph, result, settings: Settings) -> None:
     ox.serialize(triples, str(out / "dataset.ttl"), ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     (out / "report.json").write_text(
         json.dumps(result.report, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (out / "report.md").write_text(report_markdown(result.report), encoding="utf-8")
-    doc = _optional("graph.ontology_doc")
-    if doc is not None:
-        (out / "ontology.html").write_text(
-            doc.render(settings.ontology_dir / "reform.ttl", settings.ontology_dir / "themes.ttl"),
-            encoding="utf-8")
+    (out / "ontology.html").write_text(
+        ontology_doc.render(
+            settings.ontology_dir / "reform.ttl", settings.ontology_dir / "themes.ttl"
+        ),
+        encoding="utf-8",
+    )

@@ -16,9 +16,13 @@ Scoring, kept simple enough to explain to an analyst:
 - a top concept's family score adds the evidence of its narrower concepts (each term once);
 - families with score >= MIN_SCORE and >= RELATIVE x the best family are kept, at most MAX_HITS;
   when nothing reaches MIN_SCORE but something matched, the best family alone is kept;
-- within a kept family the most specific concepts that carry at least half of the family's
-  evidence are reported instead of the top concept (the build's OWL-RL inference adds the
-  broader themes back through rk:hasTheme o skos:broader).
+- within a kept family the most specific concepts that are named in the measure's name, or
+  carry at least half of the family's evidence, are reported instead of the top concept (the
+  build's OWL-RL inference adds the broader themes back through rk:hasTheme o skos:broader).
+
+Stop terms are hidden labels of the scheme itself (not of a concept): phrases such as
+公共服务平台 or 绿色通道 that contain a theme term but do not name the theme. They are matched
+like terms, so they mask the shorter term, and count for nothing.
 Everything is sorted, so the output is deterministic.
 """
 
@@ -75,7 +79,7 @@ class Vocabulary:
 
     concepts: dict[str, Concept]
     tops: dict[str, tuple[str, ...]]  # concept id -> the top concepts above it (itself if top)
-    term_concepts: dict[str, tuple[str, ...]]  # normalised term -> concepts that list it
+    term_concepts: dict[str, tuple[str, ...]]  # normalised term -> concepts (none: stop term)
     by_first_char: dict[str, tuple[str, ...]]  # first char -> terms, longest first
 
     def ancestors(self, concept_id: str) -> set[str]:
@@ -124,13 +128,14 @@ def load_vocabulary(ontology_dir: Path) -> Vocabulary:
             broader=tuple(sorted(_concept_id(b) for b in g.objects(iri, SKOS.broader))),
             terms=tuple(terms),
         )
-    return build_vocabulary(concepts.values())
+    stop = {normalise(str(t)) for t in g.objects(SCHEME_IRI, SKOS.hiddenLabel)} - {""}
+    return build_vocabulary(concepts.values(), stop)
 
 
-def build_vocabulary(concepts: Iterable[Concept]) -> Vocabulary:
+def build_vocabulary(concepts: Iterable[Concept], stop_terms: Iterable[str] = ()) -> Vocabulary:
     """Index concepts for matching; separate from loading so tests can build small ones."""
     by_id = {c.id: c for c in concepts}
-    term_concepts: dict[str, set[str]] = {}
+    term_concepts: dict[str, set[str]] = {t: set() for t in stop_terms}
     for c in by_id.values():
         for t in c.terms:
             term_concepts.setdefault(t, set()).add(c.id)
@@ -141,12 +146,12 @@ def build_vocabulary(concepts: Iterable[Concept]) -> Vocabulary:
         concepts=by_id,
         tops={},
         term_concepts={t: tuple(sorted(cs)) for t, cs in sorted(term_concepts.items())},
-        by_first_char={ch: tuple(sorted(ts, key=lambda t: (-len(t), t)))
-                       for ch, ts in sorted(first.items())},
+        by_first_char={
+            ch: tuple(sorted(ts, key=lambda t: (-len(t), t))) for ch, ts in sorted(first.items())
+        },
     )
     for cid in by_id:
-        vocab.tops[cid] = tuple(sorted(a for a in vocab.ancestors(cid)
-                                       if not by_id[a].broader))
+        vocab.tops[cid] = tuple(sorted(a for a in vocab.ancestors(cid) if not by_id[a].broader))
     return vocab
 
 
@@ -171,7 +176,8 @@ def classify_text(fields: dict[str, str], vocab: Vocabulary) -> list[ThemeHit]:
     evidence: set[tuple[str, str]] = set()  # (term, field)
     for fld in FIELD_ORDER:
         for term in find_terms(fields.get(fld) or "", vocab):
-            evidence.add((term, fld))
+            if vocab.term_concepts[term]:
+                evidence.add((term, fld))
     if not evidence:
         return []
 
@@ -185,21 +191,29 @@ def classify_text(fields: dict[str, str], vocab: Vocabulary) -> list[ThemeHit]:
             by_concept.setdefault(cid, set()).add((term, fld))
             for top in vocab.tops[cid]:
                 by_family.setdefault(top, set()).add((term, fld))
-    families = sorted(((score(ev), top) for top, ev in by_family.items()),
-                      key=lambda x: (-x[0], x[1]))
+    families = sorted(
+        ((score(ev), top) for top, ev in by_family.items()), key=lambda x: (-x[0], x[1])
+    )
     best = families[0][0]
     kept = [(s, top) for s, top in families if s >= MIN_SCORE and s >= RELATIVE * best]
     kept = kept[:MAX_HITS] or families[:1]
 
     hits: dict[str, ThemeHit] = {}
     for fam_score, top in kept:
+
+        def strong(cid: str, fam_score: float = fam_score, top: str = top) -> bool:
+            ev = by_concept[cid]
+            return (
+                cid != top
+                and top in vocab.tops[cid]
+                and (any(f == "name" for _, f in ev) or score(ev) >= SPECIFIC_SHARE * fam_score)
+            )
+
+        candidates = [cid for cid in by_concept if strong(cid)]
         specific = [
-            cid for cid, ev in by_concept.items()
-            if cid != top and top in vocab.tops[cid]
-            and score(ev) >= SPECIFIC_SHARE * fam_score
-            and not any(other != cid and cid in vocab.ancestors(other)
-                        and score(by_concept[other]) >= SPECIFIC_SHARE * fam_score
-                        for other in by_concept)
+            cid
+            for cid in candidates
+            if not any(o != cid and cid in vocab.ancestors(o) for o in candidates)
         ]
         for cid in sorted(specific) or [top]:
             ev = by_family[top] if cid == top else by_concept[cid]

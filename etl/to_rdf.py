@@ -135,8 +135,9 @@ def measure_triples(m: Measure, section_of: dict[int, URIRef]) -> Iterator[Tripl
     if m.scope_raw:
         yield s, RK.scopeRaw, zh(m.scope_raw)
     yield from _agency_triples(s, RK.leadAgency, RK.leadAgencyRaw, m.lead, m.lead_raw)
-    yield from _agency_triples(s, RK.responsibleAgency, RK.responsibleAgencyRaw,
-                               m.responsible, m.responsible_raw)
+    yield from _agency_triples(
+        s, RK.responsibleAgency, RK.responsibleAgencyRaw, m.responsible, m.responsible_raw
+    )
     if m.deadline_text:
         yield s, RK.deadlineText, zh(m.deadline_text)
     if m.deadline_date:
@@ -148,8 +149,9 @@ def measure_triples(m: Measure, section_of: dict[int, URIRef]) -> Iterator[Tripl
     yield s, RK.lineEnd, Literal(m.line_end)
 
 
-def _agency_triples(s: URIRef, prop: URIRef, raw_prop: URIRef,
-                    refs: tuple[AgencyRef, ...], raw: str) -> Iterator[Triple]:
+def _agency_triples(
+    s: URIRef, prop: URIRef, raw_prop: URIRef, refs: tuple[AgencyRef, ...], raw: str
+) -> Iterator[Triple]:
     for ref in refs:
         yield s, prop, agency_iri(ref.canonical)
         if ref.note:

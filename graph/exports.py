@@ -19,10 +19,28 @@ from graph.store import select
 SEP = "；"
 
 MEASURE_FIELDS = [
-    "iri", "document", "document_title", "seq", "part", "starred", "name", "name_raw", "section",
-    "places", "lead_agencies", "lead_agencies_raw", "responsible_agencies",
-    "responsible_agencies_raw", "scope", "deadline", "deadline_date", "practices", "effect",
-    "themes", "source_file", "source_lines",
+    "iri",
+    "document",
+    "document_title",
+    "seq",
+    "part",
+    "starred",
+    "name",
+    "name_raw",
+    "section",
+    "places",
+    "lead_agencies",
+    "lead_agencies_raw",
+    "responsible_agencies",
+    "responsible_agencies_raw",
+    "scope",
+    "deadline",
+    "deadline_date",
+    "practices",
+    "effect",
+    "themes",
+    "source_file",
+    "source_lines",
 ]
 AGENCY_FIELDS = ["iri", "name", "level", "aliases", "lead_count", "responsible_count"]
 
@@ -95,34 +113,56 @@ def measure_rows(store: ox.Store) -> tuple[list[str], list[dict]]:
         points.setdefault(r["m"], []).append((r["pos"], r["text"]))
     rows = []
     for r in select(store, _MEASURES):
-        rows.append({
-            "iri": r["m"], "document": r["doc"], "document_title": r["docTitle"],
-            "seq": r["number"] if r["number"] is not None else "", "part": r["part"] or "",
-            "starred": bool(r["starred"]), "name": r["name"], "name_raw": r["nameRaw"],
-            "section": r["section"] or "", "places": _sorted_join(r["places"]),
-            "lead_agencies": _sorted_join(r["leads"]), "lead_agencies_raw": r["leadRaw"] or "",
-            "responsible_agencies": _sorted_join(r["resps"]),
-            "responsible_agencies_raw": r["respRaw"] or "", "scope": r["scopeRaw"] or "",
-            "deadline": r["deadlineText"] or "", "deadline_date": r["deadline"] or "",
-            "practices": "\n".join(t for _, t in sorted(points.get(r["m"], []))),
-            "effect": r["effect"] or "", "themes": _sorted_join(r["themes"]),
-            "source_file": r["file"], "source_lines": f"{r['l1']}-{r['l2']}",
-        })
+        rows.append(
+            {
+                "iri": r["m"],
+                "document": r["doc"],
+                "document_title": r["docTitle"],
+                "seq": r["number"] if r["number"] is not None else "",
+                "part": r["part"] or "",
+                "starred": bool(r["starred"]),
+                "name": r["name"],
+                "name_raw": r["nameRaw"],
+                "section": r["section"] or "",
+                "places": _sorted_join(r["places"]),
+                "lead_agencies": _sorted_join(r["leads"]),
+                "lead_agencies_raw": r["leadRaw"] or "",
+                "responsible_agencies": _sorted_join(r["resps"]),
+                "responsible_agencies_raw": r["respRaw"] or "",
+                "scope": r["scopeRaw"] or "",
+                "deadline": r["deadlineText"] or "",
+                "deadline_date": r["deadline"] or "",
+                "practices": "\n".join(t for _, t in sorted(points.get(r["m"], []))),
+                "effect": r["effect"] or "",
+                "themes": _sorted_join(r["themes"]),
+                "source_file": r["file"],
+                "source_lines": f"{r['l1']}-{r['l2']}",
+            }
+        )
     return MEASURE_FIELDS, rows
 
 
 def agency_rows(store: ox.Store) -> tuple[list[str], list[dict]]:
-    rows = [{"iri": r["a"], "name": r["name"], "level": r["level"],
-             "aliases": _sorted_join(r["aliases"]), "lead_count": r["leadCount"],
-             "responsible_count": r["respCount"]} for r in select(store, _AGENCIES)]
+    rows = [
+        {
+            "iri": r["a"],
+            "name": r["name"],
+            "level": r["level"],
+            "aliases": _sorted_join(r["aliases"]),
+            "lead_count": r["leadCount"],
+            "responsible_count": r["respCount"],
+        }
+        for r in select(store, _AGENCIES)
+    ]
     return AGENCY_FIELDS, rows
 
 
 def write_rows(fields: list[str], rows: Iterable[dict], fmt: str, *, bom: bool = False) -> str:
     """CSV (UTF-8, optional BOM so Excel opens Chinese text right) or JSON Lines."""
     if fmt == "jsonl":
-        return "".join(json.dumps({f: r.get(f) for f in fields}, ensure_ascii=False) + "\n"
-                       for r in rows)
+        return "".join(
+            json.dumps({f: r.get(f) for f in fields}, ensure_ascii=False) + "\n" for r in rows
+        )
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()

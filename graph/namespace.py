@@ -1,8 +1,8 @@
 """Namespaces and IRI minting for ReformKG.
 
 `RK` is a closed namespace: a misspelt term raises at once instead of minting a
-wrong IRI. `tests/test_ontology_sync.py` fails when this list and
-`ontology/reform.ttl` drift apart, so the ontology file stays the one place where
+wrong IRI. `tests/test_ontology.py::test_namespace_and_ontology_do_not_drift_apart`
+fails when this list and `ontology/reform.ttl` drift apart, so the ontology file stays the one place where
 terms are defined and this module only names them for Python.
 
 Data IRIs are readable and stable: they are built from the manifest's document id,
@@ -138,8 +138,9 @@ def _segment(value: str) -> str:
     characters, so a segment never holds characters an IRI forbids."""
     out = []
     for ch in value:
-        if ch in _IRI_SAFE or (ord(ch) > 127 and not ch.isspace()
-                               and unicodedata.category(ch)[0] not in "CZ"):
+        if ch in _IRI_SAFE or (
+            ord(ch) > 127 and not ch.isspace() and unicodedata.category(ch)[0] not in "CZ"
+        ):
             out.append(ch)
         else:
             out.append(quote(ch, safe=""))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import os
 import sys
 
 from reformkg import commands
@@ -17,7 +18,9 @@ from reformkg.errors import ReformKGError
 
 
 def _command_modules() -> list:
-    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")
+    )
     return [importlib.import_module(f"reformkg.commands.{n}") for n in names]
 
 
@@ -40,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `reformkg export … | head`: the reader left; stop quietly as Unix tools do
+        # (the Python docs' recipe: point stdout at devnull so the exit flush cannot fail)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -35,8 +35,10 @@ def main() -> None:
     print(f"{t['documents']} documents, {t['measures']} measures; {args.runs} runs (median)")
     for name, values in stages.items():
         print(f"  {name:<10} {statistics.median(values):7.3f} s")
-    print(f"  {'total':<10} {statistics.median(totals):7.3f} s  (target < 3 s parse-to-RDF, "
-          f"< 5 s with reasoning and validation)")
+    print(
+        f"  {'total':<10} {statistics.median(totals):7.3f} s  (target < 3 s parse-to-RDF, "
+        f"< 5 s with reasoning and validation)"
+    )
 
 
 if __name__ == "__main__":

@@ -63,14 +63,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(build_dir: Path, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(
+    build_dir: Path, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
     """Start uvicorn on 127.0.0.1 with the app on `build_dir`; return the process and its base URL."""
     port = _free_port()
     env = {**os.environ, "REFORMKG_BUILD": str(build_dir), **(extra_env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "web.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -109,8 +123,15 @@ def browser():
     with sync_playwright() as pw:
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield b
         b.close()

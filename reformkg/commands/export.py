@@ -17,8 +17,9 @@ SUBJECTS = ("measures", "agencies", "links", "workload")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("what", choices=SUBJECTS)
     parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-    parser.add_argument("--bom", action="store_true",
-                        help="start CSV with a UTF-8 byte-order mark (for Excel)")
+    parser.add_argument(
+        "--bom", action="store_true", help="start CSV with a UTF-8 byte-order mark (for Excel)"
+    )
     parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
     parser.add_argument("--build", type=Path, help="build folder (default: build/)")
 
@@ -26,14 +27,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def rows_for(what: str, store):
     if what == "measures":
         from graph.exports import measure_rows
+
         return measure_rows(store)
     if what == "agencies":
         from graph.exports import agency_rows
+
         return agency_rows(store)
     if what == "links":
         from graph.trace import link_rows
+
         return link_rows(store)
     from graph.analytics import workload_rows
+
     return workload_rows(store)
 
 

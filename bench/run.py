@@ -1,0 +1,540 @@
+"""The whole benchmark: build, queries, throughput, views and link quality at each scale.
+
+For each scale N (a synthetic corpus N x the five documents, bench/generate.py) it
+1. generates the corpus and builds it in a fresh subprocess (bench/probe.py: seconds and peak
+   resident memory of every stage), stopped if it passes the time or memory limit;
+2. measures link precision/recall on the planted pairs, from the built dataset (SPARQL over
+   rk:MeasureLink), not from the linker's own output;
+3. serves the build with uvicorn on 127.0.0.1 and times every named query over HTTP (p50/p95),
+   then with 8 concurrent clients (throughput), and on rdflib's in-memory store (subprocess);
+4. times each graph view in headless Debian chromium from navigation start until the page sets
+   window.reformkgReady.
+The bundled five documents are built too (the "bundle" column): the 5 s target is about them.
+Results are kept as JSON per scale in the work folder and the table is written to
+docs/performance.md (text below its notes marker is kept).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psutil
+
+from bench.generate import generate, read_planted, read_pools
+from bench.queries import ACCEPT, default_params, query_specs
+from bench.report import render
+from bench.server import start_server, stop_server
+from bench.stats import summarise, time_runs
+from reformkg.config import ROOT, get_settings
+
+VIEWS = ("/viz/agencies", "/viz/evolution", "/viz/themes")
+CLIENTS = 8
+THROUGHPUT_SECONDS = 10.0
+QUERY_REPS = 20
+QUERY_BUDGET = 10.0  # seconds of timing per query and scale (at least 3 runs)
+VIEW_RUNS = 3
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MB = 1024 * 1024
+
+
+@dataclass
+class Limits:
+    """When a build is stopped: it is reported with the stage it reached, never hidden."""
+
+    build_seconds: float = 3600.0
+    memory_mb: float = 12_000.0
+    rdflib_seconds: float = 900.0
+
+
+@dataclass
+class Options:
+    scales: list[int]
+    out: Path
+    work: Path
+    seed: int = 1
+    views: bool = True
+    bundle: bool = True
+    render_only: bool = False  # no measuring: rewrite the table from the saved results
+    limits: Limits = field(default_factory=Limits)
+    log: object = print
+
+
+# ---------------------------------------------------------------- build in a subprocess
+
+
+def _watch(proc: subprocess.Popen, limits: Limits) -> str | None:
+    """Wait for `proc`; stop it past the time or memory limit and say which."""
+    started = time.monotonic()
+    ps = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss / MB
+        except psutil.NoSuchProcess:
+            break
+        if rss > limits.memory_mb:
+            proc.kill()
+            proc.wait()
+            return f"stopped at {rss:.0f} MB resident (limit {limits.memory_mb:.0f} MB)"
+        if time.monotonic() - started > limits.build_seconds:
+            proc.kill()
+            proc.wait()
+            return f"stopped after {limits.build_seconds:.0f} s (time limit)"
+        time.sleep(0.5)
+    return None if proc.returncode == 0 else f"exited with code {proc.returncode}"
+
+
+def build_figures(data_dir: Path, build_dir: Path, work: Path, label: str, limits: Limits) -> dict:
+    """Seconds and peak MB per stage of one build, run in a fresh Python process."""
+    out, checkpoint = work / f"build-{label}.json", work / f"build-{label}.partial.json"
+    for f in (out, checkpoint):
+        f.unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.probe",
+            "--data",
+            str(data_dir),
+            "--build",
+            str(build_dir),
+            "--out",
+            str(out),
+            "--checkpoint",
+            str(checkpoint),
+        ],
+        cwd=ROOT,
+    )
+    stopped = _watch(proc, limits)
+    if stopped is None and out.exists():
+        return json.loads(out.read_text())
+    partial = json.loads(checkpoint.read_text()) if checkpoint.exists() else {"stages": {}}
+    partial["stopped"] = stopped or "no result written"
+    return partial
+
+
+# ---------------------------------------------------------------- link quality
+
+
+LINKS_QUERY = """
+PREFIX rk: <https://w3id.org/reformkg/ontology#>
+SELECT ?source ?target ?relation WHERE {
+  ?link a rk:MeasureLink ; rk:linkSource ?source ; rk:linkTarget ?target ; rk:relation ?relation .
+}"""
+
+
+def link_quality(store, planted_csv: Path) -> dict:
+    """Precision and recall of the built links against the planted evolutions.
+
+    A planted pair is found when a link joins its two measures (either direction). Precision
+    counts the counterpart links (same reform or evolution): a "related" link claims only a
+    shared topic, which unplanted measures of a recombined corpus may truly have.
+    """
+    from graph.namespace import measure_iri
+    from graph.store import select
+
+    planted = {
+        frozenset((str(measure_iri(*a)), str(measure_iri(*b))))
+        for a, b in read_planted(planted_csv)
+    }
+    later = {str(measure_iri(*a)): str(measure_iri(*b)) for a, b in read_planted(planted_csv)}
+    rows = select(store, LINKS_QUERY)
+    relation = {r: str(r).rsplit("#", 1)[-1] for r in {row["relation"] for row in rows}}
+    counts: dict[str, int] = {}
+    hits: dict[str, int] = {}
+    found_any, found_counterpart, forward = set(), set(), 0
+    for row in rows:
+        rel = relation[row["relation"]]
+        pair = frozenset((row["source"], row["target"]))
+        counts[rel] = counts.get(rel, 0) + 1
+        if pair in planted:
+            hits[rel] = hits.get(rel, 0) + 1
+            found_any.add(pair)
+            if rel != "Related":
+                found_counterpart.add(pair)
+            if rel == "Evolution" and later.get(row["source"]) == row["target"]:
+                forward += 1
+    counterpart = counts.get("SameReform", 0) + counts.get("Evolution", 0)
+    n = len(planted)
+    return {
+        "planted": n,
+        "links": counts,
+        "planted_found": hits,
+        "recall": round(len(found_counterpart) / n, 4) if n else None,
+        "recall_any": round(len(found_any) / n, 4) if n else None,
+        "precision": round(len(found_counterpart) / counterpart, 4) if counterpart else None,
+        "evolution_direction_ok": forward,
+    }
+
+
+# ---------------------------------------------------------------- queries, throughput, views
+
+
+def http_latency(base: str, queries_dir: Path) -> dict:
+    """p50/p95 of every named query through GET /queries/{name}, one client, warm (the first
+    request, which also checks the answer is 200, is not timed)."""
+    out = {}
+    with httpx.Client(base_url=base, timeout=300) as client:
+        for spec in query_specs(queries_dir):
+            params = default_params(spec)
+            url = f"/queries/{spec.name}"
+            first = client.get(url, params=params, headers=ACCEPT)
+            if first.status_code != 200:
+                out[spec.name] = {"error": f"HTTP {first.status_code}"}
+                continue
+
+            def once(url: str = url, params: dict = params) -> None:
+                client.get(url, params=params, headers=ACCEPT).raise_for_status()
+
+            try:
+                times = time_runs(once, QUERY_REPS, QUERY_BUDGET)
+            except httpx.HTTPError as err:
+                out[spec.name] = {"error": f"{type(err).__name__}: {str(err)[:120]}"}
+                continue
+            out[spec.name] = summarise(times)
+    return out
+
+
+def store_latency(store, queries_dir: Path) -> dict:
+    """The same queries in this process on the pyoxigraph store (graph.named_queries.run_named):
+    the query engine's own cost, without HTTP, JSON and the server's query pool."""
+    from graph.named_queries import run_named
+
+    out = {}
+    for spec in query_specs(queries_dir):
+        params = default_params(spec)
+        try:
+            times = time_runs(
+                lambda s=spec, p=params: run_named(store, s.name, p, queries_dir),
+                QUERY_REPS,
+                QUERY_BUDGET,
+            )
+        except Exception as err:  # noqa: BLE001 - a failing query is a figure, not a crash
+            out[spec.name] = {"error": f"{type(err).__name__}: {str(err)[:120]}"}
+            continue
+        out[spec.name] = summarise(times)
+    return out
+
+
+def throughput(
+    base: str, queries_dir: Path, clients: int = CLIENTS, seconds: float = THROUGHPUT_SECONDS
+) -> dict:
+    """Requests per second with `clients` concurrent clients cycling through the named queries."""
+    targets = [(f"/queries/{s.name}", default_params(s)) for s in query_specs(queries_dir)]
+    if not targets:
+        return {"error": "no named query to run"}
+    times: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def client_loop(offset: int) -> None:
+        with httpx.Client(base_url=base, timeout=300) as client:
+            i = offset
+            while time.perf_counter() < stop_at:
+                url, params = targets[i % len(targets)]
+                t = time.perf_counter()
+                try:
+                    outcome = str(client.get(url, params=params, headers=ACCEPT).status_code)
+                except httpx.HTTPError as err:
+                    outcome = type(err).__name__
+                elapsed = time.perf_counter() - t
+                with lock:
+                    if outcome == "200":
+                        times.append(elapsed)
+                    else:
+                        errors[outcome] = errors.get(outcome, 0) + 1
+                i += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client_loop, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "seconds": round(wall, 2),
+        "requests": len(times),
+        "errors": sum(errors.values()),
+        "error_kinds": dict(sorted(errors.items())),
+        "rps": round(len(times) / wall, 1),
+        **(summarise(times) if times else {}),
+    }
+
+
+READY_PROBE = """
+(() => {
+  let ready = false;
+  Object.defineProperty(window, 'reformkgReady', {
+    configurable: true,
+    get() { return ready; },
+    set(value) { ready = value; if (value && window.__reformkgReadyAt === undefined)
+      window.__reformkgReadyAt = performance.now(); },
+  });
+})();
+"""
+
+
+def view_times(base: str, runs: int = VIEW_RUNS, timeout_s: float = 300) -> dict:
+    """Milliseconds from navigation start until each view sets window.reformkgReady (median).
+
+    An init script turns the flag into a setter that records performance.now() at the moment
+    the page sets it, so the figure does not depend on how often Playwright polls.
+    """
+    from playwright.sync_api import sync_playwright
+
+    out: dict = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        out["_browser"] = browser.version
+        for path in VIEWS:
+            times, error = [], None
+            for _ in range(runs):
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = context.new_page()
+                page.add_init_script(READY_PROBE)
+                try:
+                    response = page.goto(base + path, wait_until="commit", timeout=timeout_s * 1000)
+                    if response is None or response.status != 200:
+                        error = f"HTTP {response.status if response else 'no response'}"
+                        break
+                    page.wait_for_function(
+                        "() => window.__reformkgReadyAt !== undefined", timeout=timeout_s * 1000
+                    )
+                    times.append(page.evaluate("window.__reformkgReadyAt"))
+                except Exception as err:  # noqa: BLE001 - a view that never gets ready is a figure
+                    error = f"{type(err).__name__}: {str(err).splitlines()[0][:160]}"
+                    break
+                finally:
+                    context.close()
+            out[path] = (
+                {"error": error}
+                if error
+                else {
+                    "runs": len(times),
+                    "median_ms": round(sorted(times)[len(times) // 2], 1),
+                    "max_ms": round(max(times), 1),
+                }
+            )
+        browser.close()
+    return out
+
+
+def rdflib_figures(
+    build_dir: Path, queries_dir: Path, work: Path, label: str, limits: Limits
+) -> dict:
+    out = work / f"rdflib-{label}.json"
+    out.unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.rdflib_queries",
+            "--build",
+            str(build_dir),
+            "--queries",
+            str(queries_dir),
+            "--out",
+            str(out),
+            "--reps",
+            str(QUERY_REPS),
+            "--budget",
+            str(QUERY_BUDGET),
+        ],
+        cwd=ROOT,
+    )
+    stopped = _watch(proc, Limits(limits.rdflib_seconds, limits.memory_mb))
+    if stopped is None and out.exists():
+        return json.loads(out.read_text())
+    return {"stopped": stopped or "no result written"}
+
+
+# ---------------------------------------------------------------- one scale
+
+
+def run_scale(label: str, data_dir: Path, planted: Path | None, opts: Options) -> dict:
+    """Every figure for one corpus; a stopped build still yields the figures it reached."""
+    log, work = opts.log, opts.work
+    build_dir = work / f"build-{label}"
+    log(f"[{label}] building {data_dir} …")
+    result: dict = {
+        "label": label,
+        "build": build_figures(data_dir, build_dir, work, label, opts.limits),
+    }
+    if "stopped" in result["build"]:
+        log(f"[{label}] build {result['build']['stopped']}")
+        return result
+    nq = build_dir / "dataset.nq"
+    with nq.open("rb") as fh:
+        result["quads"] = sum(1 for _ in fh)
+    from graph.store import open_store
+
+    if planted is not None:
+        log(f"[{label}] link quality …")
+    store = open_store(build_dir)
+    if planted is not None:
+        result["links"] = link_quality(store, planted)
+    queries_dir = get_settings().queries_dir
+    log(f"[{label}] queries on the store in process …")
+    result["store"] = store_latency(store, queries_dir)
+    del store
+    log(f"[{label}] serving …")
+    t0 = time.perf_counter()
+    proc, base = start_server(build_dir)
+    result["server_ready_seconds"] = round(time.perf_counter() - t0, 2)
+    try:
+        log(f"[{label}] HTTP latency …")
+        result["http"] = http_latency(base, queries_dir)
+        log(f"[{label}] throughput, {CLIENTS} clients …")
+        result["throughput"] = throughput(base, queries_dir)
+        if opts.views:
+            log(f"[{label}] views in chromium …")
+            result["views"] = view_times(base)
+        result["server_rss_mb"] = round(psutil.Process(proc.pid).memory_info().rss / MB, 1)
+    finally:
+        stop_server(proc)
+    log(f"[{label}] rdflib …")
+    result["rdflib"] = rdflib_figures(build_dir, queries_dir, work, label, opts.limits)
+    return result
+
+
+def machine() -> dict:
+    """What the figures were measured on, and which code: the commit, and a digest of the
+    product's files (etl, graph, web, viz, queries, ontology, data), which tells two runs on
+    one commit apart while the work tree changes."""
+    cpu = ""
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for folder in ("etl", "graph", "web", "viz", "queries", "ontology", "data"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return {
+        "code": digest.hexdigest()[:12],
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": (git("rev-parse", "--short", "HEAD") or "unknown")
+        + (" (with uncommitted changes)" if git("status", "--porcelain") else ""),
+        "platform": platform.platform(),
+        "cpu": f"{cpu}, {os.cpu_count()} cores",
+        "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
+        "python": platform.python_version(),
+        "packages": {
+            p: version(p)
+            for p in (
+                "rdflib",
+                "pyoxigraph",
+                "owlrl",
+                "pyshacl",
+                "fastapi",
+                "uvicorn",
+                "playwright",
+            )
+        },
+    }
+
+
+def run(opts: Options) -> dict:
+    """Run the requested scales (plus the bundle), save JSON per scale, write the table."""
+    opts.work.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    results: dict[str, dict] = {}
+    if opts.render_only:
+        opts.bundle, opts.scales = False, []
+    if opts.bundle:
+        results["bundle"] = run_scale("bundle", get_settings().data_dir, None, opts)
+        results["bundle"] |= {"machine": info}
+        _save(opts.work, "bundle", results["bundle"])
+    for scale in opts.scales:
+        label = f"{scale}x"
+        corpus_dir = opts.work / f"corpus-{label}"
+        read_pools()  # read the templates once, outside the timed generation
+        t0 = time.perf_counter()
+        corpus = generate(corpus_dir, scale, opts.seed)
+        generated = round(time.perf_counter() - t0, 2)
+        opts.log(
+            f"[{label}] corpus: {len(corpus.rows)} documents, {corpus.measures} measures, "
+            f"{len(corpus.planted)} planted pairs ({generated} s)"
+        )
+        result = run_scale(label, corpus_dir, corpus_dir / "planted_pairs.csv", opts)
+        result |= {
+            "scale": scale,
+            "seed": opts.seed,
+            "documents": len(corpus.rows),
+            "measures_written": corpus.measures,
+            "planted": len(corpus.planted),
+            "generate_seconds": generated,
+            "machine": info,
+        }
+        results[label] = result
+        _save(opts.work, label, result)
+    merged = _load_saved(opts.work) | results
+    text = render(merged, info, opts)
+    _write_doc(opts.out, text)
+    opts.log(text.split("<!--", 1)[0])
+    return merged
+
+
+def _save(work: Path, label: str, result: dict) -> None:
+    (work / f"results-{label}.json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+def _load_saved(work: Path) -> dict[str, dict]:
+    """Results of earlier runs kept in the work folder (each carries its own date and commit)."""
+    out = {}
+    for path in sorted(work.glob("results-*.json")):
+        out[path.stem.removeprefix("results-")] = json.loads(path.read_text(encoding="utf-8"))
+    return out
+
+
+NOTES_MARKER = "<!-- notes: text below this line is written by hand; `reformkg bench` keeps it -->"
+
+
+def _write_doc(path: Path, text: str) -> None:
+    notes = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if NOTES_MARKER in old:
+            notes = old.split(NOTES_MARKER, 1)[1]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n" + NOTES_MARKER + (notes or "\n"), encoding="utf-8")

@@ -1,0 +1,72 @@
+"""A real uvicorn server on 127.0.0.1 for the benchmark (the same command tests/conftest.py uses).
+
+Kept here rather than imported from tests/, so that `reformkg bench` does not depend on the
+test tree being importable.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from reformkg.config import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(build_dir: Path, ready_seconds: float = 600) -> tuple[subprocess.Popen, str]:
+    """Start uvicorn serving `build_dir`; return the process and its base URL once /healthz is 200.
+
+    The wait is long because at 100x the app loads a large dataset before it answers.
+    """
+    port = free_port()
+    env = {**os.environ, "REFORMKG_BUILD": str(build_dir)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "web.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + ready_seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {proc.returncode}")
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop_server(proc)
+    raise RuntimeError(f"uvicorn did not become ready within {ready_seconds:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -1,0 +1,205 @@
+"""OWL 2 RL reasoning with owlrl: the triples the ontology entails and the data does not state.
+
+The build keeps these in their own named graph (graph/inferred), so a query chooses between
+asserted-only and with-inference simply by including that graph or not.
+
+Why not run owlrl on the whole dataset: owlrl applies every OWL-RL rule to every triple on each
+cycle, and about two thirds of the dataset are literal-valued triples (texts, raw cells, line
+numbers) that no rule of ontology/reform.ttl can use except to re-derive the rdf:type a
+resource already has. So `infer` reasons over
+- the ontology's axioms (the TBox: ontology/reform.ttl without its labels and definitions), plus
+- the ABox triples whose object is a resource (rdf:type, agency, place, theme, link and
+  structure properties, skos:broader between themes), less those whose only consequence is a
+  type the data already asserts (`relevant_abox`; a test shows the result is unchanged),
+and owlrl still does all the reasoning (OWLRL_Semantics, without axiomatic and datatype
+triples). Then it keeps only what is new and useful: the closure minus the input, minus
+- statements about the ontology's own terms and the reused vocabularies (TBox noise such as
+  rk:Measure rdfs:subClassOf rk:Measure),
+- x owl:sameAs x, x rdf:type owl:Thing / rdfs:Resource / rdf:Property and other typing in the
+  owl:, rdf:, rdfs: and xsd: namespaces,
+- anything about a literal or about a blank node owlrl made up.
+
+`scripts/bench_reason.py` prints the figures (triples in, triples out, seconds). Tried and
+dropped: closing groups of related properties separately. owlrl re-reads the TBox axioms on
+every round of every part, so eleven small parts cost more rule applications (54.6k) than one
+graph (40.9k without the pre-filter, 31.7k with it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import owlrl
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.compare import to_canonical_graph
+from rdflib.term import Node
+
+__all__ = ["infer", "load_ontology", "relevant_abox"]
+
+_META_NAMESPACES = (str(OWL), str(RDF), str(RDFS), str(XSD))
+
+
+_PROPERTY_AXIOMS = (
+    RDFS.subPropertyOf,
+    OWL.equivalentProperty,
+    OWL.inverseOf,
+    OWL.propertyChainAxiom,
+    OWL.propertyDisjointWith,
+)
+_PROPERTY_KINDS = (
+    OWL.SymmetricProperty,
+    OWL.TransitiveProperty,
+    OWL.FunctionalProperty,
+    OWL.InverseFunctionalProperty,
+    OWL.AsymmetricProperty,
+    OWL.IrreflexiveProperty,
+)
+_CLASS_AXIOMS = (RDFS.subClassOf, OWL.equivalentClass, OWL.disjointWith)
+# Constructs under which a triple can matter in ways the pre-filter below does not track; when
+# the ontology uses any of them, every resource-valued triple goes to the reasoner.
+_COMPLEX = (
+    OWL.onProperty,
+    OWL.intersectionOf,
+    OWL.unionOf,
+    OWL.hasKey,
+    OWL.oneOf,
+    OWL.members,
+    OWL.complementOf,
+    OWL.hasValue,
+    OWL.someValuesFrom,
+    OWL.allValuesFrom,
+    OWL.sameAs,
+    OWL.differentFrom,
+)
+
+
+def load_ontology(path: Path) -> Graph:
+    """The ontology as the build stores it: parsed, with blank nodes labelled canonically.
+
+    The property chain of rk:hasTheme is an RDF list, i.e. blank nodes, and a parser names
+    those at random; rdflib's canonical labelling (RGDA1, a hash of each node's surroundings)
+    gives them the same label in every build, so the written files stay byte-identical.
+    """
+    return to_canonical_graph(Graph().parse(Path(path), format="turtle"))
+
+
+def _resource_triples(asserted: Graph, tbox: Graph) -> Graph:
+    tbox_subjects = set(tbox.subjects())
+    out = Graph()
+    for s, p, o in asserted:
+        if not isinstance(o, Literal) and s not in tbox_subjects:
+            out.add((s, p, o))
+    return out
+
+
+def relevant_abox(asserted: Graph, tbox: Graph) -> Graph:
+    """The asserted triples from which `tbox` can derive something not already asserted.
+
+    Resource-valued, not about the ontology's own terms, and then (a sound pre-filter that
+    leaves the closure unchanged):
+    - a property with axioms beyond domain and range (sub-property, inverse, chain,
+      symmetric, transitive …) keeps all its triples;
+    - a property with only a domain or range keeps a triple only when the subject or object
+      lacks the asserted type that the domain or range would give it;
+    - an rdf:type triple is kept only for classes that have class axioms (subclass …).
+    """
+    candidates = _resource_triples(asserted, tbox)
+    if _uses_complex_constructs(tbox, candidates):
+        return candidates
+    productive: set[Node] = set()
+    for axiom in _PROPERTY_AXIOMS:
+        for s, o in tbox.subject_objects(axiom):
+            productive.add(s)
+            if axiom == OWL.propertyChainAxiom:
+                productive.update(Collection(tbox, o))
+            else:
+                productive.add(o)
+    for kind in _PROPERTY_KINDS:
+        productive.update(tbox.subjects(RDF.type, kind))
+    productive_classes: set[Node] = set()
+    for axiom in _CLASS_AXIOMS:
+        for s, o in tbox.subject_objects(axiom):
+            productive_classes.add(s)
+            if axiom != RDFS.subClassOf:
+                productive_classes.add(o)
+    domains: dict[Node, set[Node]] = {}
+    ranges: dict[Node, set[Node]] = {}
+    for p, c in tbox.subject_objects(RDFS.domain):
+        domains.setdefault(p, set()).add(c)
+    for p, c in tbox.subject_objects(RDFS.range):
+        ranges.setdefault(p, set()).add(c)
+    types: set[tuple[Node, Node]] = set(candidates.subject_objects(RDF.type))
+    out = Graph()
+    for s, p, o in candidates:
+        if p == RDF.type:
+            keep = o in productive_classes
+        elif p in productive:
+            keep = True
+        else:
+            keep = any((s, c) not in types for c in domains.get(p, ())) or any(
+                (o, c) not in types for c in ranges.get(p, ())
+            )
+        if keep:
+            out.add((s, p, o))
+    return out
+
+
+def _uses_complex_constructs(tbox: Graph, abox: Graph) -> bool:
+    return (
+        any(True for p in _COMPLEX for _ in tbox.triples((None, p, None)))
+        or (None, OWL.sameAs, None) in abox
+    )
+
+
+def _is_meta(term: Node) -> bool:
+    return isinstance(term, URIRef) and str(term).startswith(_META_NAMESPACES)
+
+
+def _noise(triple: tuple[Node, Node, Node], tbox_terms: set[Node], known: set[Node]) -> bool:
+    s, p, o = triple
+    if isinstance(s, Literal) or isinstance(o, Literal):
+        return True
+    if isinstance(s, BNode) and s not in known or isinstance(o, BNode) and o not in known:
+        return True
+    if s in tbox_terms or _is_meta(s):
+        return True
+    if p == OWL.sameAs and s == o:
+        return True
+    return p == RDF.type and _is_meta(o)
+
+
+def infer(asserted: Graph, ontology: Graph, *, prefilter: bool = True) -> Graph:
+    """The OWL-RL entailments of `asserted` under `ontology` that are not already asserted.
+
+    `asserted` is the union of the asserted graphs (it may include the ontology itself);
+    `ontology` is ontology/reform.ttl. Returns a new Graph holding only inferred triples.
+    `prefilter=False` gives owlrl every resource-valued triple (same result, slower: kept
+    for the test that shows the pre-filter changes nothing, and for the benchmark).
+    """
+    tbox = Graph()
+    for t in ontology:
+        tbox.add(t)
+    axioms = [t for t in tbox if not isinstance(t[2], Literal)]  # labels: no rule reads them
+    abox = relevant_abox(asserted, tbox) if prefilter else _resource_triples(asserted, tbox)
+    work = Graph()
+    for t in axioms:
+        work.add(t)
+    for t in abox:
+        work.add(t)
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+    ).expand(work)
+    tbox_terms = set(tbox.subjects()) | {o for o in tbox.objects() if isinstance(o, URIRef)}
+    # Resources described by the data are never TBox terms, even when the ontology mentions
+    # one (rdfs:seeAlso the theme scheme); keep their inferences.
+    tbox_terms -= set(abox.subjects())
+    known = set(abox.subjects()) | set(abox.objects())
+    inferred = Graph()
+    for t in work:
+        if t in asserted or t in tbox or t in abox:
+            continue
+        if _noise(t, tbox_terms, known):
+            continue
+        inferred.add(t)
+    return inferred

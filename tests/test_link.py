@@ -1,0 +1,224 @@
+"""Cross-batch linking (issue #4): quality against pairs labelled by reading the documents,
+structure (direction, no within-document links, one link per item pair, determinism), blocking,
+and the RDF contract (direct properties walkable with evolvesFrom+, qualified MeasureLinks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from rdflib import XSD, Literal
+
+from etl import link as linkmod
+from etl.link import Link, doc_order, link_measures, link_triples
+from graph.namespace import RK, link_iri, measure_iri
+from graph.store import select
+from reformkg.config import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import bench_link  # noqa: E402
+import eval_links  # noqa: E402
+
+PREFIX = "PREFIX rk: <https://w3id.org/reformkg/ontology#>\n"
+
+
+@pytest.fixture(scope="session")
+def links(build_result) -> list[Link]:
+    """The links of the session's real build (themes included, as the build computes them)."""
+    return build_result.links
+
+
+@pytest.fixture(scope="session")
+def labels() -> list[eval_links.Label]:
+    return eval_links.load_labels()
+
+
+def test_labelled_pairs_are_enough_and_exist(labels, parsed_docs):
+    """The label file names real measures, with a reason, and holds the required counts."""
+    keys = {(m.doc_id, m.number, m.part) for d in parsed_docs for m in d.measures}
+    assert all(lab.source in keys and lab.target in keys for lab in labels)
+    assert all(lab.reason.strip() for lab in labels)
+    assert all(lab.label in {"same", "evolution", "related", "none"} for lab in labels)
+    linked = [lab for lab in labels if lab.label != "none"]
+    hard_negatives = [lab for lab in labels if lab.label == "none"]
+    assert len(linked) >= 40 and len(hard_negatives) >= 20
+    order = doc_order(parsed_docs)
+    # the label file is written later -> earlier, like the links
+    assert all(order[lab.source[0]] > order[lab.target[0]] for lab in labels)
+
+
+def test_quality_floor_on_labelled_pairs(labels, links):
+    """Regression floor at the chosen thresholds (figures printed by scripts/eval_links.py)."""
+    counterpart = eval_links.score(labels, links, eval_links.COUNTERPART)
+    any_link = eval_links.score(labels, links, eval_links.LINKED)
+    assert counterpart.precision >= 0.65 and counterpart.recall >= 0.70, counterpart
+    assert any_link.precision >= 0.80 and any_link.recall >= 0.80, any_link
+    assert not eval_links.direction_errors(labels, links)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue #4 aims at P>=0.9 and R>=0.85 for counterparts; "
+    "lexical similarity reaches about P 0.69 / R 0.76 on these labels "
+    "(docs/linking.md); strict, so reaching the aim fails this marker",
+)
+def test_quality_meets_issue_aim(labels, links):
+    counterpart = eval_links.score(labels, links, eval_links.COUNTERPART)
+    assert counterpart.precision >= 0.9 and counterpart.recall >= 0.85
+
+
+@pytest.mark.parametrize(
+    "later, earlier, topic",
+    [
+        (("ccr-typical-2024", "8", None), ("sz-bizenv-2022-b1", "47", None), "知识产权证券化"),
+        (("ndrc-sz-ccr-2023-b2", "5", None), ("sz-bizenv-2022-b1", "34", None), "混合利用"),
+        (("qhsk-ftz-b6", "2", None), ("sz-bizenv-2022-b1", "167", None), "电子营业执照"),
+        (("ccr-practices-undated", "31", None), ("ccr-typical-2024", "25", None), "航运全链条"),
+    ],
+)
+def test_issue_examples_come_out(links, parsed_docs, later, earlier, topic):
+    """The four examples of the issue are linked as counterparts, later -> earlier."""
+    names = {
+        (m.doc_id, m.number, m.part): m.name.clean + m.practice.clean
+        for d in parsed_docs
+        for m in d.measures
+    }
+    assert topic in names[later] and topic in names[earlier]
+    found = [x for x in links if (x.source_key, x.target_key) == (later, earlier)]
+    assert found and found[0].relation in {"same", "evolution"}, found
+
+
+def test_direction_and_no_within_document_links(links, parsed_docs):
+    order = doc_order(parsed_docs)
+    assert links
+    for x in links:
+        assert x.source_key[0] != x.target_key[0]
+        assert order[x.source_key[0]] > order[x.target_key[0]], x
+
+
+def test_one_link_per_item_pair_and_well_formed(links):
+    slots = [(x.source_key[:2], x.target_key[:2]) for x in links]
+    assert len(slots) == len(set(slots))
+    for x in links:
+        assert x.relation in linkmod.RELATIONS
+        assert 0 <= x.score <= 1 and round(x.score, 3) == x.score
+        assert list(x.evidence) == sorted(set(x.evidence)) and x.evidence
+        assert x.method == linkmod.METHOD
+    assert links == sorted(
+        links, key=lambda x: (linkmod._sort_key(x.source_key), linkmod._sort_key(x.target_key))
+    )
+
+
+_DIGEST = """
+import hashlib, sys
+from etl import stages
+from etl.build import parse_all
+from etl.link import link_measures
+from reformkg.config import get_settings
+s = get_settings()
+docs = parse_all(s)
+themes = {k: [h.theme_id for h in v] for k, v in stages.assign_themes(docs, s).items()}
+print(hashlib.sha256(repr(link_measures(docs, themes)).encode()).hexdigest())
+"""
+
+
+def test_deterministic_across_processes(links):
+    """Same links, in the same order, in fresh processes with different hash seeds."""
+    digests = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", _DIGEST],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        digests.add(out.stdout.strip().splitlines()[-1])
+    assert digests == {hashlib.sha256(repr(links).encode()).hexdigest()}
+
+
+def test_blocking_scores_few_pairs_at_scale(tmp_path):
+    """Not an all-pairs loop: on a 5x synthetic corpus only a small share of the cross-document
+    pairs is ever scored, and the planted evolutions are still found."""
+    from dataclasses import replace
+
+    from bench.generate import generate
+    from etl.build import parse_all
+    from reformkg.config import get_settings
+
+    generate(tmp_path, 5, 11)
+    docs = parse_all(replace(get_settings(), data_dir=tmp_path))
+    order = doc_order(docs)
+    measures = [m for d in docs for m in d.measures]
+    scored = linkmod.score_candidates(measures, [order[m.doc_id] for m in measures])
+    n = len(measures)
+    cross_pairs = (n * n - sum(len(d.measures) ** 2 for d in docs)) // 2
+    assert len(scored.i) < 0.2 * cross_pairs
+    planted = bench_link._planted(tmp_path)
+    found = {
+        frozenset((x.source_key, x.target_key))
+        for x in link_measures(docs)
+        if x.relation != "related"
+    }
+    assert len(planted & found) >= 0.9 * len(planted)
+
+
+def test_link_triples_shape():
+    x = Link(("b", "8", None), ("a", "7", 2), "evolution", 0.5, "m/v1", ("知识产权", "证券化"))
+    triples = link_triples([x])
+    source, target = measure_iri("b", "8"), measure_iri("a", "7", 2)
+    node = link_iri(source, target)
+    assert (source, RK.evolvesFrom, target) in triples
+    assert (node, RK.score, Literal(Decimal("0.500"), datatype=XSD.decimal)) in triples
+    assert (node, RK.relation, RK.Evolution) in triples
+    assert {o for s, p, o in triples if p == RK.evidenceTerm} == {
+        Literal("知识产权"),
+        Literal("证券化"),
+    }
+    assert str(node).endswith("/link/b/8/a/7-2")
+
+
+def test_store_holds_every_link(store, links):
+    """One rk:MeasureLink per link, and one direct property per link, in the real store."""
+    rows = select(
+        store,
+        PREFIX
+        + """
+SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE { ?l a rk:MeasureLink }""",
+    )
+    assert rows[0]["n"] == len(links)
+    direct = select(
+        store,
+        PREFIX
+        + """
+SELECT (COUNT(*) AS ?n) WHERE {
+  { ?a rk:evolvesFrom ?b } UNION { ?a rk:relatedTo ?b } UNION { ?a rk:sameReformAs ?b }
+  FILTER EXISTS { ?l rk:linkSource ?a ; rk:linkTarget ?b }
+}""",
+    )
+    assert direct[0]["n"] == len(links)
+
+
+def test_evolves_from_plus_walks_the_mixed_use_chain(store):
+    """evolvesFrom+ from 厦门's 2024 mixed-use land measure reaches the 2023 model and the 2022
+    task (labelled evolutions in tests/data/link_pairs.csv)."""
+    start = measure_iri("ccr-typical-2024", "1")
+    rows = select(store, PREFIX + f"SELECT ?x WHERE {{ <{start}> rk:evolvesFrom+ ?x }}")
+    reached = {r["x"] for r in rows}
+    assert str(measure_iri("ndrc-sz-ccr-2023-b2", "5")) in reached
+    assert str(measure_iri("sz-bizenv-2022-b1", "34")) in reached
+    scores = select(
+        store,
+        PREFIX
+        + f"""
+SELECT ?score WHERE {{ ?l rk:linkSource <{start}> ; rk:score ?score ;
+  rk:linkTarget <{measure_iri("ndrc-sz-ccr-2023-b2", "5")}> }}""",
+    )
+    assert scores and scores[0]["score"] >= linkmod.LINK_THRESHOLD

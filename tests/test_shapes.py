@@ -1,0 +1,502 @@
+"""SHACL shapes (ontology/shapes.ttl): a small well-formed graph conforms, and each deliberate
+violation fed to it is caught, at the right node and property, with a readable message.
+
+The base graph is written by hand here, not taken from the build, so that each case changes
+exactly one thing. The real build is checked too: it conforms, `reformkg validate` says so, and
+a build whose graph breaks a shape stops with ValidationFailed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from graph.validate import Violation, format_violations, load_shapes, validate
+from reformkg.config import ROOT
+
+SHAPES = ROOT / "ontology" / "shapes.ttl"
+PREFIXES = """
+PREFIX rk: <https://w3id.org/reformkg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX doc: <https://w3id.org/reformkg/id/doc/>
+PREFIX m: <https://w3id.org/reformkg/id/measure/d1/>
+PREFIX pt: <https://w3id.org/reformkg/id/measure/d1/1/point/>
+PREFIX ta: <https://w3id.org/reformkg/id/measure/d1/1/theme/>
+PREFIX item: <https://w3id.org/reformkg/id/item/d1/>
+PREFIX sec: <https://w3id.org/reformkg/id/section/d1/>
+PREFIX ag: <https://w3id.org/reformkg/id/agency/>
+PREFIX pl: <https://w3id.org/reformkg/id/place/>
+PREFIX sc: <https://w3id.org/reformkg/id/scope/>
+PREFIX th: <https://w3id.org/reformkg/id/theme/>
+PREFIX ln: <https://w3id.org/reformkg/id/link/>
+"""
+VALID = """
+doc:d1 a rk:Document ; dcterms:title "测试文件"@zh ; rk:kind "ccr-measures" ; rk:batchOrder 1 ;
+    rk:dateStatus "inferred" ; dcterms:issued "2024-10-01"^^xsd:date ;
+    rk:dateEvidence "cites figures of 2024 Q3"@en ; rk:sourceFile "d1.txt" ;
+    rk:jurisdiction pl:shenzhen ; rk:issuedBy ag:甲局 .
+sec:1 a rk:Section ; rdfs:label "一、测试"@zh ; rk:sectionOf doc:d1 ; rk:position 1 ;
+    rk:sectionInferred false .
+item:1 a rk:ReformItem ; rdfs:label "举措一"@zh ; rk:inDocument doc:d1 ; rk:hasPart m:1 .
+item:2 a rk:ReformItem ; rdfs:label "举措二"@zh ; rk:inDocument doc:d1 ; rk:hasPart m:2 .
+m:1 a rk:Measure ; rdfs:label "举措一"@zh ; rk:nameRaw "举 措 一"@zh ; rk:inDocument doc:d1 ;
+    rk:partOfItem item:1 ; rk:inSection sec:1 ; rk:number 1 ; rk:numberLabel "1*" ;
+    rk:starred true ; rk:practiceText "做法"@zh ; rk:practiceTextRaw "<p>做法</p>"@zh ;
+    rk:hasPracticePoint pt:1 ; rk:leadAgency ag:甲局 ; rk:responsibleAgency ag:各区政府 ;
+    rk:sourcePlace pl:shenzhen ; rk:promotionScope sc:全国 ;
+    rk:deadline "2022-06-30"^^xsd:date ; rk:deadlineText "2022年6月底"@zh ;
+    rk:hasTheme th:narrow ; rk:themeAssignment ta:narrow ; rk:evolvesFrom m:2 ;
+    prov:wasDerivedFrom doc:d1 ; rk:sourceFile "d1.txt" ; rk:lineStart 3 ; rk:lineEnd 4 .
+m:2 a rk:Measure ; rdfs:label "举措二"@zh ; rk:nameRaw "举措二"@zh ; rk:inDocument doc:d1 ;
+    rk:partOfItem item:2 ; rk:starred false ; rk:practiceText "做法二"@zh ;
+    rk:practiceTextRaw "做法二"@zh ; rk:hasTheme th:top ;
+    prov:wasDerivedFrom doc:d1 ; rk:sourceFile "d1.txt" ; rk:lineStart 5 ; rk:lineEnd 5 .
+pt:1 a rk:PracticePoint ; rk:position 1 ; rk:text "要点"@zh .
+ag:甲局 a rk:Agency ; skos:prefLabel "甲局"@zh ; skos:altLabel "市甲局"@zh ;
+    rk:level rk:CityLevel ; rk:jurisdiction pl:shenzhen .
+ag:各区政府 a rk:CollectiveAgency ; skos:prefLabel "各区政府"@zh ; rk:level rk:CollectiveLevel .
+pl:shenzhen a rk:Place ; rdfs:label "深圳"@zh , "Shenzhen"@en ; rk:withinPlace pl:guangdong .
+pl:guangdong a rk:Place ; rdfs:label "广东"@zh .
+sc:全国 a rk:PromotionScope ; rdfs:label "全国"@zh , "nationwide"@en .
+th:scheme a skos:ConceptScheme ; skos:hasTopConcept th:top .
+th:top a skos:Concept ; skos:inScheme th:scheme ; skos:topConceptOf th:scheme ;
+    skos:prefLabel "上位"@zh , "Top"@en ; skos:definition "A top theme."@en ;
+    skos:hiddenLabel "上位词"@zh .
+th:narrow a skos:Concept ; skos:inScheme th:scheme ; skos:broader th:top ;
+    skos:prefLabel "下位"@zh , "Narrow"@en ; skos:definition "A narrower theme."@en .
+ta:narrow a rk:ThemeAssignment ; rk:assignedTheme th:narrow ; rk:score 3.5 ;
+    rk:matchedTerm "下位词"@zh ; rk:matchedField "name" .
+ln:1 a rk:MeasureLink ; rk:linkSource m:1 ; rk:linkTarget m:2 ; rk:relation rk:Evolution ;
+    rk:score 0.82 ; rk:method "char-bigram-jaccard" .
+"""
+RK = "https://w3id.org/reformkg/ontology#"
+ID = "https://w3id.org/reformkg/id/"
+M1, M2 = ID + "measure/d1/1", ID + "measure/d1/2"
+
+# (case id, SPARQL update, focus node, property or None for node-level rules)
+CASES = [
+    ("measure-no-name", "DELETE DATA { m:1 rdfs:label '举措一'@zh }", M1, "rdfs:label"),
+    (
+        "measure-name-no-language",
+        "DELETE DATA { m:1 rdfs:label '举措一'@zh } ; INSERT DATA { m:1 rdfs:label '举措一' }",
+        M1,
+        "rdfs:label",
+    ),
+    (
+        "measure-name-english",
+        "DELETE DATA { m:1 rdfs:label '举措一'@zh } "
+        "; INSERT DATA { m:1 rdfs:label 'Measure one'@en }",
+        M1,
+        "rdfs:label",
+    ),
+    (
+        "measure-two-documents",
+        "INSERT DATA { m:1 rk:inDocument doc:d2 . doc:d2 a rk:Document }",
+        M1,
+        "rk:inDocument",
+    ),
+    (
+        "measure-document-not-a-document",
+        "DELETE DATA { m:1 rk:inDocument doc:d1 } ; INSERT DATA { m:1 rk:inDocument m:2 }",
+        M1,
+        "rk:inDocument",
+    ),
+    (
+        "measure-number-string",
+        "DELETE DATA { m:1 rk:number 1 } ; INSERT DATA { m:1 rk:number '1' }",
+        M1,
+        "rk:number",
+    ),
+    (
+        "measure-number-zero",
+        "DELETE DATA { m:1 rk:number 1 } ; INSERT DATA { m:1 rk:number 0 }",
+        M1,
+        "rk:number",
+    ),
+    (
+        "measure-starred-not-boolean",
+        "DELETE DATA { m:1 rk:starred true } ; INSERT DATA { m:1 rk:starred 'yes' }",
+        M1,
+        "rk:starred",
+    ),
+    (
+        "measure-empty-practice",
+        "DELETE DATA { m:1 rk:practiceText '做法'@zh } ; INSERT DATA { m:1 rk:practiceText ''@zh }",
+        M1,
+        "rk:practiceText",
+    ),
+    (
+        "measure-no-practice",
+        "DELETE DATA { m:2 rk:practiceText '做法二'@zh }",
+        M2,
+        "rk:practiceText",
+    ),
+    (
+        "measure-lines-reversed",
+        "DELETE DATA { m:1 rk:lineStart 3 } ; INSERT DATA { m:1 rk:lineStart 9 }",
+        M1,
+        "rk:lineStart",
+    ),
+    ("measure-no-source-file", "DELETE DATA { m:2 rk:sourceFile 'd1.txt' }", M2, "rk:sourceFile"),
+    (
+        "measure-deadline-not-date",
+        "DELETE DATA { m:1 rk:deadline '2022-06-30'^^xsd:date } "
+        "; INSERT DATA { m:1 rk:deadline '2022年6月底' }",
+        M1,
+        "rk:deadline",
+    ),
+    (
+        "measure-five-theme-assignments",
+        "INSERT DATA { m:1 rk:themeAssignment ta:a, ta:b, ta:c, "
+        "ta:d . ta:a a rk:ThemeAssignment . ta:b a rk:ThemeAssignment . ta:c a rk:ThemeAssignment "
+        ". ta:d a rk:ThemeAssignment }",
+        M1,
+        "rk:themeAssignment",
+    ),
+    (
+        "measure-theme-not-a-concept",
+        "INSERT DATA { m:1 rk:hasTheme pl:shenzhen }",
+        M1,
+        "rk:hasTheme",
+    ),
+    (
+        "measure-lead-not-an-agency",
+        "INSERT DATA { m:1 rk:leadAgency pl:shenzhen }",
+        M1,
+        "rk:leadAgency",
+    ),
+    ("measure-linked-to-itself", "INSERT DATA { m:2 rk:sameReformAs m:2 }", M2, None),
+    (
+        "measure-no-provenance",
+        "DELETE DATA { m:2 prov:wasDerivedFrom doc:d1 }",
+        M2,
+        "prov:wasDerivedFrom",
+    ),
+    (
+        "item-without-measure",
+        "DELETE DATA { item:2 rk:hasPart m:2 }",
+        ID + "item/d1/2",
+        "rk:hasPart",
+    ),
+    (
+        "point-without-text",
+        "DELETE DATA { pt:1 rk:text '要点'@zh }",
+        ID + "measure/d1/1/point/1",
+        "rk:text",
+    ),
+    (
+        "document-no-title",
+        "DELETE DATA { doc:d1 dcterms:title '测试文件'@zh }",
+        ID + "doc/d1",
+        "dcterms:title",
+    ),
+    (
+        "document-unknown-kind",
+        "DELETE DATA { doc:d1 rk:kind 'ccr-measures' } ; INSERT DATA { doc:d1 rk:kind 'memo' }",
+        ID + "doc/d1",
+        "rk:kind",
+    ),
+    (
+        "document-bad-date-status",
+        "DELETE DATA { doc:d1 rk:dateStatus 'inferred' } "
+        "; INSERT DATA { doc:d1 rk:dateStatus 'maybe' }",
+        ID + "doc/d1",
+        "rk:dateStatus",
+    ),
+    (
+        "document-stated-date-missing",
+        "DELETE DATA { doc:d1 dcterms:issued '2024-10-01'^^xsd:date }",
+        ID + "doc/d1",
+        None,
+    ),
+    (
+        "document-issuer-not-agency",
+        "INSERT DATA { doc:d1 rk:issuedBy sc:全国 }",
+        ID + "doc/d1",
+        "rk:issuedBy",
+    ),
+    (
+        "section-no-document",
+        "DELETE DATA { sec:1 rk:sectionOf doc:d1 }",
+        ID + "section/d1/1",
+        "rk:sectionOf",
+    ),
+    (
+        "section-position-string",
+        "DELETE DATA { sec:1 rk:position 1 } ; INSERT DATA { sec:1 rk:position 'one' }",
+        ID + "section/d1/1",
+        "rk:position",
+    ),
+    (
+        "agency-no-name",
+        "DELETE DATA { ag:甲局 skos:prefLabel '甲局'@zh }",
+        ID + "agency/甲局",
+        "skos:prefLabel",
+    ),
+    (
+        "agency-two-names",
+        "INSERT DATA { ag:甲局 skos:prefLabel '甲 局'@zh }",
+        ID + "agency/甲局",
+        "skos:prefLabel",
+    ),
+    (
+        "agency-bad-level",
+        "DELETE DATA { ag:甲局 rk:level rk:CityLevel } "
+        "; INSERT DATA { ag:甲局 rk:level rk:Evolution }",
+        ID + "agency/甲局",
+        "rk:level",
+    ),
+    (
+        "collective-agency-city-level",
+        "DELETE DATA { ag:各区政府 rk:level rk:CollectiveLevel } "
+        "; INSERT DATA { ag:各区政府 rk:level rk:CityLevel }",
+        ID + "agency/各区政府",
+        "rk:level",
+    ),
+    (
+        "place-no-chinese-name",
+        "DELETE DATA { pl:guangdong rdfs:label '广东'@zh } "
+        "; INSERT DATA { pl:guangdong rdfs:label 'Guangdong'@en }",
+        ID + "place/guangdong",
+        "rdfs:label",
+    ),
+    (
+        "place-cycle",
+        "INSERT DATA { pl:guangdong rk:withinPlace pl:shenzhen }",
+        ID + "place/guangdong",
+        None,
+    ),
+    (
+        "scope-no-name",
+        "DELETE DATA { sc:全国 rdfs:label '全国'@zh }",
+        ID + "scope/全国",
+        "rdfs:label",
+    ),
+    (
+        "theme-no-english-label",
+        "DELETE DATA { th:narrow skos:prefLabel 'Narrow'@en }",
+        ID + "theme/narrow",
+        "skos:prefLabel",
+    ),
+    (
+        "theme-two-chinese-labels",
+        "INSERT DATA { th:narrow skos:prefLabel '又一'@zh }",
+        ID + "theme/narrow",
+        "skos:prefLabel",
+    ),
+    (
+        "theme-no-definition",
+        "DELETE DATA { th:narrow skos:definition 'A narrower theme.'@en }",
+        ID + "theme/narrow",
+        "skos:definition",
+    ),
+    (
+        "theme-neither-top-nor-narrower",
+        "DELETE DATA { th:top skos:topConceptOf th:scheme }",
+        ID + "theme/top",
+        None,
+    ),
+    (
+        "theme-term-not-chinese",
+        "INSERT DATA { th:top skos:hiddenLabel 'top word'@en }",
+        ID + "theme/top",
+        "skos:hiddenLabel",
+    ),
+    (
+        "assignment-no-evidence",
+        "DELETE DATA { ta:narrow rk:matchedTerm '下位词'@zh }",
+        ID + "measure/d1/1/theme/narrow",
+        "rk:matchedTerm",
+    ),
+    (
+        "assignment-zero-score",
+        "DELETE DATA { ta:narrow rk:score 3.5 } ; INSERT DATA { ta:narrow rk:score 0.0 }",
+        ID + "measure/d1/1/theme/narrow",
+        "rk:score",
+    ),
+    (
+        "assignment-score-not-decimal",
+        "DELETE DATA { ta:narrow rk:score 3.5 } ; INSERT DATA { ta:narrow rk:score '3.5' }",
+        ID + "measure/d1/1/theme/narrow",
+        "rk:score",
+    ),
+    (
+        "assignment-unknown-field",
+        "DELETE DATA { ta:narrow rk:matchedField 'name' } "
+        "; INSERT DATA { ta:narrow rk:matchedField 'title' }",
+        ID + "measure/d1/1/theme/narrow",
+        "rk:matchedField",
+    ),
+    (
+        "assignment-theme-not-on-measure",
+        "DELETE DATA { m:1 rk:hasTheme th:narrow }",
+        ID + "measure/d1/1/theme/narrow",
+        None,
+    ),
+    (
+        "link-to-itself",
+        "DELETE DATA { ln:1 rk:linkTarget m:2 } ; INSERT DATA { ln:1 rk:linkTarget m:1 }",
+        ID + "link/1",
+        "rk:linkSource",
+    ),
+    (
+        "link-unknown-relation",
+        "DELETE DATA { ln:1 rk:relation rk:Evolution } "
+        "; INSERT DATA { ln:1 rk:relation rk:CityLevel }",
+        ID + "link/1",
+        "rk:relation",
+    ),
+    (
+        "link-no-method",
+        "DELETE DATA { ln:1 rk:method 'char-bigram-jaccard' }",
+        ID + "link/1",
+        "rk:method",
+    ),
+]
+SHORT = {
+    "rk:": RK,
+    "rdfs:": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos:": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms:": "http://purl.org/dc/terms/",
+    "prov:": "http://www.w3.org/ns/prov#",
+}
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return load_shapes(SHAPES)
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    return Graph().parse(ROOT / "ontology" / "reform.ttl", format="turtle")
+
+
+def graph_of(ontology: Graph, update: str | None = None) -> Graph:
+    """The base graph plus the ontology (as in the build, where sh:class sees subclasses)."""
+    g = Graph().parse(data=PREFIXES + VALID, format="turtle")
+    for t in ontology:
+        g.add(t)
+    if update:
+        before = set(g)
+        g.update(PREFIXES + update)
+        assert set(g) != before, f"the update changed nothing: {update}"
+    return g
+
+
+def _expand(curie: str) -> str:
+    for prefix, ns in SHORT.items():
+        if curie.startswith(prefix):
+            return ns + curie[len(prefix) :]
+    return curie
+
+
+def test_base_graph_conforms(shapes, ontology):
+    assert validate(graph_of(ontology), shapes, include_warnings=True) == []
+
+
+@pytest.mark.parametrize(("case", "update", "focus", "path"), CASES, ids=[c[0] for c in CASES])
+def test_violation_is_caught(shapes, ontology, case, update, focus, path):
+    violations = validate(graph_of(ontology, update), shapes)
+    hits = [v for v in violations if v.focus == focus and (path is None or v.path == _expand(path))]
+    assert hits, f"{case} not caught; got:\n{format_violations(violations)}"
+    assert all(v.severity == "Violation" and v.message for v in hits)
+
+
+def test_measure_without_theme_is_a_warning_not_a_violation(shapes, ontology):
+    g = graph_of(ontology, "DELETE DATA { m:2 rk:hasTheme th:top }")
+    assert validate(g, shapes) == []
+    warnings = validate(g, shapes, include_warnings=True)
+    assert [(w.severity, w.focus) for w in warnings] == [("Warning", M2)]
+
+
+def test_formatter_names_node_property_and_value():
+    text = format_violations(
+        [
+            Violation(
+                "Violation", M1, RK + "number", "rk:number is one positive xsd:integer", value="0"
+            )
+        ]
+    )
+    assert text == (
+        "Violation  id:measure/d1/1  rk:number: rk:number is one positive xsd:integer  (value: 0)"
+    )
+
+
+def test_broken_shapes_are_reported_not_ignored(ontology, tmp_path):
+    bad = tmp_path / "shapes.ttl"
+    bad.write_text(
+        SHAPES.read_text(encoding="utf-8")
+        + """
+rks:Bad a sh:NodeShape ; sh:targetClass rk:Measure ;
+    sh:sparql [ sh:select "SELECT $this WHERE { VALUES ?x { 1 } $this ?p ?x }" ] .""",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="SHACL shapes cannot be used"):
+        validate(graph_of(ontology), bad)
+
+
+# --- the real build and the command ---------------------------------------------------------
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "reformkg.cli", "validate", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_built_graph_conforms_and_cli_says_so(build_dir: Path):
+    result = _cli("--build", str(build_dir))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "conforms" in result.stderr
+
+
+def test_cli_lists_violations_and_exits_1(ontology, tmp_path):
+    g = graph_of(ontology, "DELETE DATA { m:1 rk:number 1 } ; INSERT DATA { m:1 rk:number 0 }")
+    (tmp_path / "dataset.nq").write_text(g.serialize(format="nt"), encoding="utf-8")
+    result = _cli("--build", str(tmp_path))
+    assert result.returncode == 1
+    assert (
+        "Violation  id:measure/d1/1  rk:number: rk:number is one positive xsd:integer"
+        in result.stdout
+    )
+    assert "reformkg validate: 1 SHACL violation(s)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_without_build_exits_2(tmp_path):
+    result = _cli("--build", str(tmp_path / "nothing"))
+    assert result.returncode == 2
+    assert "run `reformkg build` first" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_build_fails_on_a_violation(settings, tmp_path):
+    """The build validates before writing: a shape the data breaks stops it, nothing written."""
+    from etl.build import build
+    from reformkg.errors import ValidationFailed
+
+    onto = tmp_path / "ontology"
+    shutil.copytree(settings.ontology_dir, onto)
+    with (onto / "shapes.ttl").open("a", encoding="utf-8") as fh:
+        fh.write(
+            "\nrks:NoStars a sh:NodeShape ; sh:targetClass rk:Measure ; sh:property "
+            '[ sh:path rk:starred ; sh:hasValue false ; sh:message "test: no stars" ] .\n'
+        )
+    out = tmp_path / "build"
+    with pytest.raises(ValidationFailed, match="test: no stars"):
+        build(replace(settings, ontology_dir=onto, build_dir=out))
+    assert not (out / "dataset.nq").exists()

@@ -1,0 +1,261 @@
+"""The external-server path against a real Virtuoso (Debian `virtuoso-opensource`).
+
+The test starts `virtuoso-t` on 127.0.0.1 with a virtuoso.ini of its own in a temporary folder
+(free ports, its own database files), pushes the build with `reformkg load` (Graph Store
+Protocol, and SPARQL Update for one graph), starts the app configured on it
+(REFORMKG_STORE_URL), and checks that every named question answers exactly as on the embedded
+store. Virtuoso is stopped by its PID afterwards. Without virtuoso-t the module is skipped and
+says why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph.named_queries import list_queries
+from reformkg.config import ROOT, get_settings
+
+pytestmark = pytest.mark.virtuoso
+VIRTUOSO = shutil.which("virtuoso-t")
+if VIRTUOSO is None:
+    reason = "virtuoso-t is not installed (Debian package virtuoso-opensource): skipping"
+    print(reason, file=sys.stderr)
+    pytest.skip(reason, allow_module_level=True)
+
+INI = """[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+Striping = 0
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+Striping = 0
+[Parameters]
+ServerPort = 127.0.0.1:{sql}
+DisableUnixSocket = 1
+CheckpointInterval = 0
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = ., {d}
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = {d}
+MaxClientConnections = 8
+ServerThreads = 8
+Charset = UTF-8
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryExecutionTime = 30
+MaxQueryCostEstimationTime = 400
+"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a fresh Virtuoso on 127.0.0.1 (default dba password), stopped by PID."""
+    folder = tmp_path_factory.mktemp("virtuoso")
+    http = _free_port()
+    (folder / "virtuoso.ini").write_text(INI.format(d=folder, sql=_free_port(), http=http))
+    log = open(folder / "stdout.txt", "wb")  # noqa: SIM115 - closed in finally
+    proc = subprocess.Popen(
+        [VIRTUOSO, "-f", "-c", str(folder / "virtuoso.ini")],
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{http}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"virtuoso-t exited: {(folder / 'stdout.txt').read_text()[-800:]}")
+            try:
+                if (
+                    httpx.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=2).status_code
+                    == 200
+                ):
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("virtuoso did not start within 90 s")
+            time.sleep(0.5)
+        yield base
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def loaded(virtuoso: str, build_dir: Path) -> str:
+    """The build pushed with `reformkg load` through the Graph Store Protocol."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reformkg.cli",
+            "load",
+            "--into",
+            f"{virtuoso}/sparql-graph-crud-auth",
+            "--user",
+            "dba",
+            "--password",
+            "dba",
+            "--build",
+            str(build_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    print(done.stdout, done.stderr)
+    return virtuoso
+
+
+@pytest.fixture(scope="module")
+def app_on_virtuoso(loaded: str, build_dir: Path) -> Iterator[str]:
+    from conftest import start_server
+
+    proc, base = start_server(build_dir, {"REFORMKG_STORE_URL": f"{loaded}/sparql"})
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _count_quads(build_dir: Path) -> int:
+    """Quads in dataset.nq, counted as lines (one quad per line, no duplicates by design)."""
+    lines = (build_dir / "dataset.nq").read_text(encoding="utf-8").splitlines()
+    return len({line for line in lines if line.strip() and not line.startswith("#")})
+
+
+def test_load_pushes_every_triple(loaded: str, build_dir: Path) -> None:
+    query = (
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+        'FILTER(STRSTARTS(STR(?g), "https://w3id.org/reformkg/graph/")) }'
+    )
+    response = httpx.get(
+        f"{loaded}/sparql",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == _count_quads(build_dir)
+
+
+def test_load_through_sparql_update(virtuoso: str, tmp_path: Path, build_dir: Path) -> None:
+    """The second way: one graph (entities) sent with DROP/INSERT DATA to /sparql-auth."""
+    from reformkg.commands.load import load, read_graphs
+
+    graphs = read_graphs(build_dir)
+    entities = "https://w3id.org/reformkg/graph/entities"
+    target = "https://w3id.org/reformkg/graph/test-update"
+    sent = load(
+        f"{virtuoso}/sparql-auth",
+        {target: graphs[entities]},
+        via="update",
+        user="dba",
+        password="dba",
+        out=sys.stderr,
+    )
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }}"
+    response = httpx.get(
+        f"{virtuoso}/sparql",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == sent
+    assert sent == len(graphs[entities])
+    drop = httpx.post(
+        f"{virtuoso}/sparql-auth",
+        data={"update": f"DROP SILENT GRAPH <{target}>"},
+        auth=httpx.DigestAuth("dba", "dba"),
+    )
+    assert drop.status_code == 200
+
+
+def test_app_on_virtuoso_answers_the_protocol(
+    app_on_virtuoso: str, parsed_docs, build_dir: Path
+) -> None:
+    assert httpx.get(f"{app_on_virtuoso}/healthz").json()["triples"] == _count_quads(build_dir)
+    query = (
+        "PREFIX rk: <https://w3id.org/reformkg/ontology#> "
+        "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a rk:Measure }"
+    )
+    got = httpx.get(f"{app_on_virtuoso}/sparql", params={"query": query, "format": "json"})
+    assert int(got.json()["results"]["bindings"][0]["n"]["value"]) == sum(
+        len(d.measures) for d in parsed_docs
+    )
+    ask = httpx.get(f"{app_on_virtuoso}/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert ask.json()["boolean"] is True
+    refused = httpx.get(
+        f"{app_on_virtuoso}/sparql",
+        params={"query": "SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"},
+    )
+    assert refused.status_code == 403
+
+
+def _normalised(rows: list[dict]) -> list[str]:
+    """Rows comparable across engines: GROUP_CONCAT order and empty-vs-unbound differ."""
+    out = []
+    for row in rows:
+        norm = {}
+        for key, value in row.items():
+            if isinstance(value, str) and "; " in value:
+                value = "; ".join(sorted(value.split("; ")))
+            norm[key] = None if value in ("", None) else str(value)
+        out.append(json.dumps(norm, sort_keys=True, ensure_ascii=False))
+    return sorted(out)
+
+
+CASES = [(q.name, {}) for q in list_queries(get_settings().queries_dir)] + [
+    ("agency-workload", {"doc": "qhsk-ftz-b6"}),
+    ("measures-by-theme", {"theme": "", "place": "xiamen"}),
+    ("overdue-measures", {"asOf": "2022-10-01", "agency": "深圳市市场监督管理局"}),
+    ("full-text-search", {"q": "APP"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "params"), CASES, ids=[f"{n}-{'-'.join(p) or 'defaults'}" for n, p in CASES]
+)
+def test_named_queries_answer_as_on_the_embedded_store(
+    app_on_virtuoso: str, live_server: str, name: str, params: dict
+) -> None:
+    remote = httpx.get(f"{app_on_virtuoso}/queries/{name}", params=params, timeout=60)
+    local = httpx.get(f"{live_server}/queries/{name}", params=params, timeout=60)
+    assert remote.status_code == local.status_code == 200, remote.text
+    assert remote.json()["columns"] == local.json()["columns"]
+    assert _normalised(remote.json()["rows"]) == _normalised(local.json()["rows"])

@@ -1,0 +1,221 @@
+"""What the three graph views share: colours, caps, links to resource pages, pyvis → vis data.
+
+The views build their nodes and edges with pyvis' `Network` (so node and edge options follow
+pyvis/vis-network conventions), then hand the plain lists to our own template: pyvis' bundled
+HTML templates load Bootstrap and vis-network from CDNs, which this product must never do.
+Positions are computed here with networkx and physics is switched off in the browser, so a
+page is drawn once, deterministically, and is interactive as soon as it is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+from pyvis.network import Network
+
+from graph.namespace import ID
+
+__all__ = [
+    "CJK_FONT",
+    "LEVEL_COLOURS",
+    "LEVEL_NAMES",
+    "View",
+    "filter_notice",
+    "fmt",
+    "layout",
+    "lines",
+    "measure_href",
+    "new_network",
+    "script_json",
+    "separate",
+    "vis_lists",
+]
+
+#: A CJK-capable font stack (Debian: fonts-noto-cjk provides "Noto Sans CJK SC").
+CJK_FONT = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
+    '"Microsoft YaHei", sans-serif'
+)
+
+#: Agency level → node colour (most senior darkest/warmest).
+LEVEL_COLOURS: dict[str, str] = {
+    "national": "#c0392b",
+    "provincial": "#e67e22",
+    "city": "#2e86c1",
+    "district": "#27ae60",
+    "collective": "#8e8e8e",
+    "unknown": "#b7950b",
+    "other": "#d5d8dc",
+}
+
+#: Level → legend text (Chinese as analysts read it, English for others).
+LEVEL_NAMES: dict[str, str] = {
+    "national": "国家级 national",
+    "provincial": "省级 provincial",
+    "city": "市级 city",
+    "district": "区级 district",
+    "collective": "集体条目 collective",
+    "unknown": "未知 unknown",
+    "other": "其余合并 grouped",
+}
+
+
+class View(dict):
+    """A view model: a plain dict (JSON-ready) with the keys the template and viz.js read.
+
+    Keys: ``view``, ``title``, ``nodes``, ``edges``, ``panels`` (node/edge id → side-panel
+    content), ``notices`` (what was capped or aggregated, said on the page), ``legend``,
+    ``filters`` and ``stats`` (``nodes``/``edges`` counts the tests read back).
+    """
+
+
+def measure_href(iri: str, link_base: str = "/id/") -> str:
+    """The page of a data IRI: ``/id/…`` on the web app, or ``link_base`` + tail elsewhere.
+
+    >>> measure_href("https://w3id.org/reformkg/id/measure/d/1")
+    '/id/measure/d/1'
+    >>> measure_href("https://w3id.org/reformkg/id/measure/d/1", "https://w3id.org/reformkg/id/")
+    'https://w3id.org/reformkg/id/measure/d/1'
+    """
+    return link_base + str(iri).removeprefix(str(ID))
+
+
+def new_network(directed: bool = False) -> Network:
+    """A pyvis Network used only as a builder of vis-network node and edge options."""
+    return Network(directed=directed, cdn_resources="local")
+
+
+def vis_lists(net: Network) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The node and edge dicts pyvis built, with stable edge ids (``e0``, ``e1`` …)."""
+    nodes = [dict(n) for n in net.nodes]
+    edges = [{"id": f"e{i}", **e} for i, e in enumerate(net.edges)]
+    return nodes, edges
+
+
+def layout(
+    G: nx.Graph, scale: float = 900.0, seed: int = 7, sizes: Mapping[str, float] | None = None
+) -> dict[str, tuple[float, float]]:
+    """Deterministic spring positions in pixels (the browser runs no physics).
+
+    >>> pos = layout(nx.path_graph(["a", "b", "c"]))
+    >>> sorted(pos) == ["a", "b", "c"] and all(abs(x) <= 900 for x, _ in pos.values())
+    True
+    """
+    if len(G) == 0:
+        return {}
+    H = nx.Graph()
+    H.add_nodes_from(sorted(G))
+    # log weights: a pair sharing 60 measures should sit close, not collapse the whole drawing
+    H.add_edges_from(
+        sorted(
+            (min(u, v), max(u, v), {"weight": 1.0 + math.log(float(d.get("weight", 1)))})
+            for u, v, d in G.edges(data=True)
+        )
+    )
+    comps = sorted((sorted(c) for c in nx.connected_components(H)), key=lambda c: (-len(c), c[0]))
+    pos: dict[str, tuple[float, float]] = {}
+    main = comps[0]
+    radius = scale * math.sqrt(len(main) / 80) if len(main) > 1 else 0.0
+    if len(main) > 1:
+        sub = H.subgraph(main)
+        k = 1.8 / math.sqrt(len(main))
+        laid = nx.spring_layout(sub, seed=seed, weight="weight", k=k, iterations=80)
+        pos.update({n: (float(x) * radius, float(y) * radius) for n, (x, y) in laid.items()})
+    else:
+        pos[main[0]] = (0.0, 0.0)
+    # the other components (often single nodes) in rows under the main one, not flung far away
+    x, y, row_h, step = -radius, radius + 120.0, 0.0, 90.0
+    for comp in comps[1:]:
+        size = step * math.sqrt(len(comp))
+        if x + size > radius and x > -radius:
+            x, y, row_h = -radius, y + row_h + step, 0.0
+        laid = nx.circular_layout(H.subgraph(comp)) if len(comp) > 1 else {comp[0]: (0.0, 0.0)}
+        for n, (cx, cy) in laid.items():
+            pos[n] = (x + size / 2 + float(cx) * size / 3, y + float(cy) * size / 3)
+        x += size + step / 2
+        row_h = max(row_h, size)
+    if sizes:
+        pos = separate(pos, sizes)
+    return {n: (round(px, 1), round(py, 1)) for n, (px, py) in sorted(pos.items())}
+
+
+def separate(
+    pos: Mapping[str, tuple[float, float]],
+    sizes: Mapping[str, float],
+    gap: float = 6.0,
+    rounds: int = 60,
+) -> dict[str, tuple[float, float]]:
+    """Push apart nodes whose discs overlap, so every node can be seen and clicked.
+
+    >>> p = separate({"a": (0.0, 0.0), "b": (1.0, 0.0)}, {"a": 10, "b": 10})
+    >>> p["b"][0] - p["a"][0] >= 26
+    True
+    """
+    xy = {n: [float(x), float(y)] for n, (x, y) in sorted(pos.items())}
+    names = list(xy)
+    for _ in range(rounds):
+        moved = False
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                dx, dy = xy[b][0] - xy[a][0], xy[b][1] - xy[a][1]
+                need = sizes.get(a, 10) + sizes.get(b, 10) + gap
+                dist = math.hypot(dx, dy)
+                if dist >= need:
+                    continue
+                if dist < 1e-6:
+                    dx, dy, dist = 1.0, 0.0, 1.0
+                push = (need - dist) / 2 + 0.5
+                ux, uy = dx / dist, dy / dist
+                xy[a][0] -= ux * push
+                xy[a][1] -= uy * push
+                xy[b][0] += ux * push
+                xy[b][1] += uy * push
+                moved = True
+        if not moved:
+            break
+    return {n: (x, y) for n, (x, y) in xy.items()}
+
+
+def script_json(data: Any) -> str:
+    """JSON safe to place inside ``<script type="application/json">``: no ``<``, ``>`` or ``&``.
+
+    A label such as ``</script><script>alert(1)</script>`` therefore stays data, and JSON.parse
+    gives back the exact text.
+
+    >>> script_json({"label": "</script>&"})
+    '{"label": "\\\\u003c/script\\\\u003e\\\\u0026"}'
+    """
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def lines(*parts: Iterable[str] | str) -> str:
+    """A plain-text tooltip (vis-network shows string titles as text, never as HTML)."""
+    out: list[str] = []
+    for p in parts:
+        out.extend([p] if isinstance(p, str) else list(p))
+    return "\n".join(x for x in out if x)
+
+
+def fmt(value: float) -> str:
+    """A centrality as analysts read it (three decimals).
+
+    >>> fmt(0.12345)
+    '0.123'
+    """
+    return f"{value:.3f}"
+
+
+def filter_notice(filters: Mapping[str, str]) -> list[str]:
+    """'Filtered by doc = …' notices, so a shared link says what it shows."""
+    return [f"筛选 filtered by {k} = {v}" for k, v in filters.items()]

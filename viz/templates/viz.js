@@ -1,0 +1,200 @@
+/* ReformKG graph views: draw the view model embedded in the page with vis-network.
+ *
+ * The data (nodes, edges, side panels) comes as JSON in <script id="rk-data">. Every text from
+ * the data is put in the page with textContent / createTextNode, never innerHTML, so a label
+ * such as "<script>" shows as text. Positions are computed on the server; physics is off, so
+ * the page is interactive as soon as it is drawn. Signals for tests and benchmarks:
+ *   window.reformkgStats = {nodes, edges, ...}   what is drawn (after filters)
+ *   window.reformkgReady = true                    after the first drawing
+ *   window.reformkgNetwork                         the vis.Network (positions, selection)
+ *   window.reformkgShow(id)                        open the side panel of a node or an edge
+ * Standalone files (no server) filter in the page from URL parameters, with the same rules as
+ * the server: a measure passes when it matches every filter; a node stays when one of its
+ * measures passes; an edge stays when both ends stay and (if it carries measures) one passes.
+ */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("rk-data").textContent);
+  window.reformkgReady = false;
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  // ------------------------------------------------------------------ standalone filters
+  var params = new URLSearchParams(window.location.search);
+  var FILTERS = ["doc", "theme", "place", "agency", "measure"];
+  var active = {};
+  FILTERS.forEach(function (k) {
+    var v = (params.get(k) || "").trim();
+    if (v) active[k] = v;
+  });
+  var nodes = data.nodes, edges = data.edges;
+  if (data.standalone && data.measures && Object.keys(active).length) {
+    var pass = data.measures.map(function (m) {
+      return (!active.doc || m.doc === active.doc) &&
+        (!active.theme || m.themes.indexOf(active.theme) >= 0) &&
+        (!active.place || m.places.indexOf(active.place) >= 0) &&
+        (!active.agency || m.agencies.indexOf(active.agency) >= 0) &&
+        (!active.measure || m.id === active.measure);
+    });
+    var anyPass = function (ms) { return ms.filter(function (i) { return pass[i]; }).length; };
+    nodes = nodes.filter(function (n) { return !n.ms || anyPass(n.ms) > 0; });
+    var keep = {};
+    nodes.forEach(function (n) { keep[n.id] = true; });
+    edges = edges.filter(function (e) {
+      return keep[e.from] && keep[e.to] && (!e.ms || anyPass(e.ms) > 0);
+    }).map(function (e) {
+      if (!e.ms) return e;
+      var w = anyPass(e.ms), copy = Object.assign({}, e);
+      copy.weight = w;
+      copy.title = "共同承担 " + w + " 项举措 (shared measures: " + w + ")";
+      return copy;
+    });
+    var notices = document.getElementById("rk-notices");
+    Object.keys(active).forEach(function (k) {
+      notices.appendChild(el("li", "筛选 filtered by " + k + " = " + active[k]));
+    });
+  }
+  var form = document.getElementById("rk-filters");
+  if (form && data.standalone) {
+    FILTERS.forEach(function (k) {
+      var field = form.elements[k];
+      if (field && active[k]) field.value = active[k];
+    });
+  }
+  window.reformkgStats = Object.assign({}, data.stats, {nodes: nodes.length, edges: edges.length,
+                                                        view: data.view});
+  var stats = document.getElementById("rk-stats");
+  if (stats) stats.textContent = nodes.length + " 个节点 nodes · " + edges.length + " 条边 edges";
+
+  // ------------------------------------------------------------------ side panel
+  var panel = document.getElementById("rk-panel");
+  var body = document.getElementById("rk-panel-body");
+
+  function link(href, text) {
+    var a = el("a", text);
+    a.href = href;
+    return a;
+  }
+
+  function renderDiff(ops, target) {
+    var box = el("div", null, "rk-diff");
+    ops.forEach(function (op) {
+      var tag = op[0], a = op[1], b = op[2];
+      if (tag === "equal") box.appendChild(document.createTextNode(a));
+      if ((tag === "delete" || tag === "replace") && a) box.appendChild(el("del", a));
+      if ((tag === "insert" || tag === "replace") && b) box.appendChild(el("ins", b));
+    });
+    target.appendChild(box);
+  }
+
+  function renderLink(p, target) {
+    target.appendChild(el("p", p.relation_text, "rk-sub"));
+    [["较新 later", p.a], ["较早 earlier", p.b]].forEach(function (pair) {
+      var para = el("p");
+      para.appendChild(el("strong", pair[0] + "："));
+      para.appendChild(link(pair[1].href, pair[1].label));
+      para.appendChild(el("span", pair[1].doc, "rk-note"));
+      target.appendChild(para);
+    });
+    target.appendChild(el("h3", "名称差异 Name difference"));
+    renderDiff(p.name_ops, target);
+    target.appendChild(el("h3", "做法差异 Text difference (删 deleted / 增 inserted)"));
+    renderDiff(p.text_ops, target);
+  }
+
+  function show(id) {
+    var p = data.panels[id];
+    if (!p) { hide(); return false; }
+    body.textContent = "";
+    body.dataset.id = id;
+    body.dataset.kind = p.kind;
+    body.appendChild(el("h2", p.title));
+    if (p.subtitle) body.appendChild(el("p", p.subtitle, "rk-sub"));
+    if (p.href) body.appendChild(link(p.href, "打开页面 Open page →"));
+    if (p.facts && p.facts.length) {
+      var dl = el("dl");
+      p.facts.forEach(function (f) { dl.appendChild(el("dt", f[0])); dl.appendChild(el("dd", f[1])); });
+      body.appendChild(dl);
+    }
+    if (p.kind === "link") renderLink(p, body);
+    if (p.text) { body.appendChild(el("h3", "创新做法 Practice")); body.appendChild(el("p", p.text)); }
+    if (p.links && p.links.length) {
+      body.appendChild(el("h3", "关联 Links"));
+      p.links.forEach(function (l) {
+        var b = el("button", l.relation + "：" + l.label, "rk-linkbtn");
+        b.type = "button";
+        b.addEventListener("click", function () { show(l.edge); });
+        body.appendChild(b);
+        body.appendChild(el("br"));
+      });
+    }
+    if (p.diff_of && data.panels[p.diff_of]) {
+      var diffBox = el("section", null, "rk-measure-diff");
+      renderLink(data.panels[p.diff_of], diffBox);
+      body.appendChild(diffBox);
+    }
+    if (p.items && p.items.length) {
+      body.appendChild(el("h3", p.items_title || "举措 Measures"));
+      var ol = el("ol");
+      p.items.forEach(function (it) {
+        var li = el("li");
+        li.appendChild(it.href ? link(it.href, it.label) : el("span", it.label));
+        if (it.note) li.appendChild(el("span", it.note, "rk-note"));
+        ol.appendChild(li);
+      });
+      body.appendChild(ol);
+      if (p.more) body.appendChild(el("p", "另有 " + p.more + " 项未列出 (" + p.more + " more not listed)", "rk-note"));
+    }
+    panel.hidden = false;
+    return true;
+  }
+
+  function hide() { panel.hidden = true; body.textContent = ""; delete body.dataset.id; }
+  document.getElementById("rk-panel-close").addEventListener("click", hide);
+  window.reformkgShow = show;
+
+  // ------------------------------------------------------------------ the network
+  var container = document.getElementById("rk-network");
+  var many = edges.length > 800 || nodes.length > 400;
+  var options = {
+    physics: false,
+    layout: {improvedLayout: false},
+    interaction: {hover: true, tooltipDelay: 150, hideEdgesOnDrag: many, hideEdgesOnZoom: many,
+                  navigationButtons: false, keyboard: false},
+    nodes: {shape: "dot", borderWidth: 1, font: {face: data.font, size: 14, color: "#1f2a33"}},
+    edges: {smooth: false, color: {color: "#aab7c4", highlight: "#1f3a4d", hover: "#1f3a4d",
+                                    opacity: 0.8},
+            font: {face: data.font, size: 11}},
+  };
+  var network = new vis.Network(container, {nodes: new vis.DataSet(nodes),
+                                            edges: new vis.DataSet(edges)}, options);
+  window.reformkgNetwork = network;
+  if (data.columns) {
+    network.on("beforeDrawing", function (ctx) {
+      ctx.save();
+      ctx.font = "bold 18px " + data.font;
+      ctx.fillStyle = "#1f3a4d";
+      ctx.textAlign = "center";
+      data.columns.forEach(function (c) {
+        ctx.fillText(c.label, c.x, c.y);
+        if (c.sub) { ctx.font = "14px " + data.font; ctx.fillText(c.sub, c.x, c.y + 22);
+                     ctx.font = "bold 18px " + data.font; }
+      });
+      ctx.restore();
+    });
+  }
+  network.on("click", function (params) {
+    if (params.nodes.length) show(params.nodes[0]);
+    else if (params.edges.length) show(params.edges[0]);
+    else hide();
+  });
+  network.once("afterDrawing", function () {
+    window.reformkgReady = true;
+    document.body.dataset.ready = "true";
+  });
+})();

@@ -1,0 +1,273 @@
+"""The app factory: one place that wires settings, store, query runner, routers and errors.
+
+`uvicorn web.app:create_app --factory` calls `create_app()` with the settings from the
+environment (REFORMKG_BUILD, REFORMKG_STORE_URL, ...); tests pass their own. The store is the
+embedded pyoxigraph store loaded from the build output (building first when there is none),
+or an external SPARQL server when REFORMKG_STORE_URL is set. Domain errors become HTTP answers
+here and nowhere else, all in one JSON shape: {"error": {"status", "type", "message"}}.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from graph.store import (
+    DATASET_FILE,
+    InlineRunner,
+    QueryFailed,
+    QueryPool,
+    QueryTimeout,
+    RemoteStore,
+    Stores,
+    open_store,
+)
+from reformkg.config import Settings, get_settings
+from reformkg.errors import QueryError, ReformKGError
+from web import pages, queries_routes, sparql, viz_routes
+from web.deps import EndpointConfig
+from web.sparql import EndpointError
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("reformkg.web")
+
+
+def error_response(
+    status: int, kind: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The one error shape of every JSON answer."""
+    return JSONResponse(
+        {"error": {"status": status, "type": kind, "message": message}},
+        status_code=status,
+        headers=headers,
+    )
+
+
+class BodyLimit:
+    """Refuses request bodies over `limit` bytes (413) and query strings over it (414), whether
+    or not the client sends Content-Length: a chunked body is counted as it arrives."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if len(scope.get("query_string", b"")) > self.limit:
+            return await error_response(
+                414, "too-large", f"the query string is over {self.limit} bytes; POST the query"
+            )(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared and declared.isdigit() and int(declared) > self.limit:
+            return await error_response(
+                413, "too-large", f"the request body is over {self.limit} bytes"
+            )(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await error_response(413, "too-large", f"the request body is over {self.limit} bytes")(
+                scope, receive, send
+            )
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _open(settings: Settings, endpoint: EndpointConfig):
+    """The store and the runner that bounds each query's time."""
+    if endpoint.store_url:
+        store = RemoteStore(
+            endpoint.store_url,
+            user=endpoint.store_user,
+            password=endpoint.store_password,
+            timeout=endpoint.timeout,
+        )
+        return store, InlineRunner(store, endpoint.timeout)
+    if not (Path(settings.build_dir) / DATASET_FILE).exists():
+        from etl.build import build
+
+        log.warning("no build output in %s: building first", settings.build_dir)
+        build(settings)
+    store = open_store(settings.build_dir)
+    return store, QueryPool(Stores.of(store), endpoint.workers, endpoint.timeout)
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(EndpointError)
+    async def _endpoint(_: Request, err: EndpointError):
+        kinds = {
+            403: "refused",
+            404: "not-found",
+            405: "method-not-allowed",
+            406: "not-acceptable",
+            413: "too-large",
+            415: "unsupported-media-type",
+        }
+        return error_response(
+            err.status, kinds.get(err.status, "bad-request"), err.message, err.headers
+        )
+
+    @app.exception_handler(SyntaxError)
+    async def _syntax(_: Request, err: SyntaxError):
+        return error_response(400, "syntax-error", f"query syntax: {err}")
+
+    @app.exception_handler(QueryTimeout)
+    async def _timeout(_: Request, err: QueryTimeout):
+        return error_response(503, "timeout", str(err))
+
+    @app.exception_handler(QueryFailed)
+    async def _failed(_: Request, err: QueryFailed):
+        return error_response(500, "query-failed", str(err))
+
+    @app.exception_handler(QueryError)
+    async def _query_error(_: Request, err: QueryError):
+        return error_response(400, "bad-parameter", str(err))
+
+    @app.exception_handler(ReformKGError)
+    async def _domain(_: Request, err: ReformKGError):
+        return error_response(500, type(err).__name__, str(err))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, err: RequestValidationError):
+        parts = [
+            "{}: {}".format(".".join(str(x) for x in e.get("loc", ())), e.get("msg"))
+            for e in err.errors()
+        ]
+        return error_response(400, "bad-request", "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, err: StarletteHTTPException):
+        return error_response(err.status_code, "http", str(err.detail), dict(err.headers or {}))
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "type", "message"],
+            "properties": {
+                "status": {"type": "integer"},
+                "type": {"type": "string"},
+                "message": {"type": "string"},
+            },
+        }
+    },
+}
+ERRORS = {
+    "400": "Bad request: malformed query or parameter (message says where)",
+    "403": "Refused: updates, SERVICE",
+    "404": "Not found",
+    "406": "No acceptable media type",
+    "413": "Request body too large",
+    "414": "Query string too large",
+    "415": "Unsupported Content-Type",
+    "500": "The store failed",
+    "503": "Timeout: the query ran too long and was stopped",
+}
+
+
+def _describe_errors(app: FastAPI) -> None:
+    """OpenAPI that says what the app does: validation errors are 400 in the one error shape
+    (not FastAPI's 422), and every operation may answer with the errors above."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        spec.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"$ref": "#/components/schemas/Error"}
+        for path, item in spec.get("paths", {}).items():
+            for operation in item.values():
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)
+                wanted = (
+                    ERRORS
+                    if path.startswith(("/sparql", "/queries"))
+                    else {"400": ERRORS["400"], "404": ERRORS["404"]}
+                )
+                for code, text in wanted.items():
+                    responses.setdefault(
+                        code,
+                        {"description": text, "content": {"application/json": {"schema": ref}}},
+                    )
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi
+
+
+def create_app(settings: Settings | None = None, endpoint: EndpointConfig | None = None) -> FastAPI:
+    """The ReformKG web app: /sparql, /queries, /healthz, the pages and the views."""
+    settings = settings or get_settings()
+    endpoint = endpoint or EndpointConfig.from_env()
+    store, runner = _open(settings, endpoint)
+    triples = len(store)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        runner.close()
+
+    app = FastAPI(
+        title="ReformKG",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        description="SPARQL endpoint, named analyst questions and pages of the "
+        "ReformKG knowledge graph of Chinese reform measures.",
+    )
+    app.state.settings = settings
+    app.state.endpoint = endpoint
+    app.state.store = store
+    app.state.runner = runner
+    app.state.dataset = sparql.load_dataset(store)
+    app.state.triples = triples
+
+    @app.get("/healthz", tags=["service"], summary="Liveness and size of the store")
+    def healthz() -> dict:
+        """200 with the number of triples (quads) in the store once the app is ready."""
+        return {"status": "ok", "triples": triples}
+
+    app.include_router(sparql.router, tags=["sparql"])
+    app.include_router(queries_routes.router, tags=["queries"])
+    app.include_router(viz_routes.router)
+    app.include_router(pages.router)
+    _install_errors(app)
+    _describe_errors(app)
+    app.add_middleware(BodyLimit, limit=endpoint.max_request_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(endpoint.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["X-ReformKG-Truncated"],
+        max_age=3600,
+    )
+    return app

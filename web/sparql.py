@@ -1,0 +1,347 @@
+"""The SPARQL 1.1 Protocol query operation at /sparql: read-only, bounded, negotiated.
+
+One path for every request: read the query and dataset from GET parameters, a form body or a
+direct `application/sparql-query` body; check it once (one query, no update, no SERVICE, no
+graph outside this dataset, so the server never fetches a URL); pick the media type before any
+work is done (406 early); run it in the query pool under the timeout; write the answer.
+Errors are raised as `EndpointError(status, message)` and turned into the one JSON error shape
+by `web.app`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from graph.namespace import INFERRED_GRAPH
+from graph.store import QueryJob, code_only, query_form
+from web import media
+from web.deps import get_dataset, get_endpoint, get_runner
+from web.service_description import describe_service
+
+router = APIRouter()
+GraphList = Annotated[list[str] | None, Query(alias="default-graph-uri")]
+NamedList = Annotated[list[str] | None, Query(alias="named-graph-uri")]
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "application/x-www-url-form-urlencoded"}
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+UPDATE_WORDS = (
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "CREATE",
+    "DROP",
+    "COPY",
+    "MOVE",
+    "ADD",
+    "WITH",
+)
+
+
+class EndpointError(Exception):
+    """A request the endpoint answers with an HTTP error status and one readable message."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The store's named graphs, listed once at start: which are asserted and which inferred."""
+
+    graphs: tuple[str, ...]
+    counts: dict[str, int]
+
+    @property
+    def asserted(self) -> list[str]:
+        return [g for g in self.graphs if g != str(INFERRED_GRAPH)]
+
+    @property
+    def has_inferred(self) -> bool:
+        return str(INFERRED_GRAPH) in self.graphs
+
+
+def load_dataset(store) -> Dataset:
+    """List the graphs and their sizes (for the dataset switch and the service description)."""
+    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    counts = {
+        r["g"].value: int(r["n"].value)
+        for r in rows
+        if r["g"].value.startswith("https://w3id.org/reformkg/graph/")
+    }
+    return Dataset(tuple(sorted(counts)), counts)
+
+
+@dataclass
+class SparqlRequest:
+    query: str | None
+    default_graphs: list[str]
+    named_graphs: list[str]
+    fmt: str | None
+    inference: bool
+
+
+def _media_type(request: Request) -> tuple[str, str | None]:
+    """The Content-Type without parameters, and its charset."""
+    raw = request.headers.get("content-type", "")
+    parts = [p.strip() for p in raw.split(";")]
+    charset = None
+    for p in parts[1:]:
+        if p.lower().startswith("charset="):
+            charset = p[8:].strip('"').lower()
+    return parts[0].lower(), charset
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    if charset not in (None, "utf-8", "utf8"):
+        raise EndpointError(415, f"the request body must be UTF-8, not {charset}")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise EndpointError(400, f"the request body is not UTF-8 (byte {err.start})") from None
+
+
+def _truthy(values: list[str]) -> bool:
+    return bool(values) and values[-1].strip().lower() in {"1", "true", "yes", "on"}
+
+
+async def read_request(request: Request) -> SparqlRequest:
+    """The query and its dataset from any of the three ways the protocol allows."""
+    params = list(request.query_params.multi_items())
+    body_query: list[str] = []
+    if request.method == "POST":
+        kind, charset = _media_type(request)
+        body = await request.body()
+        if kind in FORM_TYPES:
+            try:
+                params += parse_qsl(
+                    _decode(body, charset),
+                    keep_blank_values=True,
+                    strict_parsing=False,
+                    errors="strict",
+                )
+            except UnicodeDecodeError:
+                raise EndpointError(400, "the form body is not UTF-8") from None
+        elif kind == QUERY_TYPE:
+            body_query = [_decode(body, charset)]
+        elif kind == UPDATE_TYPE:
+            raise EndpointError(403, "updates are refused: this endpoint is read-only")
+        elif not kind:
+            raise EndpointError(
+                415,
+                "a POST needs Content-Type application/sparql-query or "
+                "application/x-www-form-urlencoded",
+            )
+        else:
+            raise EndpointError(
+                415,
+                f"unsupported Content-Type {kind}; use "
+                "application/sparql-query or "
+                "application/x-www-form-urlencoded",
+            )
+
+    def values(name: str) -> list[str]:
+        return [v for k, v in params if k == name]
+
+    if values("update") or values("using-graph-uri") or values("using-named-graph-uri"):
+        raise EndpointError(403, "updates are refused: this endpoint is read-only")
+    queries = values("query") + body_query
+    if len(queries) > 1:
+        raise EndpointError(400, f"{len(queries)} queries in one request; send exactly one")
+    return SparqlRequest(
+        query=queries[0] if queries else None,
+        default_graphs=values("default-graph-uri"),
+        named_graphs=values("named-graph-uri"),
+        fmt=(values("format") or [None])[-1],
+        inference=_truthy(values("inference")),
+    )
+
+
+_SERVICE = re.compile(r"(?<![?$:\w])SERVICE(?![\w:-])", re.I)
+_FIRST_WORD = re.compile(
+    r"(?<![?$:\w])("
+    + "|".join(UPDATE_WORDS + ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK"))
+    + r")(?![\w:-])",
+    re.I,
+)
+# Virtuoso extensions that reach outside the query: pragmas (DEFINE get:soft makes it fetch
+# FROM graphs) and built-in/SQL functions such as bif:http_get. Harmless on pyoxigraph, which
+# does not know them; refused everywhere so the external-server setup is as safe.
+_PRAGMA = re.compile(r"(?<![?$:\w])DEFINE(?![\w:-])|(?<![?$:\w.-])(bif|sql):", re.I)
+_VENDOR_IRI = re.compile(r"<[^>]*openlinksw\.com/schemas/(bif|sql)#", re.I)
+_FROM = re.compile(r"(?<![?$:\w])FROM\s+(NAMED\s+)?", re.I)
+_PREFIX = re.compile(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", re.I)
+_PNAME = re.compile(r"([\w.-]*):([\w.%-]*)")
+
+
+def check_query(text: str) -> tuple[str | None, list[str], list[str]]:
+    """The query form, and the graphs named by FROM and FROM NAMED.
+
+    Refuses (403) updates and SERVICE before anything runs: a lexical scan over the query with
+    strings, IRIs and comments blanked out, so a keyword inside a literal does not count. A
+    query that is simply malformed gets the store parser's message later (400).
+    """
+    code = code_only(text)
+    first = _FIRST_WORD.search(code)
+    if first and first.group(1).upper() in UPDATE_WORDS:
+        raise EndpointError(
+            403, f"updates are refused ({first.group(1).upper()}): this endpoint is read-only"
+        )
+    if _SERVICE.search(code):
+        raise EndpointError(403, "SERVICE is refused: this endpoint never fetches remote data")
+    if _PRAGMA.search(code) or _VENDOR_IRI.search(text):
+        raise EndpointError(
+            403,
+            "server pragmas and built-in functions (DEFINE, bif:, sql:) "
+            "are refused: this endpoint never fetches remote data",
+        )
+    prefixes = {m.group(1): m.group(2) for m in _PREFIX.finditer(text)}
+    defaults: list[str] = []
+    named: list[str] = []
+    for match in _FROM.finditer(code):
+        rest = text[match.end() :]
+        if rest.startswith("<"):
+            iri = rest[1 : rest.find(">")]
+        else:
+            pname = _PNAME.match(rest)
+            if not pname or pname.group(1) not in prefixes:
+                continue  # malformed: the parser will say where
+            iri = prefixes[pname.group(1)] + pname.group(2)
+        (named if match.group(1) else defaults).append(iri)
+    return query_form(text), defaults, named
+
+
+def plan(
+    req: SparqlRequest, dataset: Dataset, base_iri: str, max_rows: int
+) -> tuple[QueryJob, str]:
+    """The QueryJob for a checked request, and its query form."""
+    assert req.query is not None
+    form, from_defaults, from_named = check_query(req.query)
+    known = set(dataset.graphs)
+    for iri in [*req.default_graphs, *req.named_graphs, *from_defaults, *from_named]:
+        if iri not in known:
+            raise EndpointError(
+                400,
+                f"graph <{iri}> is not in this dataset (the endpoint never "
+                "fetches remote data); see GET /sparql for the graphs",
+            )
+    job = QueryJob(query=req.query, max_rows=max_rows, base_iri=base_iri, dataset="all")
+    if req.default_graphs or req.named_graphs:
+        job.default_graph, job.named_graphs, job.union = req.default_graphs, req.named_graphs, False
+    elif from_defaults or from_named:
+        job.from_query, job.union = True, False
+    else:  # the endpoint's datasets: union of the asserted graphs, or of all graphs
+        job.dataset = "all" if req.inference else "asserted"
+    return job, form or "SELECT"
+
+
+async def handle(request: Request) -> Response:
+    if request.method not in {"GET", "POST"}:
+        raise EndpointError(
+            405,
+            f"{request.method} is not allowed on /sparql; use GET or POST",
+            {"Allow": "GET, POST, OPTIONS"},
+        )
+    req = await read_request(request)
+    dataset = get_dataset(request)
+    if req.query is None:
+        if request.method == "POST":
+            raise EndpointError(400, "no query: send query=… or an application/sparql-query body")
+        return describe_service(request, dataset, req.fmt)
+    endpoint = get_endpoint(request)
+    base_iri = str(request.url_for("sparql_get"))
+    job, form = plan(req, dataset, base_iri, endpoint.max_rows)
+    kind = "results" if form in {"SELECT", "ASK"} else "rdf"
+    try:
+        chosen = media.negotiate(kind, request.headers.get("accept"), req.fmt)
+    except media.NotAcceptable as err:
+        raise EndpointError(406, str(err)) from None
+    if kind == "rdf":
+        job.rdf_format = chosen.rdf_format
+    outcome = await run_in_threadpool(get_runner(request).run, job)
+    if (outcome.kind == "graph") != (kind == "rdf"):  # the scan mistook the form: negotiate again
+        kind = "rdf" if outcome.kind == "graph" else "results"
+        chosen = media.negotiate(kind, None, None)
+        if kind == "rdf":
+            job.rdf_format = chosen.rdf_format
+            outcome = await run_in_threadpool(get_runner(request).run, job)
+    headers = {"Vary": "Accept"}
+    if outcome.truncated:
+        headers["X-ReformKG-Truncated"] = f"answer cut at {endpoint.max_rows} rows"
+    return Response(
+        media.render(outcome, chosen), media_type=media.content_type(chosen), headers=headers
+    )
+
+
+@router.get(
+    "/sparql",
+    name="sparql_get",
+    summary="SPARQL 1.1 query (GET)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Results (JSON, XML, CSV, TSV) or RDF (Turtle, "
+            "N-Triples, JSON-LD, RDF/XML); without `query`, the service "
+            "description"
+        }
+    },
+)
+async def sparql_get(
+    request: Request,
+    query: str | None = None,
+    default_graph_uri: GraphList = None,
+    named_graph_uri: NamedList = None,
+    format: str | None = None,
+    inference: bool = False,
+) -> Response:
+    """SPARQL 1.1 Protocol query operation via GET (`query=`), or the service description.
+
+    `default-graph-uri` / `named-graph-uri` choose the dataset; `inference=true` adds the
+    inferred graph to the default graph; `format=` overrides the Accept header.
+    """
+    return await handle(request)
+
+
+@router.post(
+    "/sparql",
+    name="sparql_post",
+    summary="SPARQL 1.1 query (POST)",
+    response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["query"],
+                        "properties": {
+                            "query": {"type": "string"},
+                            "default-graph-uri": {"type": "string"},
+                            "named-graph-uri": {"type": "string"},
+                            "format": {"type": "string"},
+                            "inference": {"type": "boolean"},
+                        },
+                    }
+                },
+                "application/sparql-query": {"schema": {"type": "string"}},
+            }
+        }
+    },
+)
+async def sparql_post(request: Request) -> Response:
+    """SPARQL 1.1 Protocol query operation via POST (form-encoded or direct)."""
+    return await handle(request)
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+async def sparql_other(request: Request) -> Response:
+    return await handle(request)
