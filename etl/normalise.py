@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from etl.records import AgencyRef
@@ -141,6 +141,9 @@ def resolve_agency(printed: str, jurisdiction: str, resolver: Resolver) -> Agenc
 def split_agencies(cell: str, jurisdiction: str, resolver: Resolver) -> tuple[AgencyRef, ...]:
     """A 牵头单位 / 责任单位 cell → its bodies, in printed order, without duplicates."""
     text = clean(cell)
+    # "A、B、C按职责分工负责": the qualifier closes the list and applies to every body in it
+    shared_note = next((q for q in QUALIFIERS if text.endswith(q) and len(text) > len(q)), "")
+    text = text.removesuffix(shared_note) if shared_note else text
     parts: list[str] = []
     for chunk in _SPLIT.split(text):
         # 市城管和综合执法局等各有关单位: a named body, then a collective entry
@@ -149,6 +152,8 @@ def split_agencies(cell: str, jurisdiction: str, resolver: Resolver) -> tuple[Ag
     refs: list[AgencyRef] = []
     for part in parts:
         ref = resolve_agency(part, jurisdiction, resolver)
+        if ref and shared_note and not ref.note:
+            ref = replace(ref, note=shared_note)
         if ref and ref.canonical not in {r.canonical for r in refs}:
             refs.append(ref)
     return tuple(refs)

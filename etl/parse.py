@@ -207,7 +207,7 @@ def _row_record(
         "number_label": clean(cells.get("number", "")) or "",
         "part": part,
         "starred": item.starred,
-        "name": Text(raw_name or item.name, name),
+        "name": Text(raw_name, name),  # raw "" when the row printed no name (inherited)
         "section": section,
         "practice": Text(practice_raw, clean(practice_raw)),
         "practice_points": practice_points(practice_raw),

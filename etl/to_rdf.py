@@ -104,7 +104,10 @@ def measure_triples(m: Measure, section_of: dict[int, URIRef]) -> Iterator[Tripl
     d = document_iri(m.doc_id)
     yield s, RDF.type, RK.Measure
     yield s, RDFS.label, zh(m.name.clean)
-    yield s, RK.nameRaw, zh(m.name.raw)
+    if m.name.raw:  # a continuation row that printed no name has none as printed
+        yield s, RK.nameRaw, zh(m.name.raw)
+    for flag in m.flags:
+        yield s, RK.parseFlag, Literal(flag)
     yield s, RK.inDocument, d
     yield s, PROV.wasDerivedFrom, d
     yield s, RK.partOfItem, item_iri(m.doc_id, m.number)

@@ -56,10 +56,11 @@ SELECT ?m ?doc ?docTitle ?number ?label ?part ?starred ?name ?nameRaw ?section
        (GROUP_CONCAT(DISTINCT ?respName; separator="；") AS ?resps)
        (GROUP_CONCAT(DISTINCT ?themeId; separator="；") AS ?themes)
 WHERE {
-  ?m a rk:Measure ; rk:inDocument ?d ; rdfs:label ?name ; rk:nameRaw ?nameRaw ;
+  ?m a rk:Measure ; rk:inDocument ?d ; rdfs:label ?name ;
      rk:starred ?starred ; rk:sourceFile ?file ; rk:lineStart ?l1 ; rk:lineEnd ?l2 ;
      rk:partOfItem ?item .
   ?d dcterms:identifier ?doc ; dcterms:title ?docTitle ; rk:batchOrder ?order .
+  OPTIONAL { ?m rk:nameRaw ?nameRaw }
   OPTIONAL { ?item rk:number ?number }
   OPTIONAL { ?item rk:numberLabel ?label }
   OPTIONAL { ?m rk:part ?part }
@@ -122,7 +123,7 @@ def measure_rows(store: ox.Store) -> tuple[list[str], list[dict]]:
                 "part": r["part"] or "",
                 "starred": bool(r["starred"]),
                 "name": r["name"],
-                "name_raw": r["nameRaw"],
+                "name_raw": r["nameRaw"] or "",
                 "section": r["section"] or "",
                 "places": _sorted_join(r["places"]),
                 "lead_agencies": _sorted_join(r["leads"]),

@@ -70,6 +70,7 @@ class RK(DefinedNamespace):
     starred: URIRef
     starMeaning: URIRef
     nameRaw: URIRef
+    parseFlag: URIRef
     practiceText: URIRef
     practiceTextRaw: URIRef
     hasPracticePoint: URIRef

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import os
+import pkgutil
 import sys
 
 from reformkg import commands

@@ -76,8 +76,8 @@ def test_the_same_body_printed_twice_is_one_body(resolver) -> None:
 def test_qualifier_is_a_note_not_part_of_a_name(resolver, cell: str) -> None:
     refs = split_agencies(cell, "shenzhen", resolver)
     assert not any("按职责" in r.canonical for r in refs)
-    assert [r.note for r in refs if r.note] == ["按职责分工负责"]
-    assert len(refs) == cell.count("、") + 1
+    # the qualifier closes the list: it applies to every body named before it
+    assert [r.note for r in refs] == ["按职责分工负责"] * (cell.count("、") + 1)
 
 
 def test_short_local_names_resolve_in_the_jurisdiction(resolver) -> None:

@@ -203,7 +203,7 @@ def test_agencies_of_the_2022_list(docs) -> None:
     ]
     twelve = one(doc, 12)  # line 98: 市市场监管局、市规划和自然资源局按职责分工负责
     assert canon(twelve.lead) == [MSA, "深圳市规划和自然资源局"]
-    assert [r.note for r in twelve.lead] == ["", "按职责分工负责"]
+    assert [r.note for r in twelve.lead] == ["按职责分工负责", "按职责分工负责"]  # applies to both
     assert twelve.responsible == () and twelve.responsible_raw == ""  # line 99: a lone tab
     data_market = one(doc, 35, 1)  # line 269: 市国资委、前海管理局、福田区政府
     assert canon(data_market.responsible) == [
