@@ -35,8 +35,7 @@ def test_evolution_view_caps_measures_and_says_so(store) -> None:
     total = int(
         select(
             store,
-            "SELECT (COUNT(?m) AS ?n) WHERE "
-            "{ ?m a <https://w3id.org/reformkg/ontology#Measure> }",
+            "SELECT (COUNT(?m) AS ?n) WHERE { ?m a <https://w3id.org/reformkg/ontology#Measure> }",
         )[0]["n"]
     )
     view = evolution_view(store, cap=50)
