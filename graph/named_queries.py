@@ -25,16 +25,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph import namespace as ns
-from graph.store import (
-    Outcome,
-    QueryJob,
-    RemoteStore,
-    Stores,
-    TermTuple,
-    evaluate,
-    to_tuple,
-    tuple_value,
-)
+from graph.query_pool import Outcome, QueryJob, Stores, evaluate
+from graph.remote_store import RemoteStore
+from graph.store import TermTuple, to_tuple, tuple_value
 from reformkg.errors import QueryError
 
 __all__ = ["NamedQuery", "Param", "bind", "list_queries", "load_query", "rows", "run_named"]

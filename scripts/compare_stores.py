@@ -26,7 +26,8 @@ import rdflib  # noqa: E402
 from rdflib.term import Literal, URIRef  # noqa: E402
 
 from graph.named_queries import bind, list_queries, rows  # noqa: E402
-from graph.store import QueryJob, Stores, evaluate, from_tuple, open_store  # noqa: E402
+from graph.query_pool import QueryJob, Stores, evaluate  # noqa: E402
+from graph.store import from_tuple, open_store  # noqa: E402
 
 
 def to_rdflib(term) -> rdflib.term.Node:

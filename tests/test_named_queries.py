@@ -290,7 +290,8 @@ def test_values_block_carries_any_text_exactly(text: str) -> None:
     newlines, Chinese), the query still parses and binds exactly that literal."""
     import pyoxigraph as ox
 
-    from graph.store import inject_values, to_tuple
+    from graph.sparql_text import inject_values
+    from graph.store import to_tuple
 
     query = 'SELECT ?q ?n WHERE { BIND("}" AS ?n) } # WHERE {'
     bound = inject_values(query, {"q": to_tuple(ox.Literal(text))})

@@ -19,16 +19,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.store import (
-    DATASET_FILE,
-    InlineRunner,
-    QueryFailed,
-    QueryPool,
-    QueryTimeout,
-    RemoteStore,
-    Stores,
-    open_store,
-)
+from graph.query_pool import InlineRunner, QueryFailed, QueryPool, QueryTimeout, Stores
+from graph.remote_store import RemoteStore
+from graph.store import DATASET_FILE, open_store
 from reformkg.config import Settings, get_settings
 from reformkg.errors import QueryError, ReformKGError
 from web import pages, queries_routes, sparql, viz_routes

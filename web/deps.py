@@ -78,7 +78,7 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_store(request: Request):
-    """The pyoxigraph Store (or graph.store.RemoteStore with the same query interface)."""
+    """The pyoxigraph Store (or graph.remote_store.RemoteStore with the same query interface)."""
     return request.app.state.store
 
 

@@ -16,7 +16,8 @@ import json
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from graph.store import Outcome, TermTuple
+from graph.query_pool import Outcome
+from graph.store import TermTuple
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ class Description:
 
 def _quads(store: ox.Store, node: ox.Term, *, incoming: bool = False, limit: int = 0) -> list:
     """Quads with `node` as subject (or as object), asked by SPARQL rather than by the local
-    store's quad index, so that pages work on a remote store (graph.store.RemoteStore) too."""
+    store's quad index, so that pages work on a remote store (graph.remote_store.RemoteStore) too."""
     query = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }" + (
         f" LIMIT {limit}" if limit else ""
     )

@@ -20,7 +20,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from graph.namespace import INFERRED_GRAPH
-from graph.store import QueryJob, code_only, query_form
+from graph.query_pool import QueryJob
+from graph.sparql_text import code_only, query_form
 from web import media
 from web.deps import get_dataset, get_endpoint, get_runner
 from web.service_description import describe_service

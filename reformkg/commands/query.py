@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from graph.named_queries import list_queries, load_query, run_named
-    from graph.store import Stores, open_store
+    from graph.query_pool import Stores
+    from graph.store import open_store
 
     settings = get_settings()
     if not args.name:
