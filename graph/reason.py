@@ -33,6 +33,7 @@ import owlrl
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import to_canonical_graph
+from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.term import Node
 
 __all__ = ["infer", "load_ontology", "relevant_abox"]
@@ -169,26 +170,51 @@ def _noise(triple: tuple[Node, Node, Node], tbox_terms: set[Node], known: set[No
     return p == RDF.type and _is_meta(o)
 
 
-def infer(asserted: Graph, ontology: Graph, *, prefilter: bool = True) -> Graph:
+_SAME_AS = OWL.sameAs  # looked up once: rdflib namespace attributes are slow in hot loops
+
+
+class _OWLRLWithoutReflexiveSameAs(owlrl.OWLRL_Semantics):
+    """owlrl's OWL-RL rules, without storing `x owl:sameAs x` for every term (rule eq-ref).
+
+    eq-ref makes a reflexive sameAs triple for every subject, predicate and object, which
+    roughly doubles the graph owlrl walks on every cycle, and each of them then fires
+    eq-sym/eq-trans/eq-rep-* only to re-derive triples already there: nothing new follows
+    from `x owl:sameAs x` (the one exception, eq-diff1 on `x owl:differentFrom x`, flags an
+    inconsistency that SHACL and the data never produce). The build dropped these triples
+    from graph/inferred anyway; not making them halves the reasoning time
+    (tests/test_reasoning.py checks that the result equals plain owlrl's).
+    """
+
+    def store_triple(self, t):
+        if t[0] == t[2] and t[1] == _SAME_AS:
+            return
+        super().store_triple(t)
+
+
+def infer(
+    asserted: Graph, ontology: Graph, *, prefilter: bool = True, plain_owlrl: bool = False
+) -> Graph:
     """The OWL-RL entailments of `asserted` under `ontology` that are not already asserted.
 
     `asserted` is the union of the asserted graphs (it may include the ontology itself);
     `ontology` is ontology/reform.ttl. Returns a new Graph holding only inferred triples.
     `prefilter=False` gives owlrl every resource-valued triple (same result, slower: kept
-    for the test that shows the pre-filter changes nothing, and for the benchmark).
+    for the test that shows the pre-filter changes nothing, and for the benchmark);
+    `plain_owlrl=True` uses owlrl's rules unchanged, eq-ref included (same result, slower).
     """
     tbox = Graph()
     for t in ontology:
         tbox.add(t)
     axioms = [t for t in tbox if not isinstance(t[2], Literal)]  # labels: no rule reads them
     abox = relevant_abox(asserted, tbox) if prefilter else _resource_triples(asserted, tbox)
-    work = Graph()
+    work = Graph(store=SimpleMemory())  # not context-aware: owlrl's many lookups are cheaper
     for t in axioms:
         work.add(t)
     for t in abox:
         work.add(t)
+    semantics = owlrl.OWLRL_Semantics if plain_owlrl else _OWLRLWithoutReflexiveSameAs
     owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+        semantics, axiomatic_triples=False, datatype_axioms=False
     ).expand(work)
     tbox_terms = set(tbox.subjects()) | {o for o in tbox.objects() if isinstance(o, URIRef)}
     # Resources described by the data are never TBox terms, even when the ontology mentions
