@@ -80,6 +80,7 @@ def validate(
         allow_warnings=True,
         abort_on_first=False,
         meta_shacl=False,
+        inplace=True,  # no copy of the data: no inference and no SHACL rules change it
     )
     if not isinstance(report, Graph):  # pySHACL reports broken shapes instead of raising
         raise ValueError(f"the SHACL shapes cannot be used: {report or text_report}")
