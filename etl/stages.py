@@ -96,17 +96,15 @@ def to_dataset(
     return ds
 
 
-def asserted_union(ds: Dataset) -> Graph:
-    """The asserted triples as one graph, in a store without contexts (faster to read)."""
-    union = Graph(store=SimpleMemory())
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        union.add((s, p, o))
-    return union
-
-
 def reason(ds: Dataset, settings: Settings) -> Graph:
     """The OWL-RL closure's new triples only (kept in their own named graph)."""
-    return reasoner.infer(asserted_union(ds), ds.graph(ONTOLOGY_GRAPH))
+    # Literal-valued triples feed no rule of the ontology and `infer` drops inferences about
+    # literals, so the reasoner is given the resource-valued triples only (a third of the data).
+    resources = Graph(store=SimpleMemory())
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        if not isinstance(o, Literal):
+            resources.add((s, p, o))
+    return reasoner.infer(resources, ds.graph(ONTOLOGY_GRAPH))
 
 
 def validate(ds: Dataset, inferred: Graph, settings: Settings) -> None:
@@ -136,15 +134,39 @@ def _ox(term):
     raise TypeError(f"cannot serialise {term!r}")
 
 
+def _distinct(items: list) -> list:
+    """`items` (sorted) without consecutive repeats."""
+    out = []
+    for item in items:
+        if not out or item != out[-1]:
+            out.append(item)
+    return out
+
+
 def sorted_quads(ds: Dataset, inferred: Graph | None) -> list[ox.Quad]:
+    """Every quad (inferred ones in graph/inferred), sorted by its N-Quads form.
+
+    Terms are converted once each and shared between quads: at 100x data a measure's IRI
+    occurs in dozens of quads, and one object per term instead of one per occurrence is
+    most of this stage's memory.
+    """
+    terms: dict = {}
+
+    def ox_term(term):
+        converted = terms.get(term)
+        if converted is None:
+            converted = terms[term] = _ox(term)
+        return converted
+
     quads = []
     for s, p, o, g in ds.quads((None, None, None, None)):
         graph = g.identifier if isinstance(g, Graph) else g
-        quads.append(ox.Quad(_ox(s), _ox(p), _ox(o), ox.NamedNode(str(graph))))
+        quads.append(ox.Quad(ox_term(s), ox_term(p), ox_term(o), ox_term(URIRef(str(graph)))))
     if inferred is not None:
         gi = ox.NamedNode(str(INFERRED_GRAPH))
-        quads.extend(ox.Quad(_ox(s), _ox(p), _ox(o), gi) for s, p, o in inferred)
-    return sorted(set(quads), key=str)
+        quads.extend(ox.Quad(ox_term(s), ox_term(p), ox_term(o), gi) for s, p, o in inferred)
+    quads.sort(key=str)
+    return _distinct(quads)
 
 
 def write(ds: Dataset, inferred: Graph, result, settings: Settings) -> None:
@@ -153,11 +175,16 @@ def write(ds: Dataset, inferred: Graph, result, settings: Settings) -> None:
 
     out: Path = settings.build_dir
     out.mkdir(parents=True, exist_ok=True)
-    asserted = sorted_quads(ds, None)
     everything = sorted_quads(ds, inferred)
     ox.serialize(everything, str(out / "dataset.nq"), ox.RdfFormat.N_QUADS)
+    inferred_graph = ox.NamedNode(str(INFERRED_GRAPH))
+    asserted = [q for q in everything if q.graph_name != inferred_graph]  # still sorted
+    del everything
     ox.serialize(asserted, str(out / "dataset.trig"), ox.RdfFormat.TRIG, prefixes=PREFIXES)
-    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in asserted}, key=str)
+    # Sorted quads "s p o g" list equal triples side by side, in the order of "s p o": the
+    # union graph is the asserted quads without their graph, repeats dropped.
+    triples = _distinct([ox.Triple(q.subject, q.predicate, q.object) for q in asserted])
+    del asserted
     ox.serialize(triples, str(out / "dataset.ttl"), ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     (out / "report.json").write_text(
         json.dumps(result.report, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
