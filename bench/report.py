@@ -33,7 +33,8 @@ METHOD = """\
 - **Named queries.** Every query of `graph.named_queries`, with its declared defaults: over
   HTTP (`GET /queries/{name}`, uvicorn on 127.0.0.1, one warm client; the untimed first
   request checks the answer is 200; the endpoint queries the asserted graphs), in process on
-  the pyoxigraph store of `dataset.nq` (`run_named`: asserted + inferred), and on rdflib's
+  the pyoxigraph store of `dataset.nq` (`run_named(..., inference=True)`: the union of the
+  asserted and inferred graphs), and on rdflib's
   in-memory `Dataset` of the same file (union default graph, in a separate process). Each is
   run up to 20 times or for 10 s, at least 3 times unless a single run takes longer than 10 s.
   p50/p95 are nearest-rank percentiles of the measured runs.
@@ -321,8 +322,8 @@ def render(results: dict[str, dict], info: dict, opts: object = None) -> str:
         "## Named queries: p50 / p95 ms",
         "",
         "HTTP: `GET /queries/{name}` on uvicorn (the endpoint's default dataset: the "
-        "asserted graphs). store: `run_named` in process on `graph.store.open_store` "
-        "(dataset.nq: asserted + inferred, as rdflib). rdflib: rdflib's in-memory "
+        "asserted graphs). store: `run_named(..., inference=True)` in process on "
+        "`graph.store.open_store` (dataset.nq: the union of asserted + inferred, as rdflib). rdflib: rdflib's in-memory "
         "Dataset over dataset.nq. (n=k) marks a figure resting on fewer than 5 runs.",
         "",
     ]

@@ -220,12 +220,12 @@ def build(
         raise InputError(str(settings.manifest), None, "no document could be built")
     themes = stage("themes", stages.assign_themes, docs, settings)
     links = stage("link", stages.link, docs, themes)
-    dataset = stage("rdf", stages.to_dataset, docs, resolver, themes, links, settings)
-    inferred = stage("reason", stages.reason, dataset, settings)
-    stage("validate", stages.validate, dataset, inferred, settings)
+    asserted = stage("rdf", stages.to_quads, docs, resolver, themes, links, settings)
+    inferred = stage("reason", stages.reason, asserted, settings)
+    stage("validate", stages.validate, asserted, inferred, settings)
     result = BuildResult(docs, timings, {}, skipped, links, themes)
     result.report = report_mod.make_report(result, resolver)
-    stage("serialise", stages.write, dataset, inferred, result, settings)
+    stage("serialise", stages.write, asserted, inferred, result, settings)
     result.report["timings"] = timings
     (settings.build_dir / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     return result

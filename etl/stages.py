@@ -8,12 +8,14 @@ N-Quads form, so the same inputs give byte-identical files.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.plugins.stores.memory import SimpleMemory
+from rdflib.term import Node
 
 from etl import link as linking
 from etl import themes as theming
@@ -65,56 +67,71 @@ def link(docs: list[ParsedDocument], themes: dict[MeasureKey, list]) -> list:
     return linking.link_measures(docs, theme_ids)
 
 
-def to_dataset(
+@dataclass
+class Asserted:
+    """The asserted data: every quad of the named graphs, and the ontology for the reasoner.
+
+    Why a plain list and not an rdflib Dataset: the stages after this one only read the data
+    in full (the reasoner's input, the validator's graph, the sorted files), never look a
+    triple up in it, and an rdflib Dataset indexes every quad four ways. At 100x data (2.2 M
+    quads) the Dataset alone held about 3 GB for the whole rest of the build; the list holds
+    the same quads in a fraction of that. Repeats are allowed here: every consumer builds a
+    set (the reasoner's and validator's graphs) or drops consecutive repeats after sorting.
+    """
+
+    quads: list[tuple[Node, Node, Node, URIRef]]
+    ontology: Graph
+
+
+def to_quads(
     docs: list[ParsedDocument], resolver: Resolver, themes: dict, links: list, settings: Settings
-) -> Dataset:
-    """All asserted named graphs in one rdflib Dataset (what reasoning and validation read)."""
-    ds = Dataset()
+) -> Asserted:
+    """All asserted named graphs as quads (what reasoning, validation and the files read)."""
+    quads: list[tuple[Node, Node, Node, URIRef]] = []
+
+    def add(graph: URIRef, triples) -> None:
+        quads.extend((s, p, o, graph) for s, p, o in triples)
+
     for doc in docs:
-        g = ds.graph(document_graph_iri(doc.meta.doc_id))
+        graph = document_graph_iri(doc.meta.doc_id)
         section_of = {s.index: to_rdf.section_iri(doc.meta.doc_id, s.index) for s in doc.sections}
-        for t in to_rdf.document_triples(doc):
-            g.add(t)
+        add(graph, to_rdf.document_triples(doc))
         for m in doc.measures:
-            for t in to_rdf.measure_triples(m, section_of):
-                g.add(t)
-    entities = ds.graph(ENTITIES_GRAPH)
-    for t in to_rdf.entity_triples(docs, resolver):
-        entities.add(t)
-    ontology = ds.graph(ONTOLOGY_GRAPH)
-    for t in reasoner.load_ontology(settings.ontology_dir / "reform.ttl"):
-        ontology.add(t)
-    theme_graph = ds.graph(THEMES_GRAPH)
-    theme_graph.parse(settings.ontology_dir / "themes.ttl", format="turtle")
+            add(graph, to_rdf.measure_triples(m, section_of))
+    add(ENTITIES_GRAPH, to_rdf.entity_triples(docs, resolver))
+    ontology = reasoner.load_ontology(settings.ontology_dir / "reform.ttl")
+    add(ONTOLOGY_GRAPH, ontology)
+    add(THEMES_GRAPH, Graph().parse(settings.ontology_dir / "themes.ttl", format="turtle"))
     for doc in docs:
         for m in doc.measures:
-            for t in theming.assignment_triples(to_rdf.iri_of(m), themes[measure_key(m)]):
-                theme_graph.add(t)
-    link_graph = ds.graph(LINKS_GRAPH)
-    for t in linking.link_triples(links, docs):
-        link_graph.add(t)
-    return ds
+            add(
+                THEMES_GRAPH,
+                theming.assignment_triples(to_rdf.iri_of(m), themes[measure_key(m)]),
+            )
+    add(LINKS_GRAPH, linking.link_triples(links, docs))
+    return Asserted(quads, ontology)
 
 
-def reason(ds: Dataset, settings: Settings) -> Graph:
+def reason(data: Asserted, settings: Settings) -> Graph:
     """The OWL-RL closure's new triples only (kept in their own named graph)."""
     # Literal-valued triples feed no rule of the ontology and `infer` drops inferences about
     # literals, so the reasoner is given the resource-valued triples only (a third of the data).
     resources = Graph(store=SimpleMemory())
-    for s, p, o, _ in ds.quads((None, None, None, None)):
+    for s, p, o, _ in data.quads:
         if not isinstance(o, Literal):
             resources.add((s, p, o))
-    return reasoner.infer(resources, ds.graph(ONTOLOGY_GRAPH))
+    return reasoner.infer(resources, data.ontology)
 
 
-def validate(ds: Dataset, inferred: Graph, settings: Settings) -> None:
+def validate(data: Asserted, inferred: Graph, settings: Settings) -> None:
     """SHACL over the asserted data (plus inferences); any violation fails the build."""
-    data = Graph()  # pySHACL needs a context-aware store
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        data.add((s, p, o))
+    graph = Graph()  # pySHACL needs a context-aware store
+    for s, p, o, _ in data.quads:
+        graph.add((s, p, o))
     for t in inferred:
-        data.add(t)
-    violations = validator.validate(data, settings.ontology_dir / "shapes.ttl")
+        graph.add(t)
+    violations = validator.validate(graph, settings.ontology_dir / "shapes.ttl")
+    del graph
     if violations:
         raise ValidationFailed(
             f"{len(violations)} SHACL violation(s):\n"
@@ -143,7 +160,7 @@ def _distinct(items: list) -> list:
     return out
 
 
-def sorted_quads(ds: Dataset, inferred: Graph | None) -> list[ox.Quad]:
+def sorted_quads(data: Asserted, inferred: Graph | None) -> list[ox.Quad]:
     """Every quad (inferred ones in graph/inferred), sorted by its N-Quads form.
 
     Terms are converted once each and shared between quads: at 100x data a measure's IRI
@@ -159,9 +176,8 @@ def sorted_quads(ds: Dataset, inferred: Graph | None) -> list[ox.Quad]:
         return converted
 
     quads = []
-    for s, p, o, g in ds.quads((None, None, None, None)):
-        graph = g.identifier if isinstance(g, Graph) else g
-        quads.append(ox.Quad(ox_term(s), ox_term(p), ox_term(o), ox_term(URIRef(str(graph)))))
+    for s, p, o, g in data.quads:
+        quads.append(ox.Quad(ox_term(s), ox_term(p), ox_term(o), ox_term(g)))
     if inferred is not None:
         gi = ox.NamedNode(str(INFERRED_GRAPH))
         quads.extend(ox.Quad(ox_term(s), ox_term(p), ox_term(o), gi) for s, p, o in inferred)
@@ -169,13 +185,13 @@ def sorted_quads(ds: Dataset, inferred: Graph | None) -> list[ox.Quad]:
     return _distinct(quads)
 
 
-def write(ds: Dataset, inferred: Graph, result, settings: Settings) -> None:
+def write(data: Asserted, inferred: Graph, result, settings: Settings) -> None:
     """dataset.nq (asserted + inferred), dataset.trig, dataset.ttl (asserted union), reports."""
     from etl.report import report_markdown
 
     out: Path = settings.build_dir
     out.mkdir(parents=True, exist_ok=True)
-    everything = sorted_quads(ds, inferred)
+    everything = sorted_quads(data, inferred)
     ox.serialize(everything, str(out / "dataset.nq"), ox.RdfFormat.N_QUADS)
     inferred_graph = ox.NamedNode(str(INFERRED_GRAPH))
     asserted = [q for q in everything if q.graph_name != inferred_graph]  # still sorted

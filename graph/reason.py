@@ -87,7 +87,7 @@ def load_ontology(path: Path) -> Graph:
 
 def _resource_triples(asserted: Graph, tbox: Graph) -> Graph:
     tbox_subjects = set(tbox.subjects())
-    out = Graph()
+    out = Graph(store=SimpleMemory())  # a set of triples, no contexts: half the memory
     for s, p, o in asserted:
         if not isinstance(o, Literal) and s not in tbox_subjects:
             out.add((s, p, o))
@@ -131,7 +131,7 @@ def relevant_abox(asserted: Graph, tbox: Graph) -> Graph:
     for p, c in tbox.subject_objects(RDFS.range):
         ranges.setdefault(p, set()).add(c)
     types: set[tuple[Node, Node]] = set(candidates.subject_objects(RDF.type))
-    out = Graph()
+    out = Graph(store=SimpleMemory())
     for s, p, o in candidates:
         if p == RDF.type:
             keep = o in productive_classes
@@ -213,9 +213,7 @@ def infer(
     for t in abox:
         work.add(t)
     semantics = owlrl.OWLRL_Semantics if plain_owlrl else _OWLRLWithoutReflexiveSameAs
-    owlrl.DeductiveClosure(
-        semantics, axiomatic_triples=False, datatype_axioms=False
-    ).expand(work)
+    owlrl.DeductiveClosure(semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
     tbox_terms = set(tbox.subjects()) | {o for o in tbox.objects() if isinstance(o, URIRef)}
     # Resources described by the data are never TBox terms, even when the ontology mentions
     # one (rdfs:seeAlso the theme scheme); keep their inferences.
