@@ -10,6 +10,7 @@ here and nowhere else, all in one JSON shape: {"error": {"status", "type", "mess
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -214,6 +215,14 @@ def _describe_errors(app: FastAPI) -> None:
     app.openapi = openapi
 
 
+def _warm(state) -> None:
+    """Background warm-up of the views; a failure is logged, the page is computed on request."""
+    try:
+        viz_routes.warm(state)
+    except Exception:  # noqa: BLE001 - a warm-up must never take the server down
+        logging.getLogger("reformkg.web").exception("warming the views failed")
+
+
 def create_app(settings: Settings | None = None, endpoint: EndpointConfig | None = None) -> FastAPI:
     """The ReformKG web app: /sparql, /queries, /healthz, the pages and the views."""
     settings = settings or get_settings()
@@ -222,7 +231,9 @@ def create_app(settings: Settings | None = None, endpoint: EndpointConfig | None
     triples = len(store)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):
+    async def lifespan(started: FastAPI):
+        if endpoint.warm_views:
+            threading.Thread(target=_warm, args=(started.state,), daemon=True).start()
         yield
         runner.close()
 

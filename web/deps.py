@@ -29,6 +29,8 @@ class EndpointConfig:
     store_user        REFORMKG_STORE_USER           user for the external server (digest auth)
     store_password    REFORMKG_STORE_PASSWORD
     cors_origins      REFORMKG_CORS_ORIGINS         comma-separated origins (default "*")
+    warm_views        REFORMKG_WARM_VIEWS           "0" to skip computing the unfiltered views
+                                                    in the background at start (default on)
     """
 
     timeout: float = 20.0
@@ -39,6 +41,7 @@ class EndpointConfig:
     store_user: str | None = None
     store_password: str | None = None
     cors_origins: tuple[str, ...] = ("*",)
+    warm_views: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> EndpointConfig:
@@ -70,6 +73,7 @@ class EndpointConfig:
             cors_origins=tuple(
                 o.strip() for o in env.get("REFORMKG_CORS_ORIGINS", "*").split(",") if o.strip()
             ),
+            warm_views=env.get("REFORMKG_WARM_VIEWS", "1").strip() != "0",
         )
 
 

@@ -8,6 +8,7 @@ vis-network is served from the installed pyvis package at /viz/assets/…, never
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,7 @@ from viz.render import Page, filter_options
 router = APIRouter()
 PAGE = Page(standalone=False)
 CACHE_SIZE = 64
+_LOCK = threading.Lock()
 
 DOC = Query(None, description="Only measures of this document (its id, e.g. sz-bizenv-2022-b1)")
 THEME = Query(None, description="Only measures with this theme or a narrower one (theme id)")
@@ -32,18 +34,47 @@ MEASURE = Query(None, description="Only this measure (e.g. sz-bizenv-2022-b1/7-2
 
 
 def _cached(request: Request, key: tuple, make: Callable[[], Any]) -> Any:
-    """Compute once per app and key (least recently used entries dropped past CACHE_SIZE)."""
-    state = request.app.state
-    cache = getattr(state, "viz_cache", None)
-    if cache is None:
-        cache = state.viz_cache = OrderedDict()
-    if key in cache:
-        cache.move_to_end(key)
-        return cache[key]
-    value = cache[key] = make()
-    if len(cache) > CACHE_SIZE:
-        cache.popitem(last=False)
-    return value
+    return cached(request.app.state, key, make)
+
+
+def cached(state: Any, key: tuple, make: Callable[[], Any]) -> Any:
+    """Compute once per app and key (least recently used entries dropped past CACHE_SIZE).
+
+    One lock per key: a request that arrives while the same page is being computed (by the
+    warm-up or another request) waits for that result instead of computing it again.
+    """
+    with _LOCK:
+        cache = getattr(state, "viz_cache", None)
+        if cache is None:
+            cache = state.viz_cache = OrderedDict()
+            state.viz_locks = {}
+        lock = state.viz_locks.setdefault(key, threading.Lock())
+    with lock:
+        with _LOCK:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        value = make()
+        with _LOCK:
+            cache[key] = value
+            if len(cache) > CACHE_SIZE:
+                dropped, _ = cache.popitem(last=False)
+                state.viz_locks.pop(dropped, None)
+        return value
+
+
+def warm(state: Any) -> None:
+    """Compute the overview and the three views without filters, the pages most visits start
+    from. Run in a background thread when the app starts: at 100x data the agency network
+    takes seconds to compute, which the first visitor would otherwise wait for."""
+    store = state.store
+    options = cached(state, ("options",), lambda: filter_options(store))
+    cached(state, ("index",), lambda: index_page(store, PAGE))
+    for name in ("agencies", "evolution", "themes"):
+        filters = _filters(None, None, None, None, None)
+        cached(
+            state, (name, filters), lambda n=name, f=filters: view_page(store, n, f, PAGE, options)
+        )
 
 
 def _filters(
