@@ -131,7 +131,6 @@ def validate(data: Asserted, inferred: Graph, settings: Settings) -> None:
     for t in inferred:
         graph.add(t)
     violations = validator.validate(graph, settings.ontology_dir / "shapes.ttl")
-    del graph
     if violations:
         raise ValidationFailed(
             f"{len(violations)} SHACL violation(s):\n"

@@ -28,7 +28,7 @@ graph (40.9k without the pre-filter, 31.7k with it).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import owlrl
@@ -262,11 +262,8 @@ def infer(
         axiomatic_triples=False,
         datatype_axioms=False,
     )
-    if plain_owlrl:
+    with nullcontext() if plain_owlrl else _resolved_namespaces():
         closure.expand(work)
-    else:
-        with _resolved_namespaces():
-            closure.expand(work)
     tbox_terms = set(tbox.subjects()) | {o for o in tbox.objects() if isinstance(o, URIRef)}
     # Resources described by the data are never TBox terms, even when the ontology mentions
     # one (rdfs:seeAlso the theme scheme); keep their inferences.

@@ -83,7 +83,7 @@ def load_shapes(shapes_path: Path, *, lift: bool = True) -> Graph:
 
 def _lift_property_shapes(g: Graph) -> None:
     referenced = {o for p in _SHAPE_REFERENCES for o in g.objects(None, p)}
-    for shape in sorted(set(g.subjects(SH.property, None)), key=str):
+    for shape in set(g.subjects(SH.property, None)):
         targets = [(p, o) for p in _TARGETS for o in g.objects(shape, p)]
         if (
             not targets
@@ -92,7 +92,7 @@ def _lift_property_shapes(g: Graph) -> None:
             or (shape, SH.deactivated, None) in g
         ):
             continue
-        for prop in sorted(set(g.objects(shape, SH.property)), key=str):
+        for prop in set(g.objects(shape, SH.property)):
             shared = len(set(g.subjects(SH.property, prop))) > 1
             own_targets = any((prop, t, None) in g for t in (*_TARGETS, SH.target))
             if shared or prop in referenced or own_targets:

@@ -24,6 +24,7 @@ from viz.render import Page, filter_options
 router = APIRouter()
 PAGE = Page(standalone=False)
 CACHE_SIZE = 64
+VIEWS = ("agencies", "evolution", "themes")
 _LOCK = threading.Lock()
 
 DOC = Query(None, description="Only measures of this document (its id, e.g. sz-bizenv-2022-b1)")
@@ -31,10 +32,6 @@ THEME = Query(None, description="Only measures with this theme or a narrower one
 PLACE = Query(None, description="Only measures from this place or a place within it (place id)")
 AGENCY = Query(None, description="Only measures this agency leads or shares (canonical name)")
 MEASURE = Query(None, description="Only this measure (e.g. sz-bizenv-2022-b1/7-2)")
-
-
-def _cached(request: Request, key: tuple, make: Callable[[], Any]) -> Any:
-    return cached(request.app.state, key, make)
 
 
 def cached(state: Any, key: tuple, make: Callable[[], Any]) -> Any:
@@ -67,14 +64,22 @@ def warm(state: Any) -> None:
     """Compute the overview and the three views without filters, the pages most visits start
     from. Run in a background thread when the app starts: at 100x data the agency network
     takes seconds to compute, which the first visitor would otherwise wait for."""
+    overview(state)
+    unfiltered = _filters(None, None, None, None, None)
+    for name in VIEWS:
+        view_html(state, name, unfiltered)
+
+
+def overview(state: Any) -> str:
+    """The /viz page (cached)."""
+    return cached(state, ("index",), lambda: index_page(state.store, PAGE))
+
+
+def view_html(state: Any, name: str, filters: Filters) -> str:
+    """One view's page for these filters (cached; the filter options are cached once)."""
     store = state.store
     options = cached(state, ("options",), lambda: filter_options(store))
-    cached(state, ("index",), lambda: index_page(store, PAGE))
-    for name in ("agencies", "evolution", "themes"):
-        filters = _filters(None, None, None, None, None)
-        cached(
-            state, (name, filters), lambda n=name, f=filters: view_page(store, n, f, PAGE, options)
-        )
+    return cached(state, (name, filters), lambda: view_page(store, name, filters, PAGE, options))
 
 
 def _filters(
@@ -86,17 +91,13 @@ def _filters(
 
 
 def _view(request: Request, name: str, filters: Filters) -> HTMLResponse:
-    store = request.app.state.store
-    options = _cached(request, ("options",), lambda: filter_options(store))
-    html = _cached(request, (name, filters), lambda: view_page(store, name, filters, PAGE, options))
-    return HTMLResponse(html)
+    return HTMLResponse(view_html(request.app.state, name, filters))
 
 
 @router.get("/viz", response_class=HTMLResponse, include_in_schema=False)
 def viz_index(request: Request) -> HTMLResponse:
     """The overview: the three views, the busiest agencies, the share of collective entries."""
-    store = request.app.state.store
-    return HTMLResponse(_cached(request, ("index",), lambda: index_page(store, PAGE)))
+    return HTMLResponse(overview(request.app.state))
 
 
 @router.get("/viz/agencies", response_class=HTMLResponse, include_in_schema=False)
@@ -162,7 +163,11 @@ def workload_table(
     filters = _filters(doc, theme, place, agency, measure)
     store = request.app.state.store
     return HTMLResponse(
-        _cached(request, ("workload-html", filters), lambda: workload_page(store, filters, PAGE))
+        cached(
+            request.app.state,
+            ("workload-html", filters),
+            lambda: workload_page(store, filters, PAGE),
+        )
     )
 
 
@@ -190,7 +195,7 @@ def api_workload(
             "collective_share": collective_share(store, filters),
         }
 
-    body = _cached(request, ("workload-json", filters), make)
+    body = cached(request.app.state, ("workload-json", filters), make)
     busiest = [r["agency"] for r in busiest_agencies(body["agencies"], top)]
     return JSONResponse({**body, "busiest": busiest})
 
@@ -209,5 +214,5 @@ def api_network(
     filters = _filters(doc, theme, place, agency, measure)
     store = request.app.state.store
     return JSONResponse(
-        _cached(request, ("network", filters), lambda: network_summary(store, filters))
+        cached(request.app.state, ("network", filters), lambda: network_summary(store, filters))
     )
