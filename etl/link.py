@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
@@ -44,19 +44,19 @@ from graph.namespace import RK, link_iri, measure_iri
 
 MeasureKey = tuple[str, str, int | None]
 
-METHOD = "char-bigram-tfidf+jieba-name/v1"
-NAME_WEIGHT = 0.55
-BODY_WEIGHT = 0.45
+METHOD = "char-bigram-tfidf+jieba-name/v2"
+NAME_WEIGHT = 0.45
+BODY_WEIGHT = 0.55
 MAX_DF_RATIO = 0.05
 BLOCK_MAX_DF = 30
 PREFILTER = 0.03  # partial (rare-feature) score a pair needs to be scored exactly
-LINK_THRESHOLD = 0.30
-BODY_GATE = 0.20
-RELATED_THRESHOLD = 0.15
+LINK_THRESHOLD = 0.24
+BODY_GATE = 0.21
+RELATED_THRESHOLD = 0.10
 RELATED_BODY_GATE = 0.08
-NAME_IN_SETTING = 0.60
+NAME_IN_SETTING = 0.50
 NAMED_MIN_CHARS = 4
-SAME_NAME = 0.65
+SAME_NAME = 0.35
 SAME_BODY = 0.45
 AGENCY_BONUS = 0.08
 PLACE_BONUS = 0.05
@@ -195,7 +195,9 @@ class _Scored:
 def score_candidates(measures: Sequence[Measure], groups: Sequence[int]) -> _Scored:
     """Exact name and practice cosines of every candidate pair (blocking on rare features)."""
     names, name_df, _ = similarity.tfidf_matrix(
-        [similarity.name_features(m.name.clean) for m in measures], MAX_DF_RATIO
+        [similarity.name_features(m.name.clean) for m in measures],
+        MAX_DF_RATIO,
+        singletons_in_norm=True,
     )
     bodies, body_df, _ = similarity.tfidf_matrix(
         [similarity.body_features(m.practice.clean) for m in measures], MAX_DF_RATIO
@@ -243,16 +245,59 @@ def link_measures(
         )
         if relation is None:
             continue
-        evidence = tuple(sorted(set(_evidence(later, earlier) + context)))
-        link = Link(ka, kb, relation, score, METHOD, evidence)
+        link = Link(ka, kb, relation, score, METHOD, tuple(context))
         slot = (ka[:2], kb[:2])  # one link per (item, counterpart item)
         rank = (score, _sort_key(ka), _sort_key(kb))
         if slot not in best or rank > best[slot][0]:
             best[slot] = (rank, link)
+    kept = _cap_related(_through_lineage([x for _, x in best.values()]))
+    # shared phrases are read for the kept links only: jieba on both texts is the costly part
+    by_key = {measure_key(m): m for m in measures}
     return sorted(
-        _cap_related(x for _, x in best.values()),
+        (_with_phrases(x, by_key[x.source_key], by_key[x.target_key]) for x in kept),
         key=lambda x: (_sort_key(x.source_key), _sort_key(x.target_key)),
     )
+
+
+def _with_phrases(link: Link, later: Measure, earlier: Measure) -> Link:
+    """The link with the shared words and phrases added to its context evidence, sorted."""
+    return replace(
+        link, evidence=tuple(sorted(set(link.evidence) | set(_evidence(later, earlier))))
+    )
+
+
+def _through_lineage(links: list[Link]) -> list[Link]:
+    """A related link becomes an evolution when a middle measure continues one and is continued
+    by the other: the later measure evolves from the middle one, which evolves from the earlier.
+
+    Why: a reform that passes through three batches drifts; the first and third texts may share
+    too little wording for a counterpart on their own (厦门's 2024 混合产业用地供应 and Shenzhen's
+    2022 单宗土地混合利用, through 2023's 二三产业混合用地), yet the lineage says they are one
+    reform. Only a pair already linked as related is upgraded, never an unrelated pair; the
+    middle measure is kept as evidence (via:…).
+    """
+    later_of: dict[MeasureKey, set[MeasureKey]] = {}
+    earlier_of: dict[MeasureKey, set[MeasureKey]] = {}
+    for x in links:
+        if x.relation != "related":
+            earlier_of.setdefault(x.source_key, set()).add(x.target_key)
+            later_of.setdefault(x.target_key, set()).add(x.source_key)
+    out = []
+    for x in links:
+        middle = (
+            earlier_of.get(x.source_key, set()) & later_of.get(x.target_key, set())
+            if x.relation == "related"
+            else set()
+        )
+        if middle:
+            via = tuple(f"via:{k[0]}/{_tail(k)}" for k in sorted(middle, key=_sort_key))
+            x = replace(x, relation="evolution", evidence=x.evidence + via)
+        out.append(x)
+    return out
+
+
+def _tail(key: MeasureKey) -> str:
+    return key[1] if key[2] is None else f"{key[1]}-{key[2]}"
 
 
 def _cap_related(links) -> list[Link]:

@@ -74,11 +74,18 @@ def _jieba():
 
 
 @lru_cache(maxsize=200_000)
+def cut(text: str) -> tuple[str, ...]:
+    """jieba's words of `text` (dictionary only, no HMM), cached: linking cuts the same practice
+    texts and phrases again for every pair that shares them."""
+    return tuple(_jieba().lcut(text, HMM=False))
+
+
+@lru_cache(maxsize=200_000)
 def words(text: str) -> tuple[str, ...]:
     """jieba words of two or more characters (and Latin tokens), in order; cached per text."""
     out = []
     for run in _CJK_RUN.findall(text):
-        out.extend(w for w in _jieba().lcut(run, HMM=False) if len(w) >= 2)
+        out.extend(w for w in cut(run) if len(w) >= 2)
     out.extend(t.upper() for t in _LATIN.findall(text))
     return tuple(out)
 
@@ -127,9 +134,17 @@ def body_features(text: str) -> Counter[str]:
 
 
 def tfidf_matrix(
-    rows: Sequence[Counter[str]], max_df_ratio: float
+    rows: Sequence[Counter[str]], max_df_ratio: float, singletons_in_norm: bool = False
 ) -> tuple[sparse.csr_matrix, np.ndarray, dict[str, float]]:
     """L2-normalised sublinear TF-IDF rows; features of one row only or above the ratio dropped.
+
+    A feature of one row only can match nothing, so it never gets a column. With
+    `singletons_in_norm` it still counts in its row's norm, as content the other row lacks:
+    for names, where such a word is usually the head noun that tells two reforms apart —
+    without it 互联网+中医 and 互联网医院监管 reduce to their one shared word and look identical
+    (cosine 1.0; 0.43 with it). Practice texts are left without: there a word of one measure
+    is mostly incidental wording (a figure, a local name), and restated texts are reworded.
+    Boilerplate above the ratio counts nowhere (a stop feature).
 
     Returns the matrix, the document frequency of each column, and the IDF of every kept feature
     (for ranking evidence).
@@ -142,12 +157,18 @@ def tfidf_matrix(
     kept = sorted(f for f, d in df.items() if 2 <= d <= cap)
     index = {f: i for i, f in enumerate(kept)}
     idf = {f: math.log(n / df[f]) + 1.0 for f in kept}
+    single_idf = math.log(n) + 1.0
     indptr, indices, data = [0], [], []
     for feats in rows:
         cols = sorted(
             (index[f], (1.0 + math.log(c)) * idf[f]) for f, c in feats.items() if f in index
         )
-        norm = math.sqrt(sum(v * v for _, v in cols)) or 1.0
+        unmatched = (
+            sum(((1.0 + math.log(c)) * single_idf) ** 2 for f, c in feats.items() if df[f] == 1)
+            if singletons_in_norm
+            else 0.0
+        )
+        norm = math.sqrt(sum(v * v for _, v in cols) + unmatched) or 1.0
         indices.extend(c for c, _ in cols)
         data.extend(v / norm for _, v in cols)
         indptr.append(len(indices))
@@ -210,7 +231,7 @@ def shared_phrases(
         if len(phrase) > max_len:
             found.update(w for w in words(phrase) if len(w) >= 4 and w not in GENERIC_WORDS)
             return
-        parts = _jieba().lcut(phrase, HMM=False)
+        parts = list(cut(phrase))
         while parts and (parts[0] in GENERIC_WORDS or len(parts[0]) == 1):  # 建设海外 -> 海外
             parts = parts[1:]
         while parts and (parts[-1] in GENERIC_WORDS or len(parts[-1]) == 1):  # 和, 的, 等
@@ -221,7 +242,7 @@ def shared_phrases(
 
     for run in _CJK_RUN.findall(later):
         phrase = ""
-        for token in _jieba().lcut(run, HMM=False) + [""]:
+        for token in [*cut(run), ""]:
             if token and (phrase + token) in earlier:
                 phrase += token
                 continue

@@ -5,6 +5,7 @@ and the RDF contract (direct properties walkable with evolvesFrom+, qualified Me
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import subprocess
@@ -52,20 +53,55 @@ def test_labelled_pairs_are_enough_and_exist(labels, parsed_docs):
     assert all(order[lab.source[0]] > order[lab.target[0]] for lab in labels)
 
 
-def test_quality_floor_on_labelled_pairs(labels, links):
-    """Regression floor at the chosen thresholds (figures printed by scripts/eval_links.py)."""
+@pytest.fixture(scope="session")
+def blind_labels() -> list[eval_links.Label]:
+    return eval_links.load_labels(eval_links.BLIND_FILE)
+
+
+def test_blind_labels_exist_and_point_later_to_earlier(blind_labels, parsed_docs):
+    """The second, blind label set names real measures, later -> earlier, each with a reason,
+    once per pair, from the two annotators, with a confidence."""
+    keys = {(m.doc_id, m.number, m.part) for d in parsed_docs for m in d.measures}
+    order = doc_order(parsed_docs)
+    assert len(blind_labels) >= 100
+    assert all(lab.source in keys and lab.target in keys for lab in blind_labels)
+    assert all(order[lab.source[0]] > order[lab.target[0]] for lab in blind_labels)
+    assert all(lab.reason.strip() for lab in blind_labels)
+    assert all(lab.label in {"same", "evolution", "related"} for lab in blind_labels)
+    pairs = [frozenset((lab.source, lab.target)) for lab in blind_labels]
+    assert len(pairs) == len(set(pairs))
+    with eval_links.BLIND_FILE.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["annotator"] for r in rows} == {"A", "B"}
+    assert {r["confidence"] for r in rows} <= {"high", "medium"}
+
+
+def test_quality_floor_on_labelled_pairs(labels, blind_labels, links):
+    """Regression floor at the chosen thresholds (figures printed by scripts/eval_links.py),
+    on the labels the parameters were set on and on the blind labels they were not."""
     counterpart = eval_links.score(labels, links, eval_links.COUNTERPART)
     any_link = eval_links.score(labels, links, eval_links.LINKED)
-    assert counterpart.precision >= 0.65 and counterpart.recall >= 0.70, counterpart
-    assert any_link.precision >= 0.80 and any_link.recall >= 0.80, any_link
+    assert counterpart.precision >= 0.78 and counterpart.recall >= 0.80, counterpart
+    assert any_link.precision >= 0.78 and any_link.recall >= 0.80, any_link
     assert not eval_links.direction_errors(labels, links)
+    blind = eval_links.score(blind_labels, links, eval_links.COUNTERPART)
+    assert blind.precision >= 0.75 and blind.recall >= 0.75, blind
+    assert not eval_links.direction_errors(blind_labels, links)
+
+
+def test_annotators_agreement_is_measured(labels, blind_labels):
+    """Two readers do not agree perfectly on what is one reform: the blind annotators' counterparts
+    against the first labels. The figure is the ceiling quoted in docs/linking.md."""
+    agree = eval_links.agreement(labels, blind_labels)
+    assert agree.tp + agree.fn == sum(1 for lab in labels if lab.label in eval_links.COUNTERPART)
+    assert 0.8 <= agree.precision < 1.0 and 0.8 <= agree.recall < 1.0, agree
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue #4 aims at P>=0.9 and R>=0.85 for counterparts; "
-    "lexical similarity reaches about P 0.71 / R 0.76 on these labels "
-    "(docs/linking.md); strict, so reaching the aim fails this marker",
+    reason="issue #4 aims at P>=0.9 and R>=0.85 for counterparts; the linker reaches about "
+    "P 0.79 / R 0.82 on these labels, and two blind annotators agree with them at P 0.88 / "
+    "R 0.88 (docs/linking.md); strict, so reaching the aim fails this marker",
 )
 def test_quality_meets_issue_aim(labels, links):
     counterpart = eval_links.score(labels, links, eval_links.COUNTERPART)
