@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"direction errors: {len(wrong_way)}")
     blind = load_labels(BLIND_FILE)
     blind_counts = {k: sum(1 for lab in blind if lab.label == k) for k in counts}
-    print(f"blind labels: {len(blind)} {blind_counts} (not used for tuning)")
+    print(f"blind labels: {len(blind)} {blind_counts} (no parameter was set on it)")
     print("  " + _fmt("counterpart", score(blind, links, COUNTERPART)))
     print("  " + _fmt("any link", score(blind, links, LINKED)) + "  (no negatives: recall only)")
     print("blind annotators against the first labels (human agreement on counterparts):")
