@@ -323,8 +323,8 @@ def render(results: dict[str, dict], info: dict, opts: object = None) -> str:
         "",
         "HTTP: `GET /queries/{name}` on uvicorn (the endpoint's default dataset: the "
         "asserted graphs). store: `run_named(..., inference=True)` in process on "
-        "`graph.store.open_store` (dataset.nq: the union of asserted + inferred, as rdflib). rdflib: rdflib's in-memory "
-        "Dataset over dataset.nq. (n=k) marks a figure resting on fewer than 5 runs.",
+        "`graph.store.open_store` (dataset.nq: the union of asserted + inferred, as rdflib). "
+        "rdflib: rdflib's in-memory Dataset over dataset.nq. (n=k) marks a figure resting on fewer than 5 runs.",
         "",
     ]
     if names:

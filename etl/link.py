@@ -40,7 +40,7 @@ from scipy import sparse
 
 from etl import similarity
 from etl.records import Measure, ParsedDocument
-from graph.namespace import RK, link_iri, measure_iri
+from graph.namespace import RK, link_iri, measure_iri, measure_path
 
 MeasureKey = tuple[str, str, int | None]
 
@@ -284,20 +284,13 @@ def _through_lineage(links: list[Link]) -> list[Link]:
             later_of.setdefault(x.target_key, set()).add(x.source_key)
     out = []
     for x in links:
-        middle = (
-            earlier_of.get(x.source_key, set()) & later_of.get(x.target_key, set())
-            if x.relation == "related"
-            else set()
-        )
-        if middle:
-            via = tuple(f"via:{k[0]}/{_tail(k)}" for k in sorted(middle, key=_sort_key))
-            x = replace(x, relation="evolution", evidence=x.evidence + via)
+        if x.relation == "related":
+            middle = earlier_of.get(x.source_key, set()) & later_of.get(x.target_key, set())
+            if middle:
+                via = tuple(f"via:{measure_path(*k)}" for k in sorted(middle, key=_sort_key))
+                x = replace(x, relation="evolution", evidence=x.evidence + via)
         out.append(x)
     return out
-
-
-def _tail(key: MeasureKey) -> str:
-    return key[1] if key[2] is None else f"{key[1]}-{key[2]}"
 
 
 def _cap_related(links) -> list[Link]:

@@ -164,10 +164,16 @@ def item_iri(doc_id: str, number: str) -> URIRef:
     return ID[f"item/{_segment(doc_id)}/{_segment(number)}"]
 
 
+def measure_path(doc_id: str, number: str, part: int | None = None) -> str:
+    """`<doc>/<n>` for a one-row item, `<doc>/<n>-<part>` for a task row: the IRI's tail, also
+    how a measure is named in evidence and on the command line."""
+    suffix = _segment(number) if part is None else f"{_segment(number)}-{part}"
+    return f"{_segment(doc_id)}/{suffix}"
+
+
 def measure_iri(doc_id: str, number: str, part: int | None = None) -> URIRef:
     """`measure/<doc>/<n>` for a one-row item, `measure/<doc>/<n>-<part>` for task rows."""
-    suffix = _segment(number) if part is None else f"{_segment(number)}-{part}"
-    return ID[f"measure/{_segment(doc_id)}/{suffix}"]
+    return ID[f"measure/{measure_path(doc_id, number, part)}"]
 
 
 def practice_point_iri(measure: URIRef, position: int) -> URIRef:

@@ -91,18 +91,25 @@ def predicted(links: Iterable[Link]) -> dict[frozenset, Link]:
     return {frozenset((x.source_key, x.target_key)): x for x in links}
 
 
+def confusion(judged: Iterable[tuple[bool, bool]]) -> Scores:
+    """Counts of (claimed, true) judgements."""
+    tp = fp = fn = tn = 0
+    for claimed, truth in judged:
+        tp += claimed and truth
+        fp += claimed and not truth
+        fn += truth and not claimed
+        tn += not claimed and not truth
+    return Scores(tp, fp, fn, tn)
+
+
 def score(labels: list[Label], links: Iterable[Link], positive: set[str]) -> Scores:
     by_pair = predicted(links)
-    tp = fp = fn = tn = 0
-    for lab in labels:
+
+    def claimed(lab: Label) -> bool:
         hit = by_pair.get(frozenset((lab.source, lab.target)))
-        said = hit is not None and hit.relation in positive
-        truth = lab.label in positive
-        tp += said and truth
-        fp += said and not truth
-        fn += truth and not said
-        tn += not said and not truth
-    return Scores(tp, fp, fn, tn)
+        return hit is not None and hit.relation in positive
+
+    return confusion((claimed(lab), lab.label in positive) for lab in labels)
 
 
 def agreement(reference: list[Label], other: list[Label]) -> Scores:
@@ -112,15 +119,13 @@ def agreement(reference: list[Label], other: list[Label]) -> Scores:
     later measure against the earlier lists, so leaving a pair out is a judgement.
     """
     said = {frozenset((lab.source, lab.target)): lab.label for lab in other}
-    tp = fp = fn = tn = 0
-    for lab in reference:
-        truth = lab.label in COUNTERPART
-        claimed = said.get(frozenset((lab.source, lab.target)), "none") in COUNTERPART
-        tp += claimed and truth
-        fp += claimed and not truth
-        fn += truth and not claimed
-        tn += not claimed and not truth
-    return Scores(tp, fp, fn, tn)
+    return confusion(
+        (
+            said.get(frozenset((lab.source, lab.target)), "none") in COUNTERPART,
+            lab.label in COUNTERPART,
+        )
+        for lab in reference
+    )
 
 
 def relation_accuracy(labels: list[Label], links: Iterable[Link]) -> tuple[int, int]:
