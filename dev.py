@@ -78,7 +78,7 @@ def main(argv: list[str]) -> int:
     if verb == "bench":
         ensure_venv()
         ensure_debian_packages()
-        return subprocess.run([str(BIN / "reformkg"), "bench", *rest], cwd=ROOT).returncode
+        return subprocess.run([str(BIN / "python"), "-m", "bench", *rest], cwd=ROOT).returncode
     print(__doc__)
     return 0 if verb in {"help", "-h", "--help"} else 2
 

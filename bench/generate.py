@@ -44,7 +44,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import ROOT
+
 DATA_DIR = ROOT / "data"
 
 # The five bundled documents are the templates: manifest id -> short name used in generated ids.

@@ -9,7 +9,7 @@ Why RSS sampling rather than tracemalloc: tracemalloc sees only allocations made
 Python's allocator, so it misses what pyoxigraph (Rust) and numpy/scipy allocate in C, and it
 slows every allocation by 2-4x, which would distort the timings it sits beside. A thread that
 reads this process's resident set size every 5 ms costs well under 1 % of a core, sees every
-allocator, and the stage callbacks of etl.build.build (progress(stage, "start"/"end")) mark
+allocator, and the stage callbacks of reformkg.graph.pipeline.build.build (progress(stage, "start"/"end")) mark
 which stage each sample belongs to. Its blind spot is a peak shorter than 5 ms; the whole
 build's peak is cross-checked against the kernel's exact high-water mark (ru_maxrss).
 """
@@ -98,10 +98,11 @@ class RssSampler:
 
 def measure(data_dir: Path, build_dir: Path, checkpoint: Path | None = None) -> dict:
     """Run the whole build on `data_dir` into `build_dir`; return its figures."""
-    from etl.build import build
-    from reformkg.config import get_settings
+    from reformkg.graph.pipeline.build import build
+    from reformkg.settings import Settings
 
-    settings = replace(get_settings(), data_dir=data_dir, build_dir=build_dir)
+
+    settings = replace(Settings.defaults(), data_dir=data_dir, build_dir=build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     baseline = psutil.Process().memory_info().rss
     with RssSampler(checkpoint) as sampler:

@@ -1,6 +1,6 @@
 """The named queries the benchmark times, with the parameter values it times them with.
 
-The queries come from graph.named_queries (queries/*.rq), so a new named query is timed with no
+The queries come from reformkg.graph.query.named (queries/*.rq), so a new named query is timed with no
 change here. Each is timed with its declared defaults (an empty default leaves the variable
 unbound, as the endpoint does), so the figures are for the question as an analyst first sees it.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph.named_queries import NamedQuery, list_queries, to_term
+from reformkg.graph.query.named import NamedQuery, list_queries, to_term
 
 ACCEPT = {"Accept": "application/sparql-results+json, application/json;q=0.9"}
 

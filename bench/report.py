@@ -21,7 +21,7 @@ METHOD = """\
   module docstring of `bench/generate.py`); every generated row parses (zero unparsed lines is
   tested). About 8 % of the one-row items of each later batch restate a measure of one of the
   15 preceding documents with edits; those true pairs are in `DIR/planted_pairs.csv`.
-- **Build.** Each corpus is built by `etl.build.build` in a fresh Python process
+- **Build.** Each corpus is built by `reformkg.graph.pipeline.build.build` in a fresh Python process
   (`bench/probe.py`). Seconds per stage are the build's own timings. Peak memory is the
   resident set size (RSS) sampled every 5 ms by a thread, attributed to the stage running at
   the time (the build's `progress(stage, "start"/"end")` callbacks mark the boundaries); the
@@ -323,7 +323,7 @@ def render(results: dict[str, dict], info: dict, opts: object = None) -> str:
         "",
         "HTTP: `GET /queries/{name}` on uvicorn (the endpoint's default dataset: the "
         "asserted graphs). store: `run_named(..., inference=True)` in process on "
-        "`graph.store.open_store` (dataset.nq: the union of asserted + inferred, as rdflib). "
+        "`reformkg.graph.query.store.open_store` (dataset.nq: the union of asserted + inferred, as rdflib). "
         "rdflib: rdflib's in-memory Dataset over dataset.nq. (n=k) marks a figure resting on fewer than 5 runs.",
         "",
     ]

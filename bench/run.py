@@ -31,12 +31,13 @@ from pathlib import Path
 import httpx
 import psutil
 
+from bench import ROOT
 from bench.generate import generate, read_planted, read_pools
 from bench.queries import ACCEPT, default_params, query_specs
 from bench.report import render
 from bench.server import start_server, stop_server
 from bench.stats import summarise, time_runs
-from reformkg.config import ROOT, get_settings
+from reformkg.settings import Settings
 
 VIEWS = ("/viz/agencies", "/viz/evolution", "/viz/themes")
 CLIENTS = 8
@@ -149,8 +150,8 @@ def link_quality(store, planted_csv: Path) -> dict:
     counts the counterpart links (same reform or evolution): a "related" link claims only a
     shared topic, which unplanted measures of a recombined corpus may truly have.
     """
-    from graph.namespace import measure_iri
-    from graph.store import select
+    from reformkg.graph.query.store import select
+    from reformkg.vocab import measure_iri
 
     planted = {
         frozenset((str(measure_iri(*a)), str(measure_iri(*b))))
@@ -215,11 +216,11 @@ def http_latency(base: str, queries_dir: Path) -> dict:
 
 
 def store_latency(store, queries_dir: Path) -> dict:
-    """The same queries in this process on the pyoxigraph store (graph.named_queries.run_named)
+    """The same queries in this process on the pyoxigraph store (reformkg.graph.query.named.run_named)
     with inference: the union of every graph, asserted and inferred, the dataset rdflib is
     measured on and the one analysts get when they ask for inference; the query engine's own
     cost, without HTTP, JSON and the server's query pool."""
-    from graph.named_queries import run_named
+    from reformkg.graph.query.named import run_named
 
     out = {}
     for spec in query_specs(queries_dir):
@@ -390,14 +391,14 @@ def run_scale(label: str, data_dir: Path, planted: Path | None, opts: Options) -
     nq = build_dir / "dataset.nq"
     with nq.open("rb") as fh:
         result["quads"] = sum(1 for _ in fh)
-    from graph.store import open_store
+    from reformkg.graph.query.store import open_store
 
     if planted is not None:
         log(f"[{label}] link quality …")
     store = open_store(build_dir)
     if planted is not None:
         result["links"] = link_quality(store, planted)
-    queries_dir = get_settings().queries_dir
+    queries_dir = Settings.defaults().queries_dir
     log(f"[{label}] queries on the store in process …")
     result["store"] = store_latency(store, queries_dir)
     del store
@@ -482,7 +483,7 @@ def run(opts: Options) -> dict:
     if opts.render_only:
         opts.bundle, opts.scales = False, []
     if opts.bundle:
-        results["bundle"] = run_scale("bundle", get_settings().data_dir, None, opts)
+        results["bundle"] = run_scale("bundle", Settings.defaults().data_dir, None, opts)
         results["bundle"] |= {"machine": info}
         _save(opts.work, "bundle", results["bundle"])
     for scale in opts.scales:

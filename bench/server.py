@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from reformkg.config import ROOT
+from bench import ROOT
 
 
 def free_port() -> int:
@@ -36,7 +36,7 @@ def start_server(build_dir: Path, ready_seconds: float = 600) -> tuple[subproces
             sys.executable,
             "-m",
             "uvicorn",
-            "web.app:create_app",
+            "reformkg.web.app:create_app",
             "--factory",
             "--host",
             "127.0.0.1",

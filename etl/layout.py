@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from etl.text import clean, section_heading
+from reformkg.etl.text import clean, section_heading
 
 FIELDS = (
     "number",

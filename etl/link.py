@@ -32,15 +32,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 import numpy as np
-from rdflib import RDF, XSD, Literal, URIRef
 from scipy import sparse
 
-from etl import similarity
-from etl.records import Measure, ParsedDocument
-from graph.namespace import RK, link_iri, measure_iri, measure_path
+from reformkg.etl import similarity
+from reformkg.etl.records import Measure, ParsedDocument
+from reformkg.vocab import measure_path
 
 MeasureKey = tuple[str, str, int | None]
 
@@ -65,8 +63,6 @@ MAX_EVIDENCE = 8
 MAX_RELATED = 8  # related links kept per measure (the best-scoring ones)
 
 RELATIONS = ("same", "evolution", "related")
-RELATION_TERMS = {"same": RK.SameReform, "evolution": RK.Evolution, "related": RK.Related}
-DIRECT_PROPERTIES = {"same": RK.sameReformAs, "evolution": RK.evolvesFrom, "related": RK.relatedTo}
 
 
 @dataclass(frozen=True)
@@ -319,36 +315,9 @@ def _sort_key(key: MeasureKey) -> tuple:
     return (doc, int(number) if number.isdigit() else 10**9, number, part or 0)
 
 
-def _iri(key: MeasureKey) -> URIRef:
-    return measure_iri(key[0], key[1], key[2])
-
-
-def link_triples(links: list[Link], docs: list[ParsedDocument] | None = None) -> list[tuple]:
-    """Direct properties (for property paths such as evolvesFrom+) and a qualified rk:MeasureLink.
-
-    `docs` is accepted for symmetry with the other stages; a link carries all it needs.
-    """
-    triples: list[tuple] = []
-    for link in links:
-        source, target = _iri(link.source_key), _iri(link.target_key)
-        node = link_iri(source, target)
-        triples.append((source, DIRECT_PROPERTIES[link.relation], target))
-        triples += [
-            (node, RDF.type, RK.MeasureLink),
-            (node, RK.linkSource, source),
-            (node, RK.linkTarget, target),
-            (node, RK.relation, RELATION_TERMS[link.relation]),
-            (node, RK.score, Literal(Decimal(f"{link.score:.3f}"), datatype=XSD.decimal)),
-            (node, RK.method, Literal(link.method)),
-        ]
-        triples += [(node, RK.evidenceTerm, Literal(term)) for term in link.evidence]
-    return triples
-
-
 __all__ = [
     "Link",
     "link_measures",
-    "link_triples",
     "measure_key",
     "classify",
     "doc_order",

@@ -12,8 +12,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from etl.records import DocumentMeta
 from reformkg.errors import InputError
+from reformkg.etl.records import DocumentMeta
 
 REQUIRED = ("id", "file", "title", "kind", "batch_order", "jurisdiction")
 KINDS = {

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from etl.layout import Loose
-from etl.records import DocumentMeta
-from etl.text import clean
+from reformkg.etl.layout import Loose
+from reformkg.etl.records import DocumentMeta
+from reformkg.etl.text import clean
 
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]+〔\d{4}〕\d+号")
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from etl.records import AgencyRef
-from etl.text import clean
+from reformkg.etl.records import AgencyRef
+from reformkg.etl.text import clean
 
 LEVELS = ("national", "provincial", "city", "district", "collective")
 QUALIFIERS = ("按职责分工负责", "按职责分工", "等单位", "分别负责")

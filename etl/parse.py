@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from etl import metadata
-from etl.layout import Heading, Loose, Row, Table
-from etl.records import DocumentMeta, Measure, Section, Text, Unparsed, Warning_
-from etl.text import clean, practice_points, repeated_run
+from reformkg.etl import metadata
+from reformkg.etl.layout import Heading, Loose, Row, Table
+from reformkg.etl.records import DocumentMeta, Measure, Section, Text, Unparsed, Warning_
+from reformkg.etl.text import clean, practice_points, repeated_run
 
 _NUMBER = re.compile(r"^(\d+)\s*([*＊]?)$")
 

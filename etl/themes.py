@@ -31,14 +31,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote
 
-from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, SKOS, Graph, URIRef
 
-from etl.records import Measure
-from graph.namespace import ID, RK, theme_iri
+from reformkg.etl.records import Measure
+from reformkg.vocab import ID
 
 __all__ = [
     "FIELD_WEIGHTS",
@@ -48,7 +47,6 @@ __all__ = [
     "Concept",
     "ThemeHit",
     "Vocabulary",
-    "assignment_triples",
     "classify",
     "classify_text",
     "load_vocabulary",
@@ -244,24 +242,6 @@ def classify(measure: Measure, vocab: Vocabulary) -> list[ThemeHit]:
         },
         vocab,
     )
-
-
-def assignment_triples(measure_iri: URIRef, hits: Iterable[ThemeHit]) -> list[tuple]:
-    """rk:hasTheme plus one rk:ThemeAssignment per hit, with its evidence (stable IRIs)."""
-    triples: list[tuple] = []
-    for h in hits:
-        theme = theme_iri(h.theme_id)
-        node = URIRef(f"{measure_iri}/theme/{h.theme_id}")
-        triples += [
-            (measure_iri, RK.hasTheme, theme),
-            (measure_iri, RK.themeAssignment, node),
-            (node, RDF.type, RK.ThemeAssignment),
-            (node, RK.assignedTheme, theme),
-            (node, RK.score, Literal(Decimal(f"{h.score:.2f}"), datatype=XSD.decimal)),
-        ]
-        triples += [(node, RK.matchedTerm, Literal(t, lang="zh")) for t in h.terms]
-        triples += [(node, RK.matchedField, Literal(f)) for f in h.fields]
-    return triples
 
 
 @dataclass(frozen=True)

@@ -9,24 +9,30 @@ readable IRI (graph/namespace.py), so the output is byte-identical across builds
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from etl.normalise import Resolver
-from etl.records import AgencyRef, Measure, ParsedDocument
-from graph.namespace import (
+from reformkg.etl.link import Link
+from reformkg.etl.normalise import Resolver
+from reformkg.etl.records import AgencyRef, Measure, ParsedDocument
+from reformkg.etl.themes import ThemeHit
+from reformkg.vocab import (
     ORG,
     PROV,
     RK,
     agency_iri,
     document_iri,
     item_iri,
+    link_iri,
     measure_iri,
     place_iri,
     practice_point_iri,
     scope_iri,
     section_iri,
+    theme_assignment_iri,
+    theme_iri,
 )
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -213,3 +219,50 @@ def entity_triples(docs: Iterable[ParsedDocument], resolver: Resolver) -> Iterat
         yield si, RDFS.label, zh(scope)
         if english.get(scope):
             yield si, RDFS.label, Literal(english[scope], lang="en")
+
+
+# --------------------------------------------------------------------------- themes and links
+
+RELATION_TERMS = {"same": RK.SameReform, "evolution": RK.Evolution, "related": RK.Related}
+DIRECT_PROPERTIES = {"same": RK.sameReformAs, "evolution": RK.evolvesFrom, "related": RK.relatedTo}
+
+
+def assignment_triples(measure: URIRef, hits: Iterable[ThemeHit]) -> list[tuple]:
+    """rk:hasTheme plus one rk:ThemeAssignment per hit, with its evidence (stable IRIs)."""
+    triples: list[tuple] = []
+    for h in hits:
+        theme = theme_iri(h.theme_id)
+        node = theme_assignment_iri(measure, h.theme_id)
+        triples += [
+            (measure, RK.hasTheme, theme),
+            (measure, RK.themeAssignment, node),
+            (node, RDF.type, RK.ThemeAssignment),
+            (node, RK.assignedTheme, theme),
+            (node, RK.score, Literal(Decimal(f"{h.score:.2f}"), datatype=XSD.decimal)),
+        ]
+        triples += [(node, RK.matchedTerm, Literal(t, lang="zh")) for t in h.terms]
+        triples += [(node, RK.matchedField, Literal(f)) for f in h.fields]
+    return triples
+
+
+def _link_end(key: tuple[str, str, int | None]) -> URIRef:
+    return measure_iri(key[0], key[1], key[2])
+
+
+def link_triples(links: Iterable[Link]) -> list[tuple]:
+    """Direct properties (for property paths such as evolvesFrom+) and a qualified rk:MeasureLink."""
+    triples: list[tuple] = []
+    for link in links:
+        source, target = _link_end(link.source_key), _link_end(link.target_key)
+        node = link_iri(source, target)
+        triples.append((source, DIRECT_PROPERTIES[link.relation], target))
+        triples += [
+            (node, RDF.type, RK.MeasureLink),
+            (node, RK.linkSource, source),
+            (node, RK.linkTarget, target),
+            (node, RK.relation, RELATION_TERMS[link.relation]),
+            (node, RK.score, Literal(Decimal(f"{link.score:.3f}"), datatype=XSD.decimal)),
+            (node, RK.method, Literal(link.method)),
+        ]
+        triples += [(node, RK.evidenceTerm, Literal(term)) for term in link.evidence]
+    return triples

@@ -20,7 +20,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reformkg.config import ROOT, Settings, get_settings
+from reformkg.settings import Settings
+
+from checkout import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -29,13 +31,13 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The bundled data and ontology, with a build folder of this test session's own."""
-    return replace(get_settings(), build_dir=tmp_path_factory.mktemp("build"))
+    return replace(Settings.defaults(), build_dir=tmp_path_factory.mktemp("build"))
 
 
 @pytest.fixture(scope="session")
 def build_result(settings: Settings):
     """The whole pipeline, run once on the five bundled documents."""
-    from etl.build import build
+    from reformkg.graph.pipeline.build import build
 
     return build(settings)
 
@@ -52,7 +54,7 @@ def parsed_docs(build_result):
 
 @pytest.fixture(scope="session")
 def store(build_dir: Path):
-    from graph.store import open_store
+    from reformkg.graph.query.store import open_store
 
     return open_store(build_dir)
 
@@ -74,7 +76,7 @@ def start_server(
             sys.executable,
             "-m",
             "uvicorn",
-            "web.app:create_app",
+            "reformkg.web.app:create_app",
             "--factory",
             "--host",
             "127.0.0.1",

@@ -12,7 +12,9 @@ import json
 import shutil
 from pathlib import Path
 
-from reformkg.config import ROOT, Settings
+from reformkg.settings import Settings
+
+from checkout import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = ("places.csv", "agencies.csv", "scopes.csv", "columns.toml")

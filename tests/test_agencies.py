@@ -14,17 +14,18 @@ from __future__ import annotations
 import csv
 
 import pytest
-from parse_fixtures import settings_for
 
-from etl.build import parse_all
-from etl.normalise import (
+from reformkg.etl.documents import parse_all
+from reformkg.etl.normalise import (
     LEVELS,
     load_resolver,
     resolve_agency,
     resolve_places,
     split_agencies,
 )
-from reformkg.config import ROOT
+
+from checkout import ROOT
+from parse_fixtures import settings_for
 
 DATA = ROOT / "data"
 MSA = "深圳市市场监督管理局"

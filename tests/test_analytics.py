@@ -12,9 +12,9 @@ import math
 import networkx as nx
 import pytest
 
-from graph import analytics as an
-from graph.analytics import PREFIXES, Filters
-from graph.store import select
+from reformkg.graph.query.store import select
+from reformkg.graph.read import analytics as an
+from reformkg.graph.read.analytics import PREFIXES, Filters
 
 
 def q(store, body: str) -> list[dict]:
@@ -242,7 +242,7 @@ def test_busiest_agencies_are_sorted_by_the_chosen_figure(rows):
 
 
 @pytest.mark.parametrize(
-    "name", ["graph.analytics", "viz.common", "viz.evolution", "viz.agencies", "viz.assets"]
+    "name", ["reformkg.graph.read.analytics", "reformkg.viz.common", "reformkg.viz.evolution", "reformkg.viz.agencies", "reformkg.viz.assets"]
 )
 def test_docstring_examples_run(name):
     """The examples in the docstrings are part of the documentation: they must stay true."""

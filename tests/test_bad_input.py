@@ -20,11 +20,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from parse_fixtures import cases, data_folder, expected, settings_for
 
-from etl.build import parse_all
-from reformkg.config import ROOT
 from reformkg.errors import InputError
+from reformkg.etl.documents import parse_all
+
+from checkout import ROOT
+from parse_fixtures import cases, data_folder, expected, settings_for
 
 BAD = cases("bad-")
 DOCUMENT_LEVEL = [c for c in BAD if not c.startswith("bad-manifest-")]

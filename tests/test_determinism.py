@@ -20,11 +20,12 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from parse_fixtures import settings_for
 
-from etl.build import build
-from graph.namespace import agency_iri, item_iri, measure_iri
-from reformkg.config import ROOT
+from reformkg.graph.pipeline.build import build
+from reformkg.vocab import agency_iri, item_iri, measure_iri
+
+from checkout import ROOT
+from parse_fixtures import settings_for
 
 ID = "https://w3id.org/reformkg/id/"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -34,7 +35,7 @@ FILES = ("dataset.nq", "dataset.trig", "dataset.ttl", "report.json")
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The bundled data built twice at the same time: by etl.build.build in this process and by
+    """The bundled data built twice at the same time: by reformkg.graph.pipeline.build.build in this process and by
     the CLI in another one, with another PYTHONHASHSEED."""
     first = tmp_path_factory.mktemp("first-build")
     second = tmp_path_factory.mktemp("second-build")
@@ -185,7 +186,7 @@ def test_agency_iri_is_injective(a: str, b: str) -> None:
 
 _PRINT_IRIS = """
 import json, sys
-from graph.namespace import agency_iri, measure_iri
+from reformkg.vocab import agency_iri, measure_iri
 keys, names = json.load(sys.stdin)
 print(json.dumps([[str(measure_iri(d, n, p)) for d, n, p in keys],
                   [str(agency_iri(a)) for a in names]]))

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.store import select
-from reformkg.config import ROOT
+from reformkg.graph.query.store import select
+
+from checkout import ROOT
 
 
 def export(build_dir: Path, *args: str) -> subprocess.CompletedProcess:

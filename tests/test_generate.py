@@ -8,23 +8,17 @@ bytes every time, and if the planted evolutions name measures that exist and res
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from reformkg.config import ROOT
-
-if str(ROOT) not in sys.path:  # bench/ is a repository tool, not part of the installed package
-    sys.path.insert(0, str(ROOT))
-
 from bench.generate import Corpus, generate, read_planted
 from bench.report import targets
 from bench.run import link_quality
 from bench.stats import percentile
-from graph.namespace import LINKS_GRAPH, RK, measure_iri
+from reformkg.vocab import LINKS_GRAPH, RK, measure_iri
 
 SEED = 11
 
@@ -42,7 +36,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
 
 @pytest.fixture(scope="module")
 def parsed(corpus: Corpus, settings):
-    from etl.build import parse_all
+    from reformkg.etl.documents import parse_all
 
     return parse_all(replace(settings, data_dir=corpus.out_dir))
 
@@ -185,8 +179,8 @@ def test_targets_report_missed_figures_with_their_reason() -> None:
 
 
 def test_bench_command_rejects_bad_scales_in_one_line(capsys: pytest.CaptureFixture) -> None:
-    from reformkg.cli import main
+    from bench.__main__ import main
 
-    assert main(["bench", "--scales", "1,ten"]) == 2
+    assert main(["--scales", "1,ten"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("reformkg bench: --scales") and "\n" not in err

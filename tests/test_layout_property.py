@@ -5,8 +5,8 @@ Issue #2: "a property-based test (hypothesis) that a table re-rendered in anothe
 layout parses to the same records." Tables are generated: a header of known column names (any
 synonym of data/columns.toml), rows of Chinese-ish cells (empty cells included), section
 headings, and rows with an empty 序号 that continue the item above. Each is rendered as
-tab-separated lines, a Markdown table, CSV and one field per line, parsed by etl.layout.read_table
-+ etl.parse.parse_table, and compared with the generated table and with each other.
+tab-separated lines, a Markdown table, CSV and one field per line, parsed by reformkg.etl.layout.read_table
++ reformkg.etl.parse.parse_table, and compared with the generated table and with each other.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.layout import column_names, read_table
-from etl.parse import parse_table
-from etl.records import DocumentMeta
-from etl.text import clean
-from reformkg.config import ROOT
+from reformkg.etl.layout import column_names, read_table
+from reformkg.etl.parse import parse_table
+from reformkg.etl.records import DocumentMeta
+from reformkg.etl.text import clean
+
+from checkout import ROOT
 
 NAMES = column_names(ROOT / "data" / "columns.toml")
 SYNONYMS: dict[str, list[str]] = {}

@@ -15,15 +15,14 @@ from decimal import Decimal
 import pytest
 from rdflib import XSD, Literal
 
-from etl import link as linkmod
-from etl.link import Link, doc_order, link_measures, link_triples
-from graph.namespace import RK, link_iri, measure_iri
-from graph.store import select
-from reformkg.config import ROOT
+from bench import bench_link, eval_links
+from reformkg.etl import link as linkmod
+from reformkg.etl.link import Link, doc_order, link_measures
+from reformkg.etl.to_rdf import link_triples
+from reformkg.graph.query.store import select
+from reformkg.vocab import RK, link_iri, measure_iri
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import bench_link  # noqa: E402
-import eval_links  # noqa: E402
+from checkout import ROOT
 
 PREFIX = "PREFIX rk: <https://w3id.org/reformkg/ontology#>\n"
 
@@ -77,7 +76,7 @@ def test_blind_labels_exist_and_point_later_to_earlier(blind_labels, parsed_docs
 
 
 def test_quality_floor_on_labelled_pairs(labels, blind_labels, links):
-    """Regression floor at the chosen thresholds (figures printed by scripts/eval_links.py),
+    """Regression floor at the chosen thresholds (figures printed by bench/eval_links.py),
     on the labels the parameters were set on and on the blind labels they were not."""
     counterpart = eval_links.score(labels, links, eval_links.COUNTERPART)
     any_link = eval_links.score(labels, links, eval_links.LINKED)
@@ -152,11 +151,11 @@ def test_one_link_per_item_pair_and_well_formed(links):
 
 _DIGEST = """
 import hashlib, sys
-from etl import stages
-from etl.build import parse_all
-from etl.link import link_measures
-from reformkg.config import get_settings
-s = get_settings()
+from reformkg.graph.pipeline import stages
+from reformkg.etl.documents import parse_all
+from reformkg.etl.link import link_measures
+from reformkg.settings import Settings
+s = Settings.defaults()
 docs = parse_all(s)
 themes = {k: [h.theme_id for h in v] for k, v in stages.assign_themes(docs, s).items()}
 print(hashlib.sha256(repr(link_measures(docs, themes)).encode()).hexdigest())
@@ -186,11 +185,11 @@ def test_blocking_scores_few_pairs_at_scale(tmp_path):
     from dataclasses import replace
 
     from bench.generate import generate
-    from etl.build import parse_all
-    from reformkg.config import get_settings
+    from reformkg.etl.documents import parse_all
+    from reformkg.settings import Settings
 
     generate(tmp_path, 5, 11)
-    docs = parse_all(replace(get_settings(), data_dir=tmp_path))
+    docs = parse_all(replace(Settings.defaults(), data_dir=tmp_path))
     order = doc_order(docs)
     measures = [m for d in docs for m in d.measures]
     scored = linkmod.score_candidates(measures, [order[m.doc_id] for m in measures])

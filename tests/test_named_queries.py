@@ -21,11 +21,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.named_queries import list_queries, parse_query_file
-from graph.namespace import agency_iri, document_iri, measure_iri
-from reformkg.config import ROOT, get_settings
+from reformkg.graph.query.named import list_queries, parse_query_file
+from reformkg.settings import Settings
+from reformkg.vocab import agency_iri, document_iri, measure_iri
 
-QUERIES = list_queries(get_settings().queries_dir)
+from checkout import ROOT
+
+QUERIES = list_queries(Settings.defaults().queries_dir)
 
 
 def run(base: str, name: str, **params) -> dict:
@@ -290,8 +292,8 @@ def test_values_block_carries_any_text_exactly(text: str) -> None:
     newlines, Chinese), the query still parses and binds exactly that literal."""
     import pyoxigraph as ox
 
-    from graph.sparql_text import inject_values
-    from graph.store import to_tuple
+    from reformkg.graph.query.sparql_text import inject_values
+    from reformkg.graph.query.store import to_tuple
 
     query = 'SELECT ?q ?n WHERE { BIND("}" AS ?n) } # WHERE {'
     bound = inject_values(query, {"q": to_tuple(ox.Literal(text))})

@@ -10,9 +10,10 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from graph.namespace import ONTOLOGY_IRI, RK
-from graph.ontology_doc import render
-from reformkg.config import ROOT
+from reformkg.graph.pipeline.ontology_doc import render
+from reformkg.vocab import ONTOLOGY_IRI, RK
+
+from checkout import ROOT
 
 ONTOLOGY = ROOT / "ontology" / "reform.ttl"
 THEMES = ROOT / "ontology" / "themes.ttl"
@@ -156,7 +157,7 @@ def test_build_writes_the_doc(build_dir: Path, page_html):
 
 def test_examples_name_resources_that_exist(g, store):
     """Every id:… IRI quoted in an example is a resource of the built graph (or a theme)."""
-    from graph.store import select
+    from reformkg.graph.query.store import select
 
     iris = set()
     for example in g.objects(None, SKOS.example):

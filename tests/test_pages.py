@@ -19,9 +19,9 @@ import rdflib
 from conftest import start_server
 from rdflib.compare import isomorphic
 
-from graph.namespace import ID, agency_iri, document_iri, measure_iri
-from graph.store import select
-from web.resources import iri_from_local_path, local_href
+from reformkg.graph.query.store import select
+from reformkg.graph.read.resources import iri_from_local_path, local_href
+from reformkg.vocab import ID, agency_iri, document_iri, measure_iri
 
 RK = "https://w3id.org/reformkg/ontology#"
 HREF = re.compile(r'href="(/(?:id/|resource\?iri=)[^"]*)"')

@@ -10,11 +10,12 @@ Only the fields an expectation lists are compared, so an expectation states what
 from __future__ import annotations
 
 import pytest
-from parse_fixtures import cases, data_folder, expected, settings_for
 
-from etl.build import parse_all
-from etl.records import Measure, ParsedDocument
 from reformkg.errors import InputError
+from reformkg.etl.documents import parse_all
+from reformkg.etl.records import Measure, ParsedDocument
+
+from parse_fixtures import cases, data_folder, expected, settings_for
 
 
 def _refs(refs, attr: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 Every expected value was read from data/raw/*.txt (the line quoted beside it), or counted from the
 text with grep-like reading, never copied from the parser's output. The parse alone is tested
-here (etl.build.parse_all), so a failure in a later stage cannot hide a parsing regression.
+here (reformkg.graph.pipeline.build.parse_all), so a failure in a later stage cannot hide a parsing regression.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from parse_fixtures import settings_for
 
-from etl.build import parse_all
-from etl.records import Measure, ParsedDocument
-from reformkg.config import ROOT
+from reformkg.etl.documents import parse_all
+from reformkg.etl.records import Measure, ParsedDocument
+
+from checkout import ROOT
+from parse_fixtures import settings_for
 
 RAW = ROOT / "data" / "raw"
 SZ, NDRC, QHSK, TYP, PRA = (

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.named_queries import list_queries
-from graph.namespace import measure_iri
-from web.resources import local_href
+from reformkg.graph.query.named import list_queries
+from reformkg.graph.read.resources import local_href
+from reformkg.vocab import measure_iri
 
 pytestmark = pytest.mark.browser
 SPARQL_JSON = {"Accept": "application/sparql-results+json"}

@@ -2,7 +2,7 @@
 
 As in OWL-RL's own tests, each rule test states the rule (OWL 2 Profiles, section 4.3, tables
 4-9) in its docstring, feeds a few asserted triples plus ontology/reform.ttl to
-graph.reason.infer, and checks both that the entailment is there and that the asserted triples
+reformkg.graph.pipeline.reason.infer, and checks both that the entailment is there and that the asserted triples
 alone do not answer the question. The build tests then show the same on the five documents:
 the inferred named graph answers what the asserted graphs do not.
 """
@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, SKOS, Dataset, Graph, Literal
 
-from graph.namespace import ID, INFERRED_GRAPH, ORG, PROV, RK, THEMES_GRAPH, theme_iri
-from graph.reason import infer, relevant_abox
-from graph.store import select
-from reformkg.config import ROOT
+from reformkg.graph.pipeline.reason import infer, relevant_abox
+from reformkg.graph.query.store import select
+from reformkg.vocab import ID, INFERRED_GRAPH, ORG, PROV, RK, THEMES_GRAPH, theme_iri
+
+from checkout import ROOT
 
 ONTOLOGY = ROOT / "ontology" / "reform.ttl"
 PREFIXES = """
@@ -309,7 +310,7 @@ def test_load_ontology_labels_blank_nodes_the_same_in_every_process():
     import sys
 
     code = (
-        "from graph.reason import load_ontology; from rdflib import BNode; "
+        "from reformkg.etl.dataset import load_ontology; from rdflib import BNode; "
         f"g = load_ontology(r'{ONTOLOGY}'); "
         "print(sorted({str(x) for t in g for x in t if isinstance(x, BNode)}))"
     )
@@ -328,7 +329,7 @@ def test_load_ontology_labels_blank_nodes_the_same_in_every_process():
 
 
 def test_canonical_ontology_keeps_the_chain():
-    from graph.reason import load_ontology
+    from reformkg.etl.dataset import load_ontology
 
     _, inferred = entail(load_ontology(ONTOLOGY), "m:1 rk:hasTheme th:c . th:c skos:broader th:a .")
     assert (M1, RK.hasTheme, theme_iri("a")) in inferred

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.namespace import measure_iri
-from graph.store import select
-from web.search import build_index, normalise, snippet_html
+from reformkg.graph.query.store import select
+from reformkg.graph.read.search import build_index, normalise, snippet_html
+from reformkg.vocab import measure_iri
 
 TINY = """
 @prefix rk: <https://w3id.org/reformkg/ontology#> .

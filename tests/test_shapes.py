@@ -18,8 +18,9 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from graph.validate import Violation, format_violations, load_shapes, validate
-from reformkg.config import ROOT
+from reformkg.graph.pipeline.validate import Violation, format_violations, load_shapes, validate
+
+from checkout import ROOT
 
 SHAPES = ROOT / "ontology" / "shapes.ttl"
 PREFIXES = """
@@ -514,8 +515,8 @@ def test_cli_without_build_exits_2(tmp_path):
 
 def test_build_fails_on_a_violation(settings, tmp_path):
     """The build validates before writing: a shape the data breaks stops it, nothing written."""
-    from etl.build import build
     from reformkg.errors import ValidationFailed
+    from reformkg.graph.pipeline.build import build
 
     onto = tmp_path / "ontology"
     shutil.copytree(settings.ontology_dir, onto)

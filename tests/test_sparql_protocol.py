@@ -22,7 +22,7 @@ import psutil
 import pytest
 import rdflib
 
-from graph.namespace import GRAPH, INFERRED_GRAPH, RK
+from reformkg.vocab import GRAPH, INFERRED_GRAPH, RK
 
 HERE = Path(__file__).resolve().parent
 CASES = json.loads((HERE / "data" / "w3c-protocol" / "cases.json").read_text(encoding="utf-8"))
@@ -85,7 +85,7 @@ def test_measure_count_matches_the_parser(live_server: str, parsed_docs) -> None
 
 def test_chinese_labels_come_back_exact(live_server: str, parsed_docs) -> None:
     measure = parsed_docs[0].measures[0]
-    from graph.namespace import measure_iri
+    from reformkg.vocab import measure_iri
 
     iri = measure_iri(measure.doc_id, measure.number, measure.part)
     response = sparql(live_server, f"SELECT ?l WHERE {{ <{iri}> <{RK.nameRaw}> ?l }}")
@@ -358,7 +358,7 @@ def limited_server(build_dir: Path):
     import subprocess
     import sys
 
-    from reformkg.config import ROOT
+    from checkout import ROOT
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -404,7 +404,7 @@ def test_serve_without_build_and_no_build_is_one_line(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from reformkg.config import ROOT
+    from checkout import ROOT
 
     done = subprocess.run(
         [sys.executable, "-m", "reformkg.cli", "serve", "--no-build"],
@@ -500,7 +500,7 @@ def test_request_size_limit(limited_server) -> None:
     ],
 )
 def test_query_scan(query: str, form: str, defaults: list, named: list) -> None:
-    from web.sparql import check_query
+    from reformkg.web.sparql import check_query
 
     assert check_query(query) == (form, defaults, named)
 
@@ -519,7 +519,8 @@ def test_query_scan(query: str, form: str, defaults: list, named: list) -> None:
     ],
 )
 def test_query_scan_refuses(query: str) -> None:
-    from web.sparql import EndpointError, check_query
+    from reformkg.errors import RequestError as EndpointError
+    from reformkg.web.sparql import check_query
 
     with pytest.raises(EndpointError) as err:
         check_query(query)

@@ -18,11 +18,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
 
-from etl.records import Measure, Text
-from etl.themes import (
+from reformkg.etl.records import Measure, Text
+from reformkg.etl.themes import (
     MAX_HITS,
     ThemeHit,
-    assignment_triples,
     classify,
     classify_text,
     evaluate,
@@ -30,8 +29,10 @@ from etl.themes import (
     load_vocabulary,
     normalise,
 )
-from graph.namespace import RK, measure_iri, theme_iri
-from reformkg.config import ROOT
+from reformkg.etl.to_rdf import assignment_triples
+from reformkg.vocab import RK, measure_iri, theme_iri
+
+from checkout import ROOT
 
 ONTOLOGY_DIR = ROOT / "ontology"
 LABELS = ROOT / "tests" / "data" / "theme_labels.csv"
@@ -300,7 +301,7 @@ def test_every_measure_gets_at_most_four_themes_and_unthemed_are_reported(build_
 
 
 def test_classifier_quality_against_hand_labels(parsed_docs, vocab):
-    """Micro-F1 ≥ 0.85 on theme sets closed under skos:broader (scripts/eval_themes.py prints
+    """Micro-F1 ≥ 0.85 on theme sets closed under skos:broader (bench/eval_themes.py prints
     the per-theme figures)."""
     labels = read_labels()
     measures = {(m.doc_id, m.number, m.part): m for d in parsed_docs for m in d.measures}
@@ -327,7 +328,7 @@ def test_eval_script_prints_scores(tmp_path: Path):
     import sys
 
     out = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "eval_themes.py")],
+        [sys.executable, "-m", "bench.eval_themes"],
         capture_output=True,
         text=True,
         timeout=120,

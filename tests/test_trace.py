@@ -14,9 +14,9 @@ import sys
 
 import pytest
 
-from graph.namespace import measure_iri
-from graph.store import select
-from graph.trace import (
+from reformkg.cli import main
+from reformkg.graph.query.store import select
+from reformkg.graph.read.trace import (
     AmbiguousQuery,
     MeasureNotFound,
     find,
@@ -25,8 +25,9 @@ from graph.trace import (
     sentence_diff,
     trace,
 )
-from reformkg.cli import main
-from reformkg.config import ROOT
+from reformkg.vocab import measure_iri
+
+from checkout import ROOT
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -95,7 +96,7 @@ def test_not_found_is_one_readable_line(capsys, build_dir):
 
 
 def find_nothing(build_dir) -> bool:
-    from graph.store import open_store
+    from reformkg.graph.query.store import open_store
 
     return find(open_store(build_dir), "sz-bizenv-2022-b1:9999") == []
 

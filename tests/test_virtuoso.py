@@ -23,8 +23,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.named_queries import list_queries
-from reformkg.config import ROOT, get_settings
+from reformkg.graph.query.named import list_queries
+from reformkg.settings import Settings
+
+from checkout import ROOT
 
 pytestmark = pytest.mark.virtuoso
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -177,7 +179,7 @@ def test_load_pushes_every_triple(loaded: str, build_dir: Path) -> None:
 
 def test_load_through_sparql_update(virtuoso: str, tmp_path: Path, build_dir: Path) -> None:
     """The second way: one graph (entities) sent with DROP/INSERT DATA to /sparql-auth."""
-    from reformkg.commands.load import load, read_graphs
+    from reformkg.cli.load import load, read_graphs
 
     graphs = read_graphs(build_dir)
     entities = "https://w3id.org/reformkg/graph/entities"
@@ -240,7 +242,7 @@ def _normalised(rows: list[dict]) -> list[str]:
     return sorted(out)
 
 
-CASES = [(q.name, {}) for q in list_queries(get_settings().queries_dir)] + [
+CASES = [(q.name, {}) for q in list_queries(Settings.defaults().queries_dir)] + [
     ("agency-workload", {"doc": "qhsk-ftz-b6"}),
     ("measures-by-theme", {"theme": "", "place": "xiamen"}),
     ("overdue-measures", {"asOf": "2022-10-01", "agency": "深圳市市场监督管理局"}),

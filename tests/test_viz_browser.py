@@ -12,7 +12,7 @@ import re
 import httpx
 import pytest
 
-from graph.store import select
+from reformkg.graph.query.store import select
 
 pytestmark = pytest.mark.browser
 

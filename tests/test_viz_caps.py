@@ -6,11 +6,11 @@ documents so that the behaviour of 100× data is exercised on the real store.
 
 from __future__ import annotations
 
-from graph.analytics import agency_projection, bipartite_graph
-from graph.store import select
-from viz.agencies import agency_view
-from viz.evolution import evolution_view
-from viz.themes import theme_view
+from reformkg.graph.query.store import select
+from reformkg.graph.read.analytics import agency_projection, bipartite_graph
+from reformkg.viz.agencies import agency_view
+from reformkg.viz.evolution import evolution_view
+from reformkg.viz.themes import theme_view
 
 
 def test_agency_view_groups_the_least_busy_agencies_and_says_so(store) -> None:

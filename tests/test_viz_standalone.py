@@ -21,7 +21,7 @@ from test_viz_browser import (  # noqa: F401  (evil_build is a fixture used belo
     open_view,
 )
 
-from reformkg.config import ROOT
+from checkout import ROOT
 
 FILES = ["index.html", "agencies.html", "evolution.html", "themes.html", "workload.html"]
 

@@ -7,9 +7,9 @@ import threading
 import time
 from types import SimpleNamespace
 
-from viz.pages import view_page
-from viz.render import filter_options
-from web.viz_routes import PAGE, _filters, cached, warm
+from reformkg.viz.pages import view_page
+from reformkg.viz.render import filter_options
+from reformkg.web.viz_routes import PAGE, _filters, cached, warm
 
 
 def test_warm_computes_the_overview_and_the_three_views(store) -> None:

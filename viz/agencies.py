@@ -16,7 +16,7 @@ import re
 import networkx as nx
 import pyoxigraph as ox
 
-from graph.analytics import (
+from reformkg.graph.read.analytics import (
     Filters,
     agency_projection,
     bipartite_graph,
@@ -24,7 +24,7 @@ from graph.analytics import (
     communities,
     short_id,
 )
-from viz.common import (
+from reformkg.viz.common import (
     LEVEL_COLOURS,
     LEVEL_NAMES,
     View,
@@ -36,7 +36,7 @@ from viz.common import (
     new_network,
     vis_lists,
 )
-from viz.facets import attach_facets
+from reformkg.viz.facets import attach_facets
 
 __all__ = ["OTHER", "agency_view", "natural_key"]
 
@@ -77,7 +77,7 @@ def agency_view(
     link_base: str = "/id/",
     facets: bool = False,
 ) -> View:
-    """The view model of the agency network for `filters` (see `viz.common.View`).
+    """The view model of the agency network for `filters` (see `reformkg.viz.common.View`).
 
     With ``facets``, nodes and edges carry the measures they stand for (standalone filtering).
     """

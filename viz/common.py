@@ -17,7 +17,7 @@ from typing import Any
 import networkx as nx
 from pyvis.network import Network
 
-from graph.namespace import ID
+from reformkg.vocab import ID
 
 __all__ = [
     "CJK_FONT",

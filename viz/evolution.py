@@ -15,10 +15,10 @@ import math
 
 import pyoxigraph as ox
 
-from graph.analytics import Filters, select_measures, short_id
-from viz.agencies import natural_key
-from viz.common import View, filter_notice, lines, measure_href, new_network, vis_lists
-from viz.facets import attach_facets
+from reformkg.graph.read.analytics import Filters, select_measures, short_id
+from reformkg.viz.agencies import natural_key
+from reformkg.viz.common import View, filter_notice, lines, measure_href, new_network, vis_lists
+from reformkg.viz.facets import attach_facets
 
 __all__ = ["diff_ops", "evolution_view"]
 
@@ -96,7 +96,7 @@ def evolution_view(
     link_base: str = "/id/",
     facets: bool = False,
 ) -> View:
-    """The view model of the evolution view for `filters` (see `viz.common.View`).
+    """The view model of the evolution view for `filters` (see `reformkg.viz.common.View`).
 
     Nodes: the measures passing the filters; edges: the links between two shown measures.
     """

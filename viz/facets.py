@@ -2,7 +2,7 @@
 
 For each measure: its document, its themes (with every broader theme), its places (with every
 place it lies within) and its agencies (lead or responsible), as the readable ids the URL
-filters use. These are the same rules as `graph.analytics.Filters.pattern`, so a standalone file
+filters use. These are the same rules as `reformkg.graph.read.analytics.Filters.pattern`, so a standalone file
 filtered by ``?doc=…`` draws what the server draws for the same link.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.analytics import select_measures, short_id
+from reformkg.graph.read.analytics import select_measures, short_id
 
 __all__ = ["attach_facets", "measure_facets"]
 

@@ -12,12 +12,18 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.analytics import Filters, busiest_agencies, collective_share, measure_roles, workload
-from viz.agencies import agency_view
-from viz.common import LEVEL_NAMES, View, filter_notice, measure_href
-from viz.evolution import evolution_view
-from viz.render import VIEWS, Page, filter_options, render_index, render_table, render_view
-from viz.themes import theme_view
+from reformkg.graph.read.analytics import (
+    Filters,
+    busiest_agencies,
+    collective_share,
+    measure_roles,
+    workload,
+)
+from reformkg.viz.agencies import agency_view
+from reformkg.viz.common import LEVEL_NAMES, View, filter_notice, measure_href
+from reformkg.viz.evolution import evolution_view
+from reformkg.viz.render import VIEWS, Page, filter_options, render_index, render_table, render_view
+from reformkg.viz.themes import theme_view
 
 __all__ = [
     "BUILDERS",

@@ -2,7 +2,7 @@
 
 One Jinja2 environment (autoescaped) renders every page. The graph data goes into the page as
 JSON inside ``<script type="application/json">`` with ``<``, ``>`` and ``&`` escaped
-(`viz.common.script_json`), and viz.js draws it by setting text, never HTML, so a measure named
+(`reformkg.viz.common.script_json`), and viz.js draws it by setting text, never HTML, so a measure named
 ``<script>`` shows as text.
 
 Two modes:
@@ -21,10 +21,10 @@ from typing import Any
 import jinja2
 import pyoxigraph as ox
 
-from graph.analytics import PREFIXES, short_id
-from graph.store import select
-from viz.assets import TEMPLATES, inline_script, inline_style
-from viz.common import CJK_FONT, View, script_json
+from reformkg.graph.query.store import select
+from reformkg.graph.read.analytics import PREFIXES, short_id
+from reformkg.viz.assets import TEMPLATES, inline_script, inline_style
+from reformkg.viz.common import CJK_FONT, View, script_json
 
 __all__ = ["VIEWS", "Page", "filter_options", "render_index", "render_table", "render_view"]
 

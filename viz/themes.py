@@ -16,11 +16,19 @@ from collections import defaultdict
 import networkx as nx
 import pyoxigraph as ox
 
-from graph.analytics import PREFIXES, Filters, select_measures, short_id
-from graph.store import select
-from viz.agencies import natural_key
-from viz.common import View, filter_notice, layout, lines, measure_href, new_network, vis_lists
-from viz.facets import attach_facets
+from reformkg.graph.query.store import select
+from reformkg.graph.read.analytics import PREFIXES, Filters, select_measures, short_id
+from reformkg.viz.agencies import natural_key
+from reformkg.viz.common import (
+    View,
+    filter_notice,
+    layout,
+    lines,
+    measure_href,
+    new_network,
+    vis_lists,
+)
+from reformkg.viz.facets import attach_facets
 
 __all__ = ["theme_view"]
 
@@ -54,7 +62,7 @@ def theme_view(
     link_base: str = "/id/",
     facets: bool = False,
 ) -> View:
-    """The view model of the theme map for `filters` (see `viz.common.View`)."""
+    """The view model of the theme map for `filters` (see `reformkg.viz.common.View`)."""
     filters = filters or Filters()
     measures = {
         str(r["m"]): str(r["l"] or short_id(str(r["m"]), "measure"))

@@ -1,10 +1,11 @@
-"""The app factory: one place that wires settings, store, query runner, routers and errors.
+"""Serve time: the app factory, the one place that wires settings, store, runner, routers, errors.
 
-`uvicorn web.app:create_app --factory` calls `create_app()` with the settings from the
-environment (REFORMKG_BUILD, REFORMKG_STORE_URL, ...); tests pass their own. The store is the
-embedded pyoxigraph store loaded from the build output (building first when there is none),
-or an external SPARQL server when REFORMKG_STORE_URL is set. Domain errors become HTTP answers
-here and nowhere else, all in one JSON shape: {"error": {"status", "type", "message"}}.
+`reformkg serve` passes the settings it built from its options and the environment;
+`uvicorn reformkg.web.app:create_app --factory` calls `create_app()`, which builds them from the
+environment once. The store is the embedded pyoxigraph store loaded from the build output, or an
+external SPARQL server when a store URL is set; the app never builds (the serve command may, before
+it starts the app). Errors become HTTP answers here and nowhere else, all in one JSON shape:
+{"error": {"status", "type", "message"}}.
 """
 
 from __future__ import annotations
@@ -12,24 +13,23 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import asynccontextmanager
-from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph.query_pool import InlineRunner, QueryFailed, QueryPool, QueryTimeout, Stores
-from graph.remote_store import RemoteStore
-from graph.store import DATASET_FILE, open_store
-from reformkg.config import Settings, get_settings
-from reformkg.errors import QueryError, ReformKGError
-from web import pages, queries_routes, sparql, viz_routes
-from web.deps import EndpointConfig
-from web.sparql import EndpointError
+from reformkg import __version__
+from reformkg.errors import ReformKGError
+from reformkg.graph.query.pool import InlineRunner, QueryPool, Stores
+from reformkg.graph.query.remote import RemoteStore
+from reformkg.graph.query.store import load_dataset, open_store
+from reformkg.settings import Settings
+from reformkg.web import pages, queries_routes, sparql, viz_routes
 
-HERE = Path(__file__).resolve().parent
 log = logging.getLogger("reformkg.web")
 
 
@@ -87,62 +87,27 @@ class _TooLarge(Exception):
     pass
 
 
-def _open(settings: Settings, endpoint: EndpointConfig):
-    """The store and the runner that bounds each query's time."""
-    if endpoint.store_url:
+def _open(settings: Settings) -> tuple[Any, Any]:
+    """The store and the runner that bounds each query's time (BuildMissing without a build)."""
+    if settings.store_url:
         store = RemoteStore(
-            endpoint.store_url,
-            user=endpoint.store_user,
-            password=endpoint.store_password,
-            timeout=endpoint.timeout,
+            settings.store_url,
+            user=settings.store_user,
+            password=settings.store_password,
+            timeout=settings.timeout,
         )
-        return store, InlineRunner(store, endpoint.timeout)
-    if not (Path(settings.build_dir) / DATASET_FILE).exists():
-        from etl.build import build
-
-        log.warning("no build output in %s: building first", settings.build_dir)
-        build(settings)
+        return store, InlineRunner(store, settings.timeout)
     store = open_store(settings.build_dir)
-    return store, QueryPool(Stores.of(store), endpoint.workers, endpoint.timeout)
+    return store, QueryPool(Stores.of(store), settings.workers, settings.timeout)
 
 
 def _install_errors(app: FastAPI) -> None:
-    @app.exception_handler(EndpointError)
-    async def _endpoint(_: Request, err: EndpointError):
-        kinds = {
-            403: "refused",
-            404: "not-found",
-            405: "method-not-allowed",
-            406: "not-acceptable",
-            413: "too-large",
-            415: "unsupported-media-type",
-        }
-        return error_response(
-            err.status, kinds.get(err.status, "bad-request"), err.message, err.headers
-        )
-
-    @app.exception_handler(SyntaxError)
-    async def _syntax(_: Request, err: SyntaxError):
-        return error_response(400, "syntax-error", f"query syntax: {err}")
-
-    @app.exception_handler(QueryTimeout)
-    async def _timeout(_: Request, err: QueryTimeout):
-        return error_response(503, "timeout", str(err))
-
-    @app.exception_handler(QueryFailed)
-    async def _failed(_: Request, err: QueryFailed):
-        return error_response(500, "query-failed", str(err))
-
-    @app.exception_handler(QueryError)
-    async def _query_error(_: Request, err: QueryError):
-        return error_response(400, "bad-parameter", str(err))
-
     @app.exception_handler(ReformKGError)
-    async def _domain(_: Request, err: ReformKGError):
-        return error_response(500, type(err).__name__, str(err))
+    async def _domain(_: Request, err: ReformKGError) -> JSONResponse:
+        return error_response(err.status, err.kind, str(err), err.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, err: RequestValidationError):
+    async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
         parts = [
             "{}: {}".format(".".join(str(x) for x in e.get("loc", ())), e.get("msg"))
             for e in err.errors()
@@ -150,7 +115,7 @@ def _install_errors(app: FastAPI) -> None:
         return error_response(400, "bad-request", "; ".join(parts) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, err: StarletteHTTPException):
+    async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
         return error_response(err.status_code, "http", str(err.detail), dict(err.headers or {}))
 
 
@@ -223,23 +188,24 @@ def _warm(state) -> None:
         logging.getLogger("reformkg.web").exception("warming the views failed")
 
 
-def create_app(settings: Settings | None = None, endpoint: EndpointConfig | None = None) -> FastAPI:
-    """The ReformKG web app: /sparql, /queries, /healthz, the pages and the views."""
-    settings = settings or get_settings()
-    endpoint = endpoint or EndpointConfig.from_env()
-    store, runner = _open(settings, endpoint)
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The ReformKG web app: /sparql, /queries, /healthz, the pages and the views.
+
+    Without `settings` (uvicorn's --factory), they are built from the environment, once."""
+    settings = settings or Settings.from_env()
+    store, runner = _open(settings)
     triples = len(store)
 
     @asynccontextmanager
     async def lifespan(started: FastAPI):
-        if endpoint.warm_views:
+        if settings.warm_views:
             threading.Thread(target=_warm, args=(started.state,), daemon=True).start()
         yield
         runner.close()
 
     app = FastAPI(
         title="ReformKG",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
@@ -248,10 +214,9 @@ def create_app(settings: Settings | None = None, endpoint: EndpointConfig | None
         "ReformKG knowledge graph of Chinese reform measures.",
     )
     app.state.settings = settings
-    app.state.endpoint = endpoint
     app.state.store = store
     app.state.runner = runner
-    app.state.dataset = sparql.load_dataset(store)
+    app.state.dataset = load_dataset(store)
     app.state.triples = triples
 
     @app.get("/healthz", tags=["service"], summary="Liveness and size of the store")
@@ -263,12 +228,13 @@ def create_app(settings: Settings | None = None, endpoint: EndpointConfig | None
     app.include_router(queries_routes.router, tags=["queries"])
     app.include_router(viz_routes.router)
     app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     _install_errors(app)
     _describe_errors(app)
-    app.add_middleware(BodyLimit, limit=endpoint.max_request_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=list(endpoint.cors_origins),
+        allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
         expose_headers=["X-ReformKG-Truncated"],

@@ -1,13 +1,13 @@
-"""Pages for people: the query page (/), resource pages (/id/..., /resource), search, static files.
+"""Serve time: pages for people: the query page (/), resource pages (/id/…, /resource), search.
 
-Thin routes: each reads the store and settings from app.state, calls web.resources / web.search
-and hands plain rows to a Jinja2 template (autoescaped: a measure named <script> shows as text).
-Static assets are served by a route of this router, so the app factory only includes `router`.
+Thin routes: each reads the store and settings from app.state, calls the read models
+(`reformkg.graph.read.resources`, `.search`) and hands plain rows to a Jinja2 template
+(autoescaped: a measure named <script> shows as text). Static assets are a Starlette
+`StaticFiles` mount made by the app factory (`STATIC_DIR`).
 """
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,10 +16,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from graph.named_queries import list_queries
+from reformkg import media
+from reformkg.build_files import ONTOLOGY_PAGE, SOURCES_DIR
 from reformkg.errors import ReformKGError
-from web import resources as res
-from web import search as fts
+from reformkg.graph.query.named import list_queries
+from reformkg.graph.read import resources as res
+from reformkg.graph.read import search as fts
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -31,27 +33,6 @@ templates.env.filters["qs"] = lambda value: quote(str(value), safe="")
 router = APIRouter()
 #: Characters left as they are when a local URL goes into an HTTP header (which must be ASCII).
 URL_SAFE = "/?&=%:;,+-._~"
-
-RDF_MEDIA = {
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/ld+json": "jsonld",
-    "application/json": "jsonld",
-    "application/n-triples": "ntriples",
-    "text/html": "html",
-    "application/xhtml+xml": "html",
-}
-FORMAT_ALIASES = {
-    "ttl": "turtle",
-    "turtle": "turtle",
-    "jsonld": "jsonld",
-    "json-ld": "jsonld",
-    "json": "jsonld",
-    "nt": "ntriples",
-    "ntriples": "ntriples",
-    "html": "html",
-}
-
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -74,27 +55,13 @@ def _labels(request: Request) -> dict[str, str]:
     return labels
 
 
-def negotiate(accept: str | None, fmt: str | None, default: str = "html") -> str:
-    """Pick html / turtle / jsonld / ntriples from ?format= or the Accept header (q-values).
-
-    An explicit ?format= wins; otherwise the highest-q known media type; */* gives `default`.
-    """
-    if fmt:
-        return FORMAT_ALIASES.get(fmt.lower(), default)
-    best: tuple[float, int, str] | None = None
-    for order, part in enumerate((accept or "").split(",")):
-        pieces = [p.strip() for p in part.split(";")]
-        media, q = pieces[0].lower(), 1.0
-        for param in pieces[1:]:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        kind = RDF_MEDIA.get(media) or (default if media in {"*/*", "text/*"} else None)
-        if kind and q > 0 and (best is None or (q, -order) > (best[0], -best[1])):
-            best = (q, order, kind)
-    return best[2] if best else default
+def negotiate(accept: str | None, fmt: str | None) -> media.Media:
+    """HTML or an RDF format for a resource (reformkg.media, kind "resource"); an unknown
+    `format=` or an Accept header naming nothing offered gets the page (HTML)."""
+    try:
+        return media.negotiate("resource", accept, fmt)
+    except media.NotAcceptable:
+        return media.default("resource")
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
@@ -124,37 +91,13 @@ def _examples(settings) -> list[dict[str, Any]]:
         queries = list_queries(settings.queries_dir)
     except ReformKGError:
         return []
-    return [
-        {
-            "name": q.name,
-            "title": q.title,
-            "description": q.description,
-            "text": q.text,
-            "params": [
-                {"name": p.name, "type": p.type, "default": p.default, "description": p.description}
-                for p in q.params
-            ],
-        }
-        for q in queries
-    ]
-
-
-@router.get("/static/{name:path}", include_in_schema=False)
-def static_file(name: str) -> Response:
-    """Files of web/static only (no path walks out of it); cached briefly, revalidated by ETag."""
-    path = (STATIC_DIR / name).resolve()
-    if not path.is_file() or STATIC_DIR not in path.parents:
-        return Response("not found", status_code=404, media_type="text/plain")
-    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if media.startswith("text/") or media in {"application/javascript", "text/javascript"}:
-        media += "; charset=utf-8"
-    return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=300"})
+    return [{**q.summary(), "text": q.text} for q in queries]
 
 
 @router.get("/ontology", include_in_schema=False)
 def ontology_docs(request: Request) -> Response:
     """The ontology documentation written by the build (build/ontology.html)."""
-    path = Path(_settings(request).build_dir) / "ontology.html"
+    path = Path(_settings(request).build_dir) / ONTOLOGY_PAGE
     if not path.is_file():
         return _page(
             request,
@@ -185,7 +128,7 @@ def search(
     hits = index.search(q, limit=limit, kind=kind) if q.strip() else []
     results = [fts.hit_json(h) for h in hits]
     wants_json = (format or "").lower() == "json" or (
-        not format and negotiate(request.headers.get("accept"), None) == "jsonld"
+        not format and negotiate(request.headers.get("accept"), None).media_type != "text/html"
     )
     if wants_json:
         return JSONResponse(
@@ -226,10 +169,11 @@ def resource_by_iri(request: Request, iri: str = "", format: str | None = None) 
 
 def _resource(request: Request, iri: str, fmt: str | None) -> Response:
     store = _store(request)
-    kind = negotiate(request.headers.get("accept"), fmt)
+    chosen = negotiate(request.headers.get("accept"), fmt)
+    html = chosen.media_type == "text/html"
     vary = {"Vary": "Accept"}
     if not iri or not res.exists(store, iri):
-        if kind != "html":
+        if not html:
             return Response(
                 f"Unknown resource: {iri}\n",
                 status_code=404,
@@ -246,10 +190,9 @@ def _resource(request: Request, iri: str, fmt: str | None) -> Response:
             },
             status=404,
         )
-    if kind != "html":
-        media, _ = res.MEDIA_TYPES[kind]
-        body = res.serialize(res.cbd(store, iri), kind)
-        return Response(body, media_type=media, headers=vary)
+    if not html:
+        body = res.serialize(res.cbd(store, iri), chosen.rdf_format)
+        return Response(body, media_type=media.content_type(chosen), headers=vary)
     page = _page(request, "resource.html", _resource_context(request, iri))
     page.headers["Vary"] = "Accept"
     page.headers["Link"] = _link_header(iri)
@@ -284,7 +227,7 @@ def _resource_context(request: Request, iri: str) -> dict[str, Any]:
             points=res.practice_points(store, iri),
             related=res.related_measures(store, iri),
             source=res.source_lines(
-                Path(_settings(request).data_dir) / "raw",
+                Path(_settings(request).build_dir) / SOURCES_DIR,
                 str(summary.get("file") or ""),
                 int(summary.get("start") or 0),
                 int(summary.get("end") or -1),
@@ -302,9 +245,9 @@ def _resource_context(request: Request, iri: str) -> dict[str, Any]:
 def _link_header(iri: str) -> str:
     """`Link: <...?format=ttl>; rel="alternate"; type="text/turtle", ...` (ASCII, as HTTP wants)."""
     links = []
-    for (_, url), fmt in zip(_alternates(iri), ("turtle", "jsonld", "ntriples"), strict=True):
-        media = res.MEDIA_TYPES[fmt][0].split(";")[0]
-        links.append(f'<{quote(url, safe=URL_SAFE)}>; rel="alternate"; type="{media}"')
+    for (_, url), fmt in zip(_alternates(iri), ("ttl", "jsonld", "nt"), strict=True):
+        media_type = media.negotiate("resource", None, fmt).media_type
+        links.append(f'<{quote(url, safe=URL_SAFE)}>; rel="alternate"; type="{media_type}"')
     return ", ".join(links)
 
 

@@ -1,6 +1,6 @@
 """Named analyst questions over HTTP: /queries (the list) and /queries/{name} (one answer).
 
-Thin routes over graph.named_queries: parameters come from the query string and are bound as
+Thin routes over reformkg.graph.query.named: parameters come from the query string and are bound as
 RDF terms by that module; the query runs in the same pool, under the same timeout and row cap,
 as /sparql. Answers are JSON by default, or CSV, TSV and an HTML table (`format=` or Accept).
 """
@@ -17,7 +17,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from graph.named_queries import (
+from reformkg import media
+from reformkg.errors import QueryError, RequestError
+from reformkg.graph.query.named import (
     NamedQuery,
     bind,
     job_for,
@@ -26,18 +28,10 @@ from graph.named_queries import (
     rows,
     shown_columns,
 )
-from reformkg.errors import QueryError
-from web.deps import get_endpoint, get_runner, get_settings
-from web.media import parse_accept
+from reformkg.web.deps import get_runner, get_settings
 
 router = APIRouter()
 RESERVED = {"format", "inference"}
-TABLE_FORMATS = {
-    "json": "application/json",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "html": "text/html",
-}
 
 
 class ParameterInfo(BaseModel):
@@ -67,22 +61,15 @@ class QueryAnswer(BaseModel):
     truncated: bool
 
 
-def _format(request: Request, fmt: str | None) -> str:
-    """json, csv, tsv or html, from `format=` first, then Accept (JSON when nothing matches)."""
-    if fmt:
-        fmt = fmt.lower()
-        if fmt not in TABLE_FORMATS:
-            from web.sparql import EndpointError
-
-            raise EndpointError(406, f"format={fmt} is not offered; use json, csv, tsv or html")
-        return fmt
-    by_type = {v: k for k, v in TABLE_FORMATS.items()}
-    for media_type, _q in parse_accept(request.headers.get("accept", "")):
-        if media_type in by_type:
-            return by_type[media_type]
-        if media_type in {"*/*", "application/*"}:
-            return "json"
-    return "json"
+def _format(request: Request, fmt: str | None) -> media.Media:
+    """JSON, CSV, TSV or HTML (reformkg.media, kind "table"): `format=` first, then Accept;
+    JSON when the Accept header names nothing offered."""
+    try:
+        return media.negotiate("table", request.headers.get("accept"), fmt)
+    except media.NotAcceptable as err:
+        if fmt:
+            raise RequestError(406, f"{err}") from None
+        return media.default("table")
 
 
 def _table_html(title: str, description: str, columns: list[str], body: list[list[str]]) -> str:
@@ -107,7 +94,7 @@ def _table_html(title: str, description: str, columns: list[str], body: list[lis
 def queries_index(request: Request, format: str | None = None) -> Any:
     """Every named query with its title, description and parameters (JSON or an HTML list)."""
     queries = list_queries(get_settings(request).queries_dir)
-    if _format(request, format) == "html":
+    if _format(request, format).names[0] == "html":
         body = [
             [
                 q.name,
@@ -152,13 +139,12 @@ async def run_query(
     try:
         query: NamedQuery = load_query(get_settings(request).queries_dir, name)
     except QueryError as err:
-        from web.sparql import EndpointError
-
-        raise EndpointError(404, str(err)) from None
+        raise RequestError(404, str(err)) from None
     values = {k: v for k, v in request.query_params.items() if k not in RESERVED}
-    fmt = _format(request, format)
+    chosen = _format(request, format)
+    fmt = chosen.names[0]
     bind(query, values)  # validate before taking a worker
-    job = job_for(query, values, inference=inference, max_rows=get_endpoint(request).max_rows)
+    job = job_for(query, values, inference=inference, max_rows=get_settings(request).max_rows)
     outcome = await run_in_threadpool(get_runner(request).run, job)
     plain = rows(outcome)
     columns = shown_columns(query, plain, outcome.variables, job.substitutions)
@@ -190,6 +176,4 @@ async def run_query(
     )
     writer.writerow(columns)
     writer.writerows(cells)
-    return Response(
-        buf.getvalue(), media_type=f"{TABLE_FORMATS[fmt]}; charset=utf-8", headers=headers
-    )
+    return Response(buf.getvalue(), media_type=media.content_type(chosen), headers=headers)

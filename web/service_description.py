@@ -11,10 +11,13 @@ import pyoxigraph as ox
 from fastapi import Request
 from fastapi.responses import Response
 
-from web import media
+from reformkg import media
+from reformkg.errors import RequestError
+from reformkg.graph.query.store import Dataset
+from reformkg.vocab import PREFIXES
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
+SD = PREFIXES["sd"]
+VOID = PREFIXES["void"]
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 FORMATS = {  # W3C format IRIs (https://www.w3.org/ns/formats/)
@@ -33,8 +36,8 @@ def _sd(name: str) -> ox.NamedNode:
     return ox.NamedNode(SD + name)
 
 
-def description(endpoint: str, dataset) -> list[ox.Triple]:
-    """The description's triples (dataset: web.sparql.Dataset)."""
+def description(endpoint: str, dataset: Dataset) -> list[ox.Triple]:
+    """The description's triples."""
     service = ox.NamedNode(endpoint)
     ds, default = ox.BlankNode("dataset"), ox.BlankNode("default")
     xsd_int = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
@@ -87,16 +90,14 @@ def description(endpoint: str, dataset) -> list[ox.Triple]:
     return out
 
 
-def describe_service(request: Request, dataset, fmt: str | None) -> Response:
+def describe_service(request: Request, dataset: Dataset, fmt: str | None) -> Response:
     """The service description in the negotiated RDF format (Turtle when the client takes any)."""
-    from web.sparql import EndpointError
-
     try:
         chosen = media.negotiate("rdf", request.headers.get("accept"), fmt)
     except media.NotAcceptable:
         if fmt:
-            raise EndpointError(406, f"format={fmt} cannot carry the service description") from None
-        chosen = media.DEFAULT["rdf"]  # a browser's text/html: Turtle is readable as text
+            raise RequestError(406, f"format={fmt} cannot carry the service description") from None
+        chosen = media.default("rdf")  # a browser's text/html: Turtle is readable as text
     triples = description(str(request.url_for("sparql_get")), dataset)
     body = ox.serialize(
         triples,

@@ -4,7 +4,7 @@ One path for every request: read the query and dataset from GET parameters, a fo
 direct `application/sparql-query` body; check it once (one query, no update, no SERVICE, no
 graph outside this dataset, so the server never fetches a URL); pick the media type before any
 work is done (406 early); run it in the query pool under the timeout; write the answer.
-Errors are raised as `EndpointError(status, message)` and turned into the one JSON error shape
+Errors are raised as `RequestError(status, message)` and turned into the one JSON error shape
 by `web.app`.
 """
 
@@ -19,12 +19,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from graph.namespace import INFERRED_GRAPH
-from graph.query_pool import QueryJob
-from graph.sparql_text import code_only, query_form
-from web import media
-from web.deps import get_dataset, get_endpoint, get_runner
-from web.service_description import describe_service
+from reformkg import media
+from reformkg.errors import RequestError
+from reformkg.graph.query import results
+from reformkg.graph.query.pool import QueryJob
+from reformkg.graph.query.sparql_text import code_only, query_form
+from reformkg.graph.query.store import Dataset
+from reformkg.web.deps import get_dataset, get_runner, get_settings
+from reformkg.web.service_description import describe_service
 
 router = APIRouter()
 GraphList = Annotated[list[str] | None, Query(alias="default-graph-uri")]
@@ -45,41 +47,6 @@ UPDATE_WORDS = (
     "ADD",
     "WITH",
 )
-
-
-class EndpointError(Exception):
-    """A request the endpoint answers with an HTTP error status and one readable message."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """The store's named graphs, listed once at start: which are asserted and which inferred."""
-
-    graphs: tuple[str, ...]
-    counts: dict[str, int]
-
-    @property
-    def asserted(self) -> list[str]:
-        return [g for g in self.graphs if g != str(INFERRED_GRAPH)]
-
-    @property
-    def has_inferred(self) -> bool:
-        return str(INFERRED_GRAPH) in self.graphs
-
-
-def load_dataset(store) -> Dataset:
-    """List the graphs and their sizes (for the dataset switch and the service description)."""
-    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    counts = {
-        r["g"].value: int(r["n"].value)
-        for r in rows
-        if r["g"].value.startswith("https://w3id.org/reformkg/graph/")
-    }
-    return Dataset(tuple(sorted(counts)), counts)
 
 
 @dataclass
@@ -104,11 +71,11 @@ def _media_type(request: Request) -> tuple[str, str | None]:
 
 def _decode(body: bytes, charset: str | None) -> str:
     if charset not in (None, "utf-8", "utf8"):
-        raise EndpointError(415, f"the request body must be UTF-8, not {charset}")
+        raise RequestError(415, f"the request body must be UTF-8, not {charset}")
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise EndpointError(400, f"the request body is not UTF-8 (byte {err.start})") from None
+        raise RequestError(400, f"the request body is not UTF-8 (byte {err.start})") from None
 
 
 def _truthy(values: list[str]) -> bool:
@@ -131,19 +98,19 @@ async def read_request(request: Request) -> SparqlRequest:
                     errors="strict",
                 )
             except UnicodeDecodeError:
-                raise EndpointError(400, "the form body is not UTF-8") from None
+                raise RequestError(400, "the form body is not UTF-8") from None
         elif kind == QUERY_TYPE:
             body_query = [_decode(body, charset)]
         elif kind == UPDATE_TYPE:
-            raise EndpointError(403, "updates are refused: this endpoint is read-only")
+            raise RequestError(403, "updates are refused: this endpoint is read-only")
         elif not kind:
-            raise EndpointError(
+            raise RequestError(
                 415,
                 "a POST needs Content-Type application/sparql-query or "
                 "application/x-www-form-urlencoded",
             )
         else:
-            raise EndpointError(
+            raise RequestError(
                 415,
                 f"unsupported Content-Type {kind}; use "
                 "application/sparql-query or "
@@ -154,10 +121,10 @@ async def read_request(request: Request) -> SparqlRequest:
         return [v for k, v in params if k == name]
 
     if values("update") or values("using-graph-uri") or values("using-named-graph-uri"):
-        raise EndpointError(403, "updates are refused: this endpoint is read-only")
+        raise RequestError(403, "updates are refused: this endpoint is read-only")
     queries = values("query") + body_query
     if len(queries) > 1:
-        raise EndpointError(400, f"{len(queries)} queries in one request; send exactly one")
+        raise RequestError(400, f"{len(queries)} queries in one request; send exactly one")
     return SparqlRequest(
         query=queries[0] if queries else None,
         default_graphs=values("default-graph-uri"),
@@ -194,13 +161,13 @@ def check_query(text: str) -> tuple[str | None, list[str], list[str]]:
     code = code_only(text)
     first = _FIRST_WORD.search(code)
     if first and first.group(1).upper() in UPDATE_WORDS:
-        raise EndpointError(
+        raise RequestError(
             403, f"updates are refused ({first.group(1).upper()}): this endpoint is read-only"
         )
     if _SERVICE.search(code):
-        raise EndpointError(403, "SERVICE is refused: this endpoint never fetches remote data")
+        raise RequestError(403, "SERVICE is refused: this endpoint never fetches remote data")
     if _PRAGMA.search(code) or _VENDOR_IRI.search(text):
-        raise EndpointError(
+        raise RequestError(
             403,
             "server pragmas and built-in functions (DEFINE, bif:, sql:) "
             "are refused: this endpoint never fetches remote data",
@@ -230,7 +197,7 @@ def plan(
     known = set(dataset.graphs)
     for iri in [*req.default_graphs, *req.named_graphs, *from_defaults, *from_named]:
         if iri not in known:
-            raise EndpointError(
+            raise RequestError(
                 400,
                 f"graph <{iri}> is not in this dataset (the endpoint never "
                 "fetches remote data); see GET /sparql for the graphs",
@@ -247,7 +214,7 @@ def plan(
 
 async def handle(request: Request) -> Response:
     if request.method not in {"GET", "POST"}:
-        raise EndpointError(
+        raise RequestError(
             405,
             f"{request.method} is not allowed on /sparql; use GET or POST",
             {"Allow": "GET, POST, OPTIONS"},
@@ -256,22 +223,22 @@ async def handle(request: Request) -> Response:
     dataset = get_dataset(request)
     if req.query is None:
         if request.method == "POST":
-            raise EndpointError(400, "no query: send query=… or an application/sparql-query body")
+            raise RequestError(400, "no query: send query=… or an application/sparql-query body")
         return describe_service(request, dataset, req.fmt)
-    endpoint = get_endpoint(request)
+    endpoint = get_settings(request)
     base_iri = str(request.url_for("sparql_get"))
     job, form = plan(req, dataset, base_iri, endpoint.max_rows)
     kind = "results" if form in {"SELECT", "ASK"} else "rdf"
     try:
         chosen = media.negotiate(kind, request.headers.get("accept"), req.fmt)
     except media.NotAcceptable as err:
-        raise EndpointError(406, str(err)) from None
+        raise RequestError(406, str(err)) from None
     if kind == "rdf":
         job.rdf_format = chosen.rdf_format
     outcome = await run_in_threadpool(get_runner(request).run, job)
     if (outcome.kind == "graph") != (kind == "rdf"):  # the scan mistook the form: negotiate again
         kind = "rdf" if outcome.kind == "graph" else "results"
-        chosen = media.negotiate(kind, None, None)
+        chosen = media.default(kind)
         if kind == "rdf":
             job.rdf_format = chosen.rdf_format
             outcome = await run_in_threadpool(get_runner(request).run, job)
@@ -279,7 +246,7 @@ async def handle(request: Request) -> Response:
     if outcome.truncated:
         headers["X-ReformKG-Truncated"] = f"answer cut at {endpoint.max_rows} rows"
     return Response(
-        media.render(outcome, chosen), media_type=media.content_type(chosen), headers=headers
+        results.render(outcome, chosen), media_type=media.content_type(chosen), headers=headers
     )
 
 

@@ -1,7 +1,7 @@
 """Graph views and workload analytics over HTTP: /viz…, /workload, /api/workload, /api/network.
 
 Thin routes: each reads the store from app.state, turns the URL parameters into a
-`graph.analytics.Filters`, and calls viz.pages / graph.analytics. The store does not change
+`reformkg.graph.read.analytics.Filters`, and calls reformkg.viz.pages / reformkg.graph.read.analytics. The store does not change
 while the app runs, so pages and JSON are kept in a small per-app cache keyed by the filters.
 vis-network is served from the installed pyvis package at /viz/assets/…, never from a CDN.
 """
@@ -16,10 +16,16 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from graph.analytics import Filters, busiest_agencies, collective_share, network_summary, workload
-from viz.assets import asset_path, media_type
-from viz.pages import index_page, view_page, workload_page
-from viz.render import Page, filter_options
+from reformkg.graph.read.analytics import (
+    Filters,
+    busiest_agencies,
+    collective_share,
+    network_summary,
+    workload,
+)
+from reformkg.viz.assets import asset_path, media_type
+from reformkg.viz.pages import index_page, view_page, workload_page
+from reformkg.viz.render import Page, filter_options
 
 router = APIRouter()
 PAGE = Page(standalone=False)

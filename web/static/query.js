@@ -317,7 +317,7 @@
     var run = $("example-run");
     if (!q || $("examples").value === "") { $("example-desc").textContent = ""; run.hidden = true; return; }
     editor.setValue(q.text || "");
-    var params = (q.params || []).map(function (p) {
+    var params = (q.parameters || []).map(function (p) {
       return p.name + (p.default ? " (default " + p.default + ")" : "");
     });
     $("example-desc").textContent = (q.description || "") + (params.length ? "  Parameters: " +

@@ -1,0 +1,1 @@
+"""Package data: the bundled documents (raw/), their manifest and the alias tables."""

@@ -1,0 +1,267 @@
+"""OWL 2 RL reasoning with owlrl: the triples the ontology entails and the data does not state.
+
+The build keeps these in their own named graph (graph/inferred), so a query chooses between
+asserted-only and with-inference simply by including that graph or not.
+
+Why not run owlrl on the whole dataset: owlrl applies every OWL-RL rule to every triple on each
+cycle, and about two thirds of the dataset are literal-valued triples (texts, raw cells, line
+numbers) that no rule of ontology/reform.ttl can use except to re-derive the rdf:type a
+resource already has. So `infer` reasons over
+- the ontology's axioms (the TBox: ontology/reform.ttl without its labels and definitions), plus
+- the ABox triples whose object is a resource (rdf:type, agency, place, theme, link and
+  structure properties, skos:broader between themes), less those whose only consequence is a
+  type the data already asserts (`relevant_abox`; a test shows the result is unchanged),
+and owlrl still does all the reasoning (OWLRL_Semantics, without axiomatic and datatype
+triples). Then it keeps only what is new and useful: the closure minus the input, minus
+- statements about the ontology's own terms and the reused vocabularies (TBox noise such as
+  rk:Measure rdfs:subClassOf rk:Measure),
+- x owl:sameAs x, x rdf:type owl:Thing / rdfs:Resource / rdf:Property and other typing in the
+  owl:, rdf:, rdfs: and xsd: namespaces,
+- anything about a literal or about a blank node owlrl made up.
+
+`python -m bench.bench_reason` prints the figures (triples in, triples out, seconds). Tried and
+dropped: closing groups of related properties separately. owlrl re-reads the TBox axioms on
+every round of every part, so eleven small parts cost more rule applications (54.6k) than one
+graph (40.9k without the pre-filter, 31.7k with it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+
+import owlrl
+import owlrl.Closure
+import owlrl.OWLRL
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.plugins.stores.memory import SimpleMemory
+from rdflib.term import Node
+
+__all__ = ["infer", "relevant_abox"]
+
+_META_NAMESPACES = (str(OWL), str(RDF), str(RDFS), str(XSD))
+
+
+_PROPERTY_AXIOMS = (
+    RDFS.subPropertyOf,
+    OWL.equivalentProperty,
+    OWL.inverseOf,
+    OWL.propertyChainAxiom,
+    OWL.propertyDisjointWith,
+)
+_PROPERTY_KINDS = (
+    OWL.SymmetricProperty,
+    OWL.TransitiveProperty,
+    OWL.FunctionalProperty,
+    OWL.InverseFunctionalProperty,
+    OWL.AsymmetricProperty,
+    OWL.IrreflexiveProperty,
+)
+_CLASS_AXIOMS = (RDFS.subClassOf, OWL.equivalentClass, OWL.disjointWith)
+# Constructs under which a triple can matter in ways the pre-filter below does not track; when
+# the ontology uses any of them, every resource-valued triple goes to the reasoner.
+_COMPLEX = (
+    OWL.onProperty,
+    OWL.intersectionOf,
+    OWL.unionOf,
+    OWL.hasKey,
+    OWL.oneOf,
+    OWL.members,
+    OWL.complementOf,
+    OWL.hasValue,
+    OWL.someValuesFrom,
+    OWL.allValuesFrom,
+    OWL.sameAs,
+    OWL.differentFrom,
+)
+
+
+def _resource_triples(asserted: Graph, tbox: Graph) -> Graph:
+    tbox_subjects = set(tbox.subjects())
+    out = Graph(store=SimpleMemory())  # a set of triples, no contexts: half the memory
+    for s, p, o in asserted:
+        if not isinstance(o, Literal) and s not in tbox_subjects:
+            out.add((s, p, o))
+    return out
+
+
+def relevant_abox(asserted: Graph, tbox: Graph) -> Graph:
+    """The asserted triples from which `tbox` can derive something not already asserted.
+
+    Resource-valued, not about the ontology's own terms, and then (a sound pre-filter that
+    leaves the closure unchanged):
+    - a property with axioms beyond domain and range (sub-property, inverse, chain,
+      symmetric, transitive …) keeps all its triples;
+    - a property with only a domain or range keeps a triple only when the subject or object
+      lacks the asserted type that the domain or range would give it;
+    - an rdf:type triple is kept only for classes that have class axioms (subclass …).
+    """
+    candidates = _resource_triples(asserted, tbox)
+    if _uses_complex_constructs(tbox, candidates):
+        return candidates
+    productive: set[Node] = set()
+    for axiom in _PROPERTY_AXIOMS:
+        for s, o in tbox.subject_objects(axiom):
+            productive.add(s)
+            if axiom == OWL.propertyChainAxiom:
+                productive.update(Collection(tbox, o))
+            else:
+                productive.add(o)
+    for kind in _PROPERTY_KINDS:
+        productive.update(tbox.subjects(RDF.type, kind))
+    productive_classes: set[Node] = set()
+    for axiom in _CLASS_AXIOMS:
+        for s, o in tbox.subject_objects(axiom):
+            productive_classes.add(s)
+            if axiom != RDFS.subClassOf:
+                productive_classes.add(o)
+    domains: dict[Node, set[Node]] = {}
+    ranges: dict[Node, set[Node]] = {}
+    for p, c in tbox.subject_objects(RDFS.domain):
+        domains.setdefault(p, set()).add(c)
+    for p, c in tbox.subject_objects(RDFS.range):
+        ranges.setdefault(p, set()).add(c)
+    types: set[tuple[Node, Node]] = set(candidates.subject_objects(RDF.type))
+    out = Graph(store=SimpleMemory())
+    for s, p, o in candidates:
+        if p == RDF.type:
+            keep = o in productive_classes
+        elif p in productive:
+            keep = True
+        else:
+            keep = any((s, c) not in types for c in domains.get(p, ())) or any(
+                (o, c) not in types for c in ranges.get(p, ())
+            )
+        if keep:
+            out.add((s, p, o))
+    return out
+
+
+def _uses_complex_constructs(tbox: Graph, abox: Graph) -> bool:
+    return (
+        any(True for p in _COMPLEX for _ in tbox.triples((None, p, None)))
+        or (None, OWL.sameAs, None) in abox
+    )
+
+
+def _is_meta(term: Node) -> bool:
+    return isinstance(term, URIRef) and str(term).startswith(_META_NAMESPACES)
+
+
+def _noise(triple: tuple[Node, Node, Node], tbox_terms: set[Node], known: set[Node]) -> bool:
+    s, p, o = triple
+    if isinstance(s, Literal) or isinstance(o, Literal):
+        return True
+    if isinstance(s, BNode) and s not in known or isinstance(o, BNode) and o not in known:
+        return True
+    if s in tbox_terms or _is_meta(s):
+        return True
+    if p == OWL.sameAs and s == o:
+        return True
+    return p == RDF.type and _is_meta(o)
+
+
+_SAME_AS = OWL.sameAs  # looked up once: rdflib namespace attributes are slow in hot loops
+
+
+class _OWLRLWithoutReflexiveSameAs(owlrl.OWLRL_Semantics):
+    """owlrl's OWL-RL rules, without storing `x owl:sameAs x` for every term (rule eq-ref).
+
+    eq-ref makes a reflexive sameAs triple for every subject, predicate and object, which
+    roughly doubles the graph owlrl walks on every cycle, and each of them then fires
+    eq-sym/eq-trans/eq-rep-* only to re-derive triples already there: nothing new follows
+    from `x owl:sameAs x` (the one exception, eq-diff1 on `x owl:differentFrom x`, flags an
+    inconsistency that SHACL and the data never produce). The build dropped these triples
+    from graph/inferred anyway; not making them halves the reasoning time
+    (tests/test_reasoning.py checks that the result equals plain owlrl's).
+    """
+
+    def store_triple(self, t):
+        if t[0] == t[2] and t[1] == _SAME_AS:
+            return
+        super().store_triple(t)
+
+
+class _ResolvedNamespace:
+    """A namespace whose terms become plain attributes once looked up.
+
+    rdflib's namespace classes check every attribute access in Python (about 1.5 µs), and
+    owlrl's rules look up OWL.sameAs, RDF.type … once per rule per triple per cycle: over a
+    million lookups for the five documents, a sixth of the reasoning time. The terms are the
+    same URIRefs, so the closure is unchanged (tests/test_reasoning.py compares it with plain
+    owlrl's).
+    """
+
+    def __init__(self, namespace) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str):
+        term = getattr(self._namespace, name)
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str):
+        return self._namespace[name]
+
+
+@contextmanager
+def _resolved_namespaces() -> Iterator[None]:
+    """owlrl's rule modules see resolved namespaces while the closure runs, then their own."""
+    saved = [
+        (module, name, getattr(module, name))
+        for module in (owlrl.OWLRL, owlrl.Closure)
+        for name in ("OWL", "RDF", "RDFS")
+        if hasattr(module, name)
+    ]
+    for module, name, namespace in saved:
+        setattr(module, name, _ResolvedNamespace(namespace))
+    try:
+        yield
+    finally:
+        for module, name, namespace in saved:
+            setattr(module, name, namespace)
+
+
+def infer(
+    asserted: Graph, ontology: Graph, *, prefilter: bool = True, plain_owlrl: bool = False
+) -> Graph:
+    """The OWL-RL entailments of `asserted` under `ontology` that are not already asserted.
+
+    `asserted` is the union of the asserted graphs (it may include the ontology itself);
+    `ontology` is ontology/reform.ttl. Returns a new Graph holding only inferred triples.
+    `prefilter=False` gives owlrl every resource-valued triple (same result, slower: kept
+    for the test that shows the pre-filter changes nothing, and for the benchmark);
+    `plain_owlrl=True` uses owlrl's rules unchanged, eq-ref included, with rdflib's own
+    namespace objects (same result, slower).
+    """
+    tbox = Graph()
+    for t in ontology:
+        tbox.add(t)
+    axioms = [t for t in tbox if not isinstance(t[2], Literal)]  # labels: no rule reads them
+    abox = relevant_abox(asserted, tbox) if prefilter else _resource_triples(asserted, tbox)
+    work = Graph(store=SimpleMemory())  # not context-aware: owlrl's many lookups are cheaper
+    for t in axioms:
+        work.add(t)
+    for t in abox:
+        work.add(t)
+    closure = owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics if plain_owlrl else _OWLRLWithoutReflexiveSameAs,
+        axiomatic_triples=False,
+        datatype_axioms=False,
+    )
+    with nullcontext() if plain_owlrl else _resolved_namespaces():
+        closure.expand(work)
+    tbox_terms = set(tbox.subjects()) | {o for o in tbox.objects() if isinstance(o, URIRef)}
+    # Resources described by the data are never TBox terms, even when the ontology mentions
+    # one (rdfs:seeAlso the theme scheme); keep their inferences.
+    tbox_terms -= set(abox.subjects())
+    known = set(abox.subjects()) | set(abox.objects())
+    inferred = Graph()
+    for t in work:
+        if t in asserted or t in tbox or t in abox:
+            continue
+        if _noise(t, tbox_terms, known):
+            continue
+        inferred.add(t)
+    return inferred

@@ -1,0 +1,151 @@
+"""The build report: what was built, what was left out, and why — for a reviewer to read.
+
+`report.json` is for tools (and the tests); `report.md` is the same content for people.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from reformkg.etl.normalise import Resolver
+
+
+def make_report(result, resolver: Resolver) -> dict:
+    docs = []
+    agencies: Counter = Counter()
+    unresolved: Counter = Counter()
+    levels: dict[str, str] = {}
+    for doc in result.docs:
+        m = doc.meta
+        for issuer in m.issuers:
+            levels[issuer] = (
+                resolver.agencies[issuer].level if issuer in resolver.agencies else "national"
+            )
+        for x in doc.measures:
+            for ref in (*x.lead, *x.responsible):
+                agencies[ref.canonical] += 1
+                levels[ref.canonical] = ref.level
+                if ref.canonical not in resolver.agencies and ref.level != "collective":
+                    unresolved[ref.canonical] += 1
+        per_section = Counter(x.section for x in doc.measures)
+        docs.append(
+            {
+                "id": m.doc_id,
+                "file": m.file,
+                "title": m.title,
+                "kind": m.kind,
+                "batch_order": m.batch_order,
+                "layout": m.layout,
+                "date": m.date,
+                "date_status": m.date_status,
+                "date_evidence": m.date_evidence,
+                "document_number": m.document_number,
+                "issuers": m.issuers,
+                "star_meaning": m.star_meaning,
+                "previous_batch_text": m.previous_batch_text,
+                "non_blank_lines": doc.line_count,
+                "measures": len(doc.measures),
+                "items": len({x.number for x in doc.measures}),
+                "multi_row_items": len({x.number for x in doc.measures if x.part is not None}),
+                "sections": [
+                    {
+                        "index": s.index,
+                        "title": s.title,
+                        "declared": s.declared_count,
+                        "inferred": s.inferred,
+                        "measures": per_section.get(s.index, 0),
+                    }
+                    for s in doc.sections
+                ],
+                "layout_lines": dict(sorted(doc.layout_lines.items())),
+                "metadata_lines": {str(k): v for k, v in sorted(doc.meta.metadata_lines.items())},
+                "flags": dict(sorted(Counter(f for x in doc.measures for f in x.flags).items())),
+                "unparsed": [
+                    {"line": u.line, "text": u.text, "reason": u.reason} for u in doc.unparsed
+                ],
+                "warnings": [{"line": w.line, "message": w.message} for w in doc.warnings],
+            }
+        )
+    no_theme = [
+        f"{k[0]}:{k[1]}" + (f"-{k[2]}" if k[2] else "")
+        for k, hits in sorted(result.themes.items(), key=lambda kv: str(kv[0]))
+        if not hits
+    ]
+    return {
+        "complete": not result.skipped,
+        "skipped_documents": result.skipped,
+        "documents": docs,
+        "totals": {
+            "documents": len(docs),
+            "measures": sum(d["measures"] for d in docs),
+            "items": sum(d["items"] for d in docs),
+            "agencies": len(levels),
+            "unparsed_lines": sum(len(d["unparsed"]) for d in docs),
+            "warnings": sum(len(d["warnings"]) for d in docs),
+            "links": len(result.links),
+        },
+        "agencies_by_level": dict(sorted(Counter(levels.values()).items())),
+        "busiest_agencies": [
+            [a, n] for a, n in sorted(agencies.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
+        ],
+        "agencies_not_in_alias_table": sorted(unresolved),
+        "measures_without_theme": no_theme,
+        "links_by_relation": dict(
+            sorted(Counter(getattr(x, "relation", "?") for x in result.links).items())
+        ),
+    }
+
+
+def report_markdown(report: dict) -> str:
+    t = report["totals"]
+    out = ["# Build report", ""]
+    if not report["complete"]:
+        out += ["**PARTIAL BUILD** — documents left out:", ""]
+        out += [f"- {s}" for s in report["skipped_documents"]] + [""]
+    out += [
+        f"{t['documents']} documents, {t['measures']} measures in {t['items']} items, "
+        f"{t['agencies']} agencies, {t['links']} cross-batch links, "
+        f"{t['unparsed_lines']} unparsed lines, {t['warnings']} warnings.",
+        "",
+    ]
+    out += [
+        "| document | layout | date | measures | items | sections | unparsed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for d in report["documents"]:
+        date = f"{d['date'] or 'unknown'} ({d['date_status']})"
+        out.append(
+            f"| {d['id']} | {d['layout']} | {date} | {d['measures']} | {d['items']} | "
+            f"{len(d['sections'])} | {len(d['unparsed'])} |"
+        )
+    for d in report["documents"]:
+        out += ["", f"## {d['id']} — {d['title']}", ""]
+        if d["document_number"]:
+            out.append(f"- document number: {d['document_number']}")
+        if d["issuers"]:
+            out.append(f"- issued by: {'、'.join(d['issuers'])}")
+        if d["date_evidence"]:
+            out.append(f"- date: {d['date'] or 'unknown'} — {d['date_evidence']}")
+        if d["star_meaning"]:
+            out.append(f"- `*` means: {d['star_meaning']}")
+        out.append(f"- lines: {d['non_blank_lines']} non-blank; layout {d['layout_lines']}")
+        for s in d["sections"]:
+            declared = f", declared {s['declared']}" if s["declared"] is not None else ""
+            inferred = " (inferred from prose)" if s["inferred"] else ""
+            out.append(f"  - {s['title']}: {s['measures']} measures{declared}{inferred}")
+        for u in d["unparsed"]:
+            out.append(f"- UNPARSED line {u['line']}: {u['reason']}: `{u['text'][:80]}`")
+        for w in d["warnings"]:
+            out.append(f"- warning line {w['line']}: {w['message']}")
+    out += ["", "## Agencies", "", f"By level: {report['agencies_by_level']}", ""]
+    out += [f"- {a}: {n}" for a, n in report["busiest_agencies"]]
+    if report["agencies_not_in_alias_table"]:
+        out += [
+            "",
+            "Not in data/agencies.csv (canonical name = printed name expanded to the "
+            "jurisdiction, e.g. 市财政局 → 深圳市财政局; add a row to merge it with another name): "
+            + "、".join(report["agencies_not_in_alias_table"]),
+        ]
+    out += ["", f"Measures without a theme: {len(report['measures_without_theme'])}"]
+    out += [f"- {k}" for k in report["measures_without_theme"]]
+    return "\n".join(out) + "\n"

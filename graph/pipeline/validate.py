@@ -1,0 +1,178 @@
+"""SHACL validation of the built graph (pySHACL), and a formatter an analyst can read.
+
+The shapes live in ontology/shapes.ttl. `validate` returns one `Violation` per SHACL result,
+sorted, with IRIs kept whole; `format_violations` prints them one per line with prefixes,
+so "which measure, which property, what is wrong" reads at a glance. By default only
+sh:Violation results are returned (they fail the build); `include_warnings=True` adds
+sh:Warning and sh:Info results (for example a measure the classifier gave no theme).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import RDF, Graph, URIRef
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from reformkg.vocab import prefixes
+
+__all__ = ["PREFIXES", "Violation", "format_violations", "load_shapes", "shorten", "validate"]
+
+#: Prefixes used to shorten terms in messages, in the order they are tried.
+PREFIXES = {
+    f"{p}:": ns
+    for p, ns in prefixes(
+        "id", "rk", "rks", "skos", "dcterms", "prov", "org", "rdfs", "rdf", "xsd", "sh"
+    ).items()
+}
+_SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+@dataclass(frozen=True, order=True)
+class Violation:
+    """One SHACL result: which node, which property, what is wrong."""
+
+    severity: str  # Violation | Warning | Info
+    focus: str
+    path: str  # "" for node-level constraints (SPARQL)
+    message: str
+    value: str = ""
+    shape: str = ""
+    component: str = ""
+
+
+def shorten(term: str) -> str:
+    """An IRI written with the project's prefixes (Chinese kept as is)."""
+    for prefix, ns in PREFIXES.items():
+        if term.startswith(ns):
+            return prefix + term[len(ns) :]
+    return term
+
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+_SHAPE_REFERENCES = (SH.node, SH.qualifiedValueShape, SH["not"], SH["and"], SH["or"], SH.xone)
+
+
+def load_shapes(shapes_path: Path, *, lift: bool = True) -> Graph:
+    """The shapes graph, with the property shapes of targeted node shapes lifted (`lift`).
+
+    shapes.ttl nests property shapes in node shapes (`rks:MeasureShape sh:property [...]`),
+    the readable form. pySHACL evaluates a nested property shape once per focus node, building
+    its constraints anew each time (16 700 evaluations for the five documents), but a property
+    shape with targets of its own once for all its focus nodes. `lift` gives each nested
+    property shape its node shape's targets and detaches it: the same results (a nested
+    property shape's results are its own, with its own severity and sh:sourceShape), in about
+    a quarter of the time. Node shapes that other shapes refer to (sh:node, sh:or …), that are
+    deactivated or that have SPARQL targets are left as written. tests/test_shapes.py checks
+    that lifted and written shapes report the same results.
+    """
+    g = Graph()
+    g.parse(Path(shapes_path), format="turtle")
+    if lift:
+        _lift_property_shapes(g)
+    return g
+
+
+def _lift_property_shapes(g: Graph) -> None:
+    referenced = {o for p in _SHAPE_REFERENCES for o in g.objects(None, p)}
+    for shape in set(g.subjects(SH.property, None)):
+        targets = [(p, o) for p in _TARGETS for o in g.objects(shape, p)]
+        if (
+            not targets
+            or shape in referenced
+            or (shape, SH.target, None) in g
+            or (shape, SH.deactivated, None) in g
+        ):
+            continue
+        for prop in set(g.objects(shape, SH.property)):
+            shared = len(set(g.subjects(SH.property, prop))) > 1
+            own_targets = any((prop, t, None) in g for t in (*_TARGETS, SH.target))
+            if shared or prop in referenced or own_targets:
+                continue
+            for p, o in targets:
+                g.add((prop, p, o))
+            g.remove((shape, SH.property, prop))
+
+
+def _text(node: Node | None) -> str:
+    return "" if node is None else str(node)
+
+
+def validate(
+    data: Graph, shapes_path: Path | Graph, *, include_warnings: bool = False
+) -> list[Violation]:
+    """Validate `data` (already including any inferred triples) against the SHACL shapes."""
+    shapes = shapes_path if isinstance(shapes_path, Graph) else load_shapes(shapes_path)
+    _conforms, report, text_report = shacl_validate(
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        abort_on_first=False,
+        meta_shacl=False,
+        inplace=True,  # no copy of the data: no inference and no SHACL rules change it
+    )
+    if not isinstance(report, Graph):  # pySHACL reports broken shapes instead of raising
+        raise ValueError(f"the SHACL shapes cannot be used: {report or text_report}")
+    out: list[Violation] = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        severity = _text(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
+        if severity != "Violation" and not include_warnings:
+            continue
+        path = report.value(result, SH.resultPath)
+        messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
+        out.append(
+            Violation(
+                severity=severity,
+                focus=_text(report.value(result, SH.focusNode)),
+                path=_text(path) if isinstance(path, URIRef) else "",
+                message="; ".join(messages),
+                value=_text(report.value(result, SH.value)),
+                shape=_text(report.value(result, SH.sourceShape)),
+                component=_text(report.value(result, SH.sourceConstraintComponent)),
+            )
+        )
+    return sorted(
+        set(out),
+        key=lambda v: (_SEVERITY_ORDER.get(v.severity, 3), v.focus, v.path, v.message, v.value),
+    )
+
+
+def format_violations(violations: Iterable[Violation]) -> str:
+    """One line per result: severity, focus node, property, message, offending value."""
+    lines = []
+    for v in violations:
+        where = shorten(v.focus) + (f"  {shorten(v.path)}" if v.path else "")
+        value = f"  (value: {shorten(v.value)[:80]})" if v.value else ""
+        lines.append(f"{v.severity:9}  {where}: {v.message}{value}")
+    return "\n".join(lines)
+
+
+def load_built_graph(build_dir: Path, *, with_inferred: bool = True) -> Graph:
+    """The built dataset (dataset.nq) as one graph: every named graph, inferred one included.
+
+    Raises FileNotFoundError when there is no build, ValueError when the file cannot be read.
+    """
+    from rdflib import Dataset
+
+    from reformkg.vocab import INFERRED_GRAPH
+
+    path = Path(build_dir) / "dataset.nq"
+    if not path.is_file():
+        raise FileNotFoundError(str(path))
+    ds = Dataset()
+    try:
+        ds.parse(path, format="nquads")
+    except Exception as err:  # rdflib raises several parser-specific types
+        raise ValueError(f"{path}: {err}") from None
+    union = Graph()
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        graph = g.identifier if isinstance(g, Graph) else g
+        if with_inferred or graph != INFERRED_GRAPH:
+            union.add((s, p, o))
+    return union

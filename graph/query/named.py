@@ -1,0 +1,251 @@
+"""Named analyst questions: the `queries/*.rq` files, their header, and safe parameter binding.
+
+Each file starts with a comment header::
+
+    # title: Overdue measures as of a date
+    # description: ...
+    # param: asOf: date = 2022-07-01 | The reference date (YYYY-MM-DD).
+
+A parameter is a SPARQL variable of the query. Its value is turned into an RDF term (an IRI
+minted by reformkg.vocab for agency/theme/place/doc/scope, a typed literal otherwise) and
+bound by substitution (SEP-0007), never pasted into the query text, so no value can change the
+query. An empty default means "not bound": the variable then matches anything.
+
+Used by the web routes (/queries), the CLI (`reformkg query`) and the benchmark (`run_named`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from reformkg import vocab as ns
+from reformkg.errors import QueryError
+from reformkg.graph.query.pool import Outcome, QueryJob, Stores, evaluate
+from reformkg.graph.query.remote import RemoteStore
+from reformkg.graph.query.store import TermTuple, to_tuple, tuple_value
+
+__all__ = ["NamedQuery", "Param", "bind", "list_queries", "load_query", "rows", "run_named"]
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PARAM_TYPES = (
+    "string",
+    "integer",
+    "decimal",
+    "date",
+    "iri",
+    "agency",
+    "theme",
+    "place",
+    "doc",
+    "scope",
+)
+_MINT = {
+    "agency": ns.agency_iri,
+    "theme": ns.theme_iri,
+    "place": ns.place_iri,
+    "doc": ns.document_iri,
+    "scope": ns.scope_iri,
+}
+_HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
+_PARAM = re.compile(r"^(\w+)\s*:\s*(\w+)\s*=\s*(.*?)\s*\|\s*(.*)$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str
+    description: str
+
+    @property
+    def required(self) -> bool:
+        return False  # every parameter has a default; an empty default leaves it unbound
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...] = field(default_factory=tuple)
+    text: str = ""
+    path: Path | None = None
+
+    def summary(self) -> dict:
+        """The query as JSON for /queries (without its text)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "parameters": [
+                {"name": p.name, "type": p.type, "default": p.default, "description": p.description}
+                for p in self.params
+            ],
+        }
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    """Read one .rq file; a file without title or with a malformed param line is an error."""
+    text = path.read_text(encoding="utf-8")
+    fields: dict[str, str] = {}
+    params: list[Param] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _HEADER.match(line.strip())
+        if not line.startswith("#"):
+            break
+        if not match:
+            continue
+        key, value = match.groups()
+        if key == "param":
+            pm = _PARAM.match(value)
+            if not pm or pm.group(2) not in PARAM_TYPES:
+                raise QueryError(
+                    f"{path.name}:{number}: bad param line (want "
+                    f"'name: type = default | description', type one of "
+                    f"{', '.join(PARAM_TYPES)})"
+                )
+            params.append(Param(*pm.groups()))
+        else:
+            fields[key] = value.strip()
+    if "title" not in fields:
+        raise QueryError(f"{path.name}: no '# title:' header line")
+    return NamedQuery(
+        path.stem, fields["title"], fields.get("description", ""), tuple(params), text, path
+    )
+
+
+def list_queries(queries_dir: Path) -> list[NamedQuery]:
+    """Every named query, sorted by name."""
+    return [parse_query_file(p) for p in sorted(Path(queries_dir).glob("*.rq"))]
+
+
+def load_query(queries_dir: Path, name: str) -> NamedQuery:
+    """One named query by name; QueryError naming the known ones when it does not exist."""
+    path = Path(queries_dir) / f"{name}.rq"
+    if not _NAME.match(name) or not path.is_file():
+        known = ", ".join(q.name for q in list_queries(queries_dir))
+        raise QueryError(f"no named query {name!r}; known: {known}")
+    return parse_query_file(path)
+
+
+def to_term(param: Param, value: str) -> ox.NamedNode | ox.Literal:
+    """The RDF term for a parameter value (QueryError naming the parameter when invalid)."""
+    value = value.strip()
+    try:
+        if param.type in _MINT:
+            if value.startswith(str(ns.ID)):
+                return ox.NamedNode(value)
+            return ox.NamedNode(str(_MINT[param.type](value)))
+        if param.type == "iri":
+            if not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", value):
+                raise ValueError("not an http(s) IRI")
+            return ox.NamedNode(value)
+        if param.type == "date":
+            return ox.Literal(
+                dt.date.fromisoformat(value).isoformat(), datatype=ox.NamedNode(XSD + "date")
+            )
+        if param.type == "integer":
+            return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+        if param.type == "decimal":
+            return ox.Literal(str(Decimal(value)), datatype=ox.NamedNode(XSD + "decimal"))
+        return ox.Literal(value)
+    except (ValueError, InvalidOperation) as err:
+        raise QueryError(
+            f"parameter {param.name}={value!r} is not a valid {param.type}: {err}"
+        ) from None
+
+
+def bind(query: NamedQuery, values: dict[str, str] | None = None) -> dict[str, TermTuple]:
+    """Substitutions for the query: given values over defaults; unknown names are an error."""
+    values = dict(values or {})
+    known = {p.name: p for p in query.params}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise QueryError(
+            f"{query.name} has no parameter {', '.join(unknown)}; it takes "
+            f"{', '.join(known) or 'none'}"
+        )
+    out: dict[str, TermTuple] = {}
+    for param in query.params:
+        value = values.get(param.name, param.default)
+        if value is None or value.strip() == "":
+            continue
+        out[param.name] = to_tuple(to_term(param, value))
+    return out
+
+
+def default_graphs(store, inference: bool = False) -> list[str] | None:
+    """The default graph for a plain store: None (the union of all graphs, the fast path) when
+    that is what is asked or the store has no inferred graph; else the asserted graphs listed
+    (docs/data-model.md: the default graph is the union of the asserted graphs)."""
+    graphs = sorted(g.value for g in store.named_graphs())
+    if inference or str(ns.INFERRED_GRAPH) not in graphs:
+        return None
+    return [g for g in graphs if g != str(ns.INFERRED_GRAPH)]
+
+
+def job_for(
+    query: NamedQuery,
+    values: dict[str, str] | None = None,
+    *,
+    inference: bool = False,
+    max_rows: int = 10_000,
+) -> QueryJob:
+    """The QueryJob that runs a named query on the endpoint's asserted-only dataset, or on the
+    dataset with inference."""
+    return QueryJob(
+        query=query.text,
+        substitutions=bind(query, values),
+        max_rows=max_rows,
+        dataset="all" if inference else "asserted",
+    )
+
+
+def rows(outcome: Outcome) -> list[dict[str, object]]:
+    """A SELECT outcome as rows of plain values (ints, floats, strings; None when unbound)."""
+    return [
+        {v: tuple_value(t) for v, t in zip(outcome.variables, row, strict=True)}
+        for row in outcome.rows
+    ]
+
+
+def shown_columns(
+    query: NamedQuery,
+    outcome_rows: list[dict[str, object]],
+    variables: list[str],
+    bound: dict[str, TermTuple],
+) -> list[str]:
+    """The columns worth showing: a parameter's column is dropped when it only echoes the value
+    given (bound) or is empty (unbound and unused); pyoxigraph needs substituted variables in
+    the projection, so they are there in the answer."""
+    params = {p.name for p in query.params}
+
+    def echo(v: str) -> bool:
+        return v in bound or all(r.get(v) is None for r in outcome_rows)
+
+    return [v for v in variables if v not in params or not echo(v)]
+
+
+def run_named(
+    store: ox.Store | Stores | RemoteStore,
+    name: str,
+    params: dict[str, str] | None,
+    queries_dir: Path,
+    *,
+    inference: bool = False,
+) -> list[dict[str, object]]:
+    """Run a named query in this process and return its rows (for the benchmark and scripts;
+    the web app runs the same job in its query pool under the timeout). Pass `Stores.of(store)`
+    once and reuse it for speed when the build has inferred triples."""
+    query = load_query(queries_dir, name)
+    job = job_for(query, params, inference=inference, max_rows=10**9)
+    if not isinstance(store, Stores | RemoteStore):
+        job.default_graph = default_graphs(store, inference)
+    return rows(evaluate(store, job))

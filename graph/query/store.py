@@ -1,0 +1,151 @@
+"""The store: a pyoxigraph Store loaded from the build output, and SPARQL answers as values.
+
+Every reader (API, analytics, views, CLI queries) goes through `open_store` and `select`, so
+what the views show is exactly what SPARQL returns. Terms travel between processes as plain
+tuples (`to_tuple` / `from_tuple`); `graph.query_pool` runs the endpoint's queries in worker
+processes and `graph.remote_store` puts an external SPARQL server behind the same interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from reformkg.build_files import DATASET_FILE
+from reformkg.errors import BuildMissing
+from reformkg.vocab import GRAPH, INFERRED_GRAPH
+
+# A term as plain values: ("uri", iri) | ("bnode", id) | ("literal", lexical, datatype, lang).
+# Tuples pickle cheaply between the query workers and the web process.
+TermTuple = tuple
+
+
+def dataset_path(build_dir: Path) -> Path:
+    """The built dataset's file, or BuildMissing saying how to make one."""
+    path = Path(build_dir) / DATASET_FILE
+    if not path.is_file():
+        raise BuildMissing(f"no build output in {build_dir}: run `reformkg build` first")
+    return path
+
+
+def has_build(build_dir: Path) -> bool:
+    """True when `build_dir` holds a built dataset (the serve command builds first otherwise)."""
+    return (Path(build_dir) / DATASET_FILE).is_file()
+
+
+def open_store(build_dir: Path) -> ox.Store:
+    """Load the built dataset (all named graphs, asserted and inferred) into an in-memory store;
+    BuildMissing, saying how to make one, when there is none."""
+    store = ox.Store()
+    store.bulk_load(path=str(dataset_path(build_dir)), format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def term_value(term: object) -> object:
+    """A plain Python value for a term: IRIs and strings as str, numbers and booleans typed."""
+    if term is None:
+        return None
+    if isinstance(term, tuple):
+        return tuple_value(term)
+    if isinstance(term, ox.Literal):
+        return _literal_value(term.value, term.datatype.value)
+    return term.value
+
+
+def _literal_value(value: str, datatype: str) -> object:
+    dt = datatype.rsplit("#", 1)[-1]
+    try:
+        if dt in {"integer", "int", "long", "nonNegativeInteger", "positiveInteger", "short"}:
+            return int(value)
+        if dt in {"decimal", "double", "float"}:
+            return float(value)
+    except ValueError:
+        return value
+    if dt == "boolean":
+        return value in {"true", "1"}
+    return value
+
+
+def tuple_value(term: TermTuple | None) -> object:
+    """`term_value` for a term tuple (see TermTuple)."""
+    if term is None:
+        return None
+    if term[0] == "literal":
+        return _literal_value(term[1], term[2])
+    return term[1]
+
+
+def select(
+    store: ox.Store,
+    query: str,
+    bindings: dict[str, ox.NamedNode | ox.Literal] | None = None,
+    *,
+    union: bool = True,
+) -> list[dict[str, object]]:
+    """Run a SELECT and return rows of plain values.
+
+    `bindings` are bound as RDF terms (substitution), never pasted into the query text."""
+    subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+    result = store.query(query, use_default_graph_as_union=union, substitutions=subs or None)
+    names = [v.value for v in result.variables]
+    return [{n: term_value(sol[n]) for n in names} for sol in result]
+
+
+# --------------------------------------------------------------------------- terms as tuples
+
+
+def to_tuple(term: object) -> TermTuple | None:
+    """A pyoxigraph term as a TermTuple (None stays None: an unbound variable)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return ("uri", term.value)
+    if isinstance(term, ox.BlankNode):
+        return ("bnode", term.value)
+    if isinstance(term, ox.Literal):
+        return ("literal", term.value, term.datatype.value, term.language)
+    raise TypeError(f"unsupported term in results: {term!r}")
+
+
+def from_tuple(term: TermTuple) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """The pyoxigraph term for a TermTuple."""
+    kind = term[0]
+    if kind == "uri":
+        return ox.NamedNode(term[1])
+    if kind == "bnode":
+        return ox.BlankNode(term[1])
+    if term[3]:
+        return ox.Literal(term[1], language=term[3])
+    return ox.Literal(term[1], datatype=ox.NamedNode(term[2]))
+
+
+# --------------------------------------------------------------------------- the dataset
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The store's named graphs, listed once at start: which are asserted and which inferred."""
+
+    graphs: tuple[str, ...]
+    counts: dict[str, int]
+
+    @property
+    def asserted(self) -> list[str]:
+        return [g for g in self.graphs if g != str(INFERRED_GRAPH)]
+
+    @property
+    def has_inferred(self) -> bool:
+        return str(INFERRED_GRAPH) in self.graphs
+
+
+def load_dataset(store) -> Dataset:
+    """List the graphs and their sizes (for the dataset switch and the service description)."""
+    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    counts = {
+        r["g"].value: int(r["n"].value)
+        for r in rows
+        if r["g"].value.startswith(str(GRAPH))
+    }
+    return Dataset(tuple(sorted(counts)), counts)

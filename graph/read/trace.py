@@ -1,0 +1,447 @@
+"""Trace a measure across batches: find it, walk its links in the store, report the chain.
+
+Everything here reads the built store through SPARQL (reformkg.graph.query.store.select), so `reformkg trace`
+shows exactly what the endpoint and the measure pages show. The chain is the measure's lineage:
+the measures it evolves from (rk:evolvesFrom+, through rk:sameReformAs restatements) and the
+measures that evolve from it, ordered by batch. Each step carries its document, date, pilot
+places and lead agencies; consecutive linked steps get a difference of their practice text,
+sentence by sentence, with what was added and what was dropped.
+
+Also `link_rows(store)`: every qualified link as a flat row (source, target, relation, score,
+evidence) for `reformkg export links`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from reformkg.errors import ReformKGError
+from reformkg.graph.query.store import select
+from reformkg.vocab import ID, SPARQL_PREFIXES, measure_iri
+
+__all__ = [
+    "AmbiguousQuery",
+    "Candidate",
+    "Chain",
+    "LinkInfo",
+    "MeasureNotFound",
+    "Step",
+    "find",
+    "link_rows",
+    "render",
+    "resolve",
+    "sentence_diff",
+    "trace",
+]
+
+SEP = "；"
+MAX_CANDIDATES = 30
+_DOC_NUMBER = re.compile(
+    r"^(?P<doc>[a-z0-9][a-z0-9-]*):(?P<number>[A-Za-z0-9]+)(?:-(?P<part>\d+))?$"
+)
+_SENTENCE = re.compile(r"[^。；;！？!?]+[。；;！？!?]?")
+
+
+class MeasureNotFound(ReformKGError):
+    """No measure matches the query (an IRI, doc_id:number, or part of a name)."""
+
+    exit_code = 4
+
+
+class AmbiguousQuery(ReformKGError):
+    """Several measures match a name query and they are not one chain; `candidates` lists them."""
+
+    exit_code = 5
+
+    def __init__(self, query: str, candidates: list[Candidate]) -> None:
+        shown = candidates[:MAX_CANDIDATES]
+        more = f" (first {len(shown)} shown)" if len(candidates) > len(shown) else ""
+        super().__init__(
+            f"「{query}」 matches {len(candidates)} measures{more}; "
+            "give doc_id:number or an IRI to pick one"
+        )
+        self.candidates = candidates
+
+
+@dataclass(frozen=True)
+class Candidate:
+    iri: str
+    doc_id: str
+    number_label: str
+    name: str
+    batch_order: int
+
+    @property
+    def ref(self) -> str:
+        """The doc_id:number form an analyst can paste back into `reformkg trace`."""
+        tail = self.iri.removeprefix(f"{ID}measure/{self.doc_id}/")
+        return f"{self.doc_id}:{tail}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One measure of the chain with what an analyst needs to place it."""
+
+    iri: str
+    doc_id: str
+    doc_title: str
+    batch_order: int
+    date: str  # ISO date or ""
+    date_status: str  # stated | inferred | unknown
+    number_label: str
+    name: str
+    places: tuple[str, ...]
+    agencies: tuple[str, ...]
+    deadline: str
+    practice: str
+
+
+@dataclass(frozen=True)
+class LinkInfo:
+    source: str
+    target: str
+    relation: str  # same | evolution | related
+    score: float
+    evidence: tuple[str, ...]
+
+
+@dataclass
+class Chain:
+    start: str
+    steps: list[Step]  # earliest batch first
+    links: list[LinkInfo]  # links among the steps
+    related: list[tuple[LinkInfo, Step]] = field(default_factory=list)  # of the start measure
+
+
+def _iri_term(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def _bind(bindings: dict[str, ox.NamedNode | ox.Literal] | None) -> str:
+    """VALUES clauses for bound terms: pyoxigraph serialises (and escapes) each term, so user
+    input is never pasted into the query text as such."""
+
+    def term(v: object) -> str:
+        return str(v if isinstance(v, ox.NamedNode | ox.Literal) else ox.NamedNode(str(v)))
+
+    return "\n".join(f"VALUES ?{k} {{ {term(v)} }}" for k, v in sorted((bindings or {}).items()))
+
+
+def _candidates(store: ox.Store, where: str, bindings: dict | None = None) -> list[Candidate]:
+    rows = select(
+        store,
+        SPARQL_PREFIXES
+        + f"""
+SELECT DISTINCT ?m ?doc ?label ?name ?order WHERE {{
+  {_bind(bindings)}
+  ?m a rk:Measure ; rk:inDocument ?d ; rdfs:label ?name .
+  OPTIONAL {{ ?m rk:numberLabel ?label }}
+  ?d dcterms:identifier ?doc ; rk:batchOrder ?order .
+  {where}
+}}""",
+    )
+    out = [Candidate(r["m"], r["doc"], r["label"] or "", r["name"], r["order"]) for r in rows]
+    return sorted(out, key=lambda c: (c.batch_order, c.doc_id, _natural(c.iri)))
+
+
+def _natural(iri: str) -> tuple:
+    tail = iri.rsplit("/", 1)[-1]
+    return tuple(int(x) if x.isdigit() else 10**9 for x in re.split(r"-", tail)) + (tail,)
+
+
+def find(store: ox.Store, query: str) -> list[Candidate]:
+    """Measures matching an IRI, a doc_id:number[-part] reference, or part of a name."""
+    query = query.strip()
+    if not query:
+        return []
+    if query.startswith(("http://", "https://")):
+        return _candidates(store, "FILTER(?m = ?q)", {"q": _iri_term(query)})
+    ref = _DOC_NUMBER.match(query)
+    if ref:
+        part = int(ref["part"]) if ref["part"] else None
+        exact = _candidates(
+            store, "FILTER(?m = ?q)", {"q": measure_iri(ref["doc"], ref["number"], part)}
+        )
+        if exact or part is not None:
+            return exact
+        # a multi-row item: doc:7 names the item, whose task rows are 7-1, 7-2 …
+        item_prefix = str(measure_iri(ref["doc"], ref["number"])) + "-"
+        return _candidates(store, "FILTER(STRSTARTS(STR(?m), ?p))", {"p": ox.Literal(item_prefix)})
+    compact = re.sub(r"\s+", "", query)
+    return _candidates(
+        store, 'FILTER(CONTAINS(REPLACE(STR(?name), "\\\\s+", ""), ?q))', {"q": ox.Literal(compact)}
+    )
+
+
+def resolve(store: ox.Store, query: str) -> str:
+    """The IRI of the one measure the query names (or the earliest of one chain it names).
+
+    Raises MeasureNotFound, or AmbiguousQuery when the matches are not all one chain.
+    """
+    found = find(store, query)
+    if not found:
+        raise MeasureNotFound(
+            f"no measure matches 「{query}」 (try part of its name, doc_id:number, or its IRI)"
+        )
+    if len(found) == 1:
+        return found[0].iri
+    lineage = set(_lineage(store, found[0].iri))
+    if all(c.iri in lineage for c in found):
+        return found[0].iri
+    raise AmbiguousQuery(query, found)
+
+
+_STEP_PATH = "(rk:evolvesFrom|rk:sameReformAs|^rk:sameReformAs)+"
+
+
+def _lineage(store: ox.Store, iri: str) -> list[str]:
+    """The measure, what it evolves from (transitively) and what evolves from it."""
+    rows = select(
+        store,
+        SPARQL_PREFIXES
+        + f"""
+SELECT DISTINCT ?x WHERE {{
+  {_bind({"m": _iri_term(iri)})}
+  {{ ?m {_STEP_PATH} ?x }} UNION {{ ?x {_STEP_PATH} ?m }}
+}}""",
+    )
+    return [iri] + sorted({r["x"] for r in rows} - {iri})
+
+
+def _steps(store: ox.Store, iris: list[str]) -> dict[str, Step]:
+    values = " ".join(f"<{i}>" for i in iris)
+    rows = select(
+        store,
+        SPARQL_PREFIXES
+        + f"""
+SELECT ?m ?doc ?title ?order ?date ?status ?label ?name ?practice ?deadline
+       (GROUP_CONCAT(DISTINCT ?place; separator="{SEP}") AS ?places)
+       (GROUP_CONCAT(DISTINCT ?agency; separator="{SEP}") AS ?agencies)
+WHERE {{
+  VALUES ?m {{ {values} }}
+  ?m rk:inDocument ?d ; rdfs:label ?name .
+  ?d dcterms:identifier ?doc ; dcterms:title ?title ; rk:batchOrder ?order .
+  OPTIONAL {{ ?m rk:numberLabel ?label }}
+  OPTIONAL {{ ?d dcterms:issued ?date }}
+  OPTIONAL {{ ?d rk:dateStatus ?status }}
+  OPTIONAL {{ ?m rk:practiceText ?practice }}
+  OPTIONAL {{ ?m rk:deadlineText ?deadline }}
+  OPTIONAL {{ ?m rk:sourcePlace/rdfs:label ?place FILTER(LANGMATCHES(LANG(?place), "zh")) }}
+  OPTIONAL {{ ?m rk:leadAgency/skos:prefLabel ?agency }}
+}} GROUP BY ?m ?doc ?title ?order ?date ?status ?label ?name ?practice ?deadline""",
+    )
+    out: dict[str, Step] = {}
+    for r in rows:
+        out[r["m"]] = Step(
+            iri=r["m"],
+            doc_id=r["doc"],
+            doc_title=r["title"],
+            batch_order=r["order"],
+            date=str(r["date"] or ""),
+            date_status=str(r["status"] or "unknown"),
+            number_label=r["label"] or "",
+            name=r["name"],
+            places=tuple(sorted(filter(None, str(r["places"] or "").split(SEP)))),
+            agencies=tuple(sorted(filter(None, str(r["agencies"] or "").split(SEP)))),
+            deadline=str(r["deadline"] or ""),
+            practice=str(r["practice"] or ""),
+        )
+    return out
+
+
+def _links(store: ox.Store, where: str, bindings: dict | None = None) -> list[LinkInfo]:
+    rows = select(
+        store,
+        SPARQL_PREFIXES
+        + f"""
+SELECT ?s ?t ?rel ?score (GROUP_CONCAT(?ev; separator="{SEP}") AS ?evidence) WHERE {{
+  {_bind(bindings)}
+  ?l a rk:MeasureLink ; rk:linkSource ?s ; rk:linkTarget ?t ; rk:relation ?r ; rk:score ?score .
+  OPTIONAL {{ ?l rk:evidenceTerm ?ev }}
+  BIND(STRAFTER(STR(?r), "#") AS ?rel)
+  {where}
+}} GROUP BY ?s ?t ?rel ?score""",
+    )
+    names = {"SameReform": "same", "Evolution": "evolution", "Related": "related"}
+    out = [
+        LinkInfo(
+            r["s"],
+            r["t"],
+            names.get(r["rel"], r["rel"]),
+            float(r["score"]),
+            tuple(sorted(filter(None, str(r["evidence"] or "").split(SEP)))),
+        )
+        for r in rows
+    ]
+    return sorted(out, key=lambda x: (_natural(x.source), _natural(x.target), x.source, x.target))
+
+
+def trace(store: ox.Store, iri: str) -> Chain:
+    """The chain through `iri`, earliest batch first, with its links and the related measures."""
+    lineage = _lineage(store, iri)
+    steps = _steps(store, lineage)
+    if iri not in steps:
+        raise MeasureNotFound(f"{iri} is not a measure of this build")
+    ordered = sorted(
+        steps.values(), key=lambda s: (s.batch_order, s.date, s.doc_id, _natural(s.iri))
+    )
+    members = {s.iri for s in ordered}
+    values = " ".join(f"<{i}>" for i in members)
+    links = [
+        x
+        for x in _links(store, f"VALUES ?s {{ {values} }} VALUES ?t {{ {values} }}")
+        if x.relation != "related"
+    ]
+    related_links = [
+        x
+        for x in _links(store, "FILTER(?s = ?m || ?t = ?m)", {"m": _iri_term(iri)})
+        if x.relation == "related"
+    ]
+    others = [x.target if x.source == iri else x.source for x in related_links]
+    other_steps = _steps(store, others) if others else {}
+    related = sorted(
+        (
+            (x, other_steps[o])
+            for x, o in zip(related_links, others, strict=True)
+            if o in other_steps
+        ),
+        key=lambda p: (-p[0].score, p[1].batch_order),
+    )
+    return Chain(iri, ordered, links, related)
+
+
+def sentence_diff(earlier: str, later: str) -> list[tuple[str, str]]:
+    """Practice texts compared sentence by sentence: ("=", kept), ("-", dropped), ("+", added),
+    and ("~", a reworded sentence with [-dropped-]{+added+} marks inside it).
+
+    Sentences (split at 。；！？) are the unit an analyst reads; inside a replaced pair of
+    sentences a character diff shows the exact words that changed. Chinese text is kept exact.
+    """
+    a = [s.strip() for s in _SENTENCE.findall(earlier) if s.strip()]
+    b = [s.strip() for s in _SENTENCE.findall(later) if s.strip()]
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out += [("=", s) for s in a[i1:i2]]
+        elif op == "delete":
+            out += [("-", s) for s in a[i1:i2]]
+        elif op == "insert":
+            out += [("+", s) for s in b[j1:j2]]
+        else:
+            out += _replaced(a[i1:i2], b[j1:j2])
+    return out
+
+
+def _replaced(old: list[str], new: list[str]) -> list[tuple[str, str]]:
+    """Pair each new sentence with its most similar old one; reworded pairs get a char diff."""
+    out: list[tuple[str, str]] = []
+    unused = list(range(len(old)))
+    for sentence in new:
+        best, best_ratio = None, 0.0
+        for k in unused:
+            ratio = difflib.SequenceMatcher(None, old[k], sentence, autojunk=False).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = k, ratio
+        if best is not None and best_ratio >= 0.5:
+            unused.remove(best)
+            out.append(("~", _char_diff(old[best], sentence)))
+        else:
+            out.append(("+", sentence))
+    return [("-", old[k]) for k in unused] + out
+
+
+def _char_diff(old: str, new: str) -> str:
+    parts = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(old[i1:i2])
+        if op in ("delete", "replace"):
+            parts.append(f"[-{old[i1:i2]}-]")
+        if op in ("insert", "replace"):
+            parts.append(f"{{+{new[j1:j2]}+}}")
+    return "".join(parts)
+
+
+def _when(step: Step) -> str:
+    if not step.date:
+        return "date unknown"
+    return step.date if step.date_status == "stated" else f"{step.date} ({step.date_status})"
+
+
+def _ref(step: Step) -> str:
+    return Candidate(step.iri, step.doc_id, step.number_label, step.name, step.batch_order).ref
+
+
+def render(chain: Chain) -> str:
+    """The chain as plain text: one block per step, then the practice-text difference."""
+    by_iri = {s.iri: s for s in chain.steps}
+    index = {s.iri: n for n, s in enumerate(chain.steps, start=1)}
+    lines = [
+        f"Trace of {by_iri[chain.start].name} ({_ref(by_iri[chain.start])})",
+        f"{len(chain.steps)} step(s) across "
+        f"{len({s.doc_id for s in chain.steps})} document(s), earliest first.",
+        "",
+    ]
+    for n, step in enumerate(chain.steps, start=1):
+        mark = "  ← the measure asked for" if step.iri == chain.start else ""
+        lines.append(
+            f"[{n}] batch {step.batch_order} · {_when(step)} · {step.doc_id} "
+            f"No. {step.number_label or '(unnumbered)'}{mark}"
+        )
+        lines.append(f"    {step.name}")
+        lines.append(f"    document: {step.doc_title}")
+        lines.append(f"    places: {SEP.join(step.places) or '—'}")
+        lines.append(f"    lead agencies: {SEP.join(step.agencies) or '—'}")
+        if step.deadline:
+            lines.append(f"    deadline: {step.deadline}")
+        lines.append(f"    {step.iri}")
+        own = [x for x in chain.links if x.source == step.iri and x.target in by_iri]
+        # nearest earlier step first: its difference is the one printed in full
+        own.sort(key=lambda x: (-index[x.target], x.target))
+        for k, link in enumerate(own):
+            target = by_iri[link.target]
+            verb = "evolves from" if link.relation == "evolution" else "restates"
+            lines.append(
+                f"    {verb} [{index[link.target]}] (score {link.score:.3f}; "
+                f"evidence: {SEP.join(link.evidence) or '—'})"
+            )
+            if k:
+                continue
+            lines.append(
+                f"    practice text, [{index[link.target]}] → [{n}] (= kept, - dropped, "
+                "+ added, ~ reworded: [-dropped-]{+added+}):"
+            )
+            lines += [
+                f"      {op} {text}" for op, text in sentence_diff(target.practice, step.practice)
+            ]
+        lines.append("")
+    if len(chain.steps) == 1:
+        lines.append("No evolution or restatement of this measure was found in other batches.")
+    if chain.related:
+        lines.append("Related measures (same topic, a different reform):")
+        for link, other in chain.related:
+            lines.append(
+                f"  {link.score:.3f}  {_ref(other)}  {other.name}  "
+                f"(evidence: {SEP.join(link.evidence) or '—'})"
+            )
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def link_rows(store: ox.Store) -> tuple[list[str], list[dict]]:
+    """Every qualified link: source, target, relation, score, evidence (terms joined by ；)."""
+    fields = ["source", "target", "relation", "score", "evidence"]
+    rows = [
+        {
+            "source": x.source,
+            "target": x.target,
+            "relation": x.relation,
+            "score": f"{x.score:.3f}",
+            "evidence": SEP.join(x.evidence),
+        }
+        for x in _links(store, "")
+    ]
+    return fields, rows

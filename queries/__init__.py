@@ -1,0 +1,1 @@
+"""Package data: the named analyst questions, one SPARQL file each."""

@@ -1,0 +1,5 @@
+import sys
+
+from reformkg.cli import main
+
+sys.exit(main())

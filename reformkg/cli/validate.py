@@ -1,0 +1,62 @@
+"""`reformkg validate`: check the built graph against the SHACL shapes (ontology/shapes.ttl)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from reformkg.errors import ReformKGError, ValidationFailed
+from reformkg.settings import Settings
+
+NAME = "validate"
+HELP = "Validate the built graph against the SHACL shapes; exit 1 when it violates them."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--build", type=Path, help="build folder holding dataset.nq; default build/"
+    )
+    parser.add_argument("--shapes", type=Path, help="SHACL shapes; default ontology/shapes.ttl")
+    parser.add_argument(
+        "--warnings", action="store_true", help="also list warnings (e.g. measures without a theme)"
+    )
+    parser.add_argument(
+        "--asserted-only",
+        action="store_true",
+        help="validate the asserted graphs without the inferred graph",
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from reformkg.graph.pipeline.validate import format_violations, load_built_graph, validate
+
+    build_dir = settings.build_dir
+    shapes = args.shapes or settings.ontology_dir / "shapes.ttl"
+    if not shapes.is_file():
+        raise ReformKGError(f"no SHACL shapes at {shapes}")
+    try:
+        data = load_built_graph(build_dir, with_inferred=not args.asserted_only)
+    except FileNotFoundError:
+        raise ReformKGError(
+            f"no built dataset in {build_dir}: run `reformkg build` first"
+        ) from None
+    except ValueError as err:
+        raise ReformKGError(f"cannot read the built dataset: {err}") from None
+    try:
+        results = validate(data, shapes, include_warnings=args.warnings)
+    except ValueError as err:
+        raise ReformKGError(str(err)) from None
+    violations = [v for v in results if v.severity == "Violation"]
+    if results:
+        print(format_violations(results))
+    if violations:
+        raise ValidationFailed(
+            f"{len(violations)} SHACL violation(s) in {build_dir} (listed above)"
+        )
+    warned = len(results) - len(violations)
+    note = f", {warned} warning(s)" if args.warnings else ""
+    print(
+        f"conforms: {len(data)} triples of {build_dir} satisfy {shapes.name}{note}", file=sys.stderr
+    )
+    return 0

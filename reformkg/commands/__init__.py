@@ -1,1 +1,0 @@
-"""Sub-commands of `reformkg`, discovered by `reformkg.cli` (one module per verb)."""
