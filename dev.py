@@ -73,6 +73,8 @@ def main(argv: list[str]) -> int:
         ensure_venv()
         ensure_debian_packages()
         sh(BIN / "ruff", "check", ".")
+        sh(BIN / "ruff", "format", "--check", ".")
+        sh(BIN / "python", "-m", "bench.typecheck")  # mypy --strict on the package
         result = subprocess.run([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
         return result.returncode
     if verb == "bench":

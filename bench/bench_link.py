@@ -87,7 +87,6 @@ def measure_one(data_dir: Path) -> dict:
     from reformkg.graph.pipeline import stages
     from reformkg.settings import Settings
 
-
     settings = replace(Settings.defaults(), data_dir=data_dir)
     docs = parse_all(settings)
     themes = {

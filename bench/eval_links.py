@@ -176,7 +176,6 @@ def main(argv: list[str] | None = None) -> int:
     from reformkg.graph.pipeline import stages
     from reformkg.settings import Settings
 
-
     labels = load_labels()
     settings = Settings.defaults()
     docs = parse_all(settings)

@@ -101,7 +101,6 @@ def measure(data_dir: Path, build_dir: Path, checkpoint: Path | None = None) -> 
     from reformkg.graph.pipeline.build import build
     from reformkg.settings import Settings
 
-
     settings = replace(Settings.defaults(), data_dir=data_dir, build_dir=build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     baseline = psutil.Process().memory_info().rss

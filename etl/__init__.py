@@ -1,1 +1,1 @@
-"""etl."""
+"""Build time: raw text → records → triples. Pure functions; nothing here reads a store."""

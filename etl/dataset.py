@@ -7,6 +7,7 @@ that reasoning, validation and the writer read in full.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
 from reformkg.etl import to_rdf
+from reformkg.etl.link import Link
 from reformkg.etl.normalise import Resolver
 from reformkg.etl.records import Measure, ParsedDocument
+from reformkg.etl.themes import ThemeHit
 from reformkg.settings import Settings
 from reformkg.vocab import (
     ENTITIES_GRAPH,
@@ -24,6 +27,7 @@ from reformkg.vocab import (
     ONTOLOGY_GRAPH,
     THEMES_GRAPH,
     document_graph_iri,
+    section_iri,
 )
 
 MeasureKey = tuple[str, str, int | None]
@@ -60,17 +64,21 @@ class Asserted:
 
 
 def to_quads(
-    docs: list[ParsedDocument], resolver: Resolver, themes: dict, links: list, settings: Settings
+    docs: list[ParsedDocument],
+    resolver: Resolver,
+    themes: Mapping[MeasureKey, Iterable[ThemeHit]],
+    links: Sequence[Link],
+    settings: Settings,
 ) -> Asserted:
     """All asserted named graphs as quads (what reasoning, validation and the files read)."""
     quads: list[tuple[Node, Node, Node, URIRef]] = []
 
-    def add(graph: URIRef, triples) -> None:
+    def add(graph: URIRef, triples: Iterable[tuple[Node, Node, Node]]) -> None:
         quads.extend((s, p, o, graph) for s, p, o in triples)
 
     for doc in docs:
         graph = document_graph_iri(doc.meta.doc_id)
-        section_of = {s.index: to_rdf.section_iri(doc.meta.doc_id, s.index) for s in doc.sections}
+        section_of = {s.index: section_iri(doc.meta.doc_id, s.index) for s in doc.sections}
         add(graph, to_rdf.document_triples(doc))
         for m in doc.measures:
             add(graph, to_rdf.measure_triples(m, section_of))
@@ -86,5 +94,3 @@ def to_quads(
             )
     add(LINKS_GRAPH, to_rdf.link_triples(links))
     return Asserted(quads, ontology)
-
-

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reformkg.errors import InputError
 from reformkg.etl import metadata
-from reformkg.etl.layout import Heading, Loose, column_names, read_table
+from reformkg.etl.layout import Heading, Loose, Row, Table, column_names, read_table
 from reformkg.etl.manifest import Entry, load_manifest
 from reformkg.etl.normalise import (
     Resolver,
@@ -23,8 +23,8 @@ from reformkg.etl.normalise import (
     resolve_scope,
     split_agencies,
 )
-from reformkg.etl.parse import parse_table
-from reformkg.etl.records import Measure, ParsedDocument, Unparsed, Warning_
+from reformkg.etl.parse import RawParse, parse_table
+from reformkg.etl.records import DocumentMeta, Measure, ParsedDocument, Unparsed, Warning_
 from reformkg.settings import Settings
 
 
@@ -69,22 +69,24 @@ def parse_document(entry: Entry, resolver: Resolver, names: dict[str, str]) -> P
     raw = parse_table(table, meta, lines)
     width = len(table.header.fields)
     for element in table.elements:
-        cells = getattr(element, "cells", None)
-        if cells is not None and len(cells) < width:
+        if not isinstance(element, Row):
+            continue
+        cells = element.cells
+        if len(cells) < width:
             raise InputError(
                 meta.file,
                 element.line_start,
                 f"truncated row: {len(cells)} of {width} cells "
                 f"({', '.join(f or '?' for f in table.header.fields)})",
             )
-        if cells is not None and len(cells) > width:
+        if len(cells) > width:
             raise InputError(
                 meta.file, element.line_start, f"row has {len(cells)} cells, the header has {width}"
             )
     warnings = list(raw.warnings) + [
         Warning_(meta.file, table.header.line_start, p) for p in problems
     ]
-    measures = []
+    measures: list[Measure] = []
     for r in raw.rows:
         places, unknown = resolve_places(r["source_raw"], jurisdiction, resolver)
         for name in unknown:
@@ -119,13 +121,20 @@ def parse_document(entry: Entry, resolver: Resolver, names: dict[str, str]) -> P
             )
         )
     unparsed = list(raw.unparsed) + _unaccounted(lines, table, meta, raw)
-    doc = ParsedDocument(meta, raw.sections, measures, unparsed, warnings)
-    doc.layout_lines = raw.layout_lines  # type: ignore[attr-defined]
-    doc.line_count = sum(1 for line in lines if line.strip())  # type: ignore[attr-defined]
-    return doc
+    return ParsedDocument(
+        meta,
+        raw.sections,
+        measures,
+        unparsed,
+        warnings,
+        layout_lines=raw.layout_lines,
+        line_count=sum(1 for line in lines if line.strip()),
+    )
 
 
-def _unaccounted(lines: list[str], table, meta, raw) -> list[Unparsed]:
+def _unaccounted(
+    lines: list[str], table: Table, meta: DocumentMeta, raw: RawParse
+) -> list[Unparsed]:
     """Non-blank lines that no row, heading, layout line or metadata role claimed.
 
     By construction this should be empty; it is the net that makes "nothing is silently
@@ -161,7 +170,7 @@ def parse_all(
     """Every document of the manifest, parsed and normalised, in batch order."""
     resolver = load_resolver(settings.data_dir)
     names = column_names(settings.data_dir / "columns.toml")
-    docs = []
+    docs: list[ParsedDocument] = []
     bad_entries: list[str] | None = [] if skip_bad else None
     entries = load_manifest(settings.manifest, _known_places(settings.data_dir), bad_entries)
     if skipped is not None and bad_entries:

@@ -135,15 +135,17 @@ def _is_blank_separator(text: str) -> bool:
 
 def _field_blocks(lines: list[str], start: int) -> list[tuple[list[str], int, int]]:
     """Cells of consecutive non-blank lines from `start` (1-based numbers), as field-per-line blocks."""
-    blocks, cells, first = [], [], None
+    blocks: list[tuple[list[str], int, int]] = []
+    cells: list[str] = []
+    first = start  # the current block's first line, set when its first cell is read
     for number in range(start, len(lines) + 1):
         text = lines[number - 1]
         if _is_blank_separator(text):
             if cells:
                 blocks.append((cells, first, number - 1))
-                cells, first = [], None
+                cells = []
             continue
-        if first is None:
+        if not cells:
             first = number
         if text.startswith("\t") or not cells:
             cells.append(text[1:] if text.startswith("\t") else text)
@@ -249,7 +251,7 @@ def _read_line_rows(lines: list[str], header: Header, layout: str) -> list[Row |
 
 def _read_blocks(lines: list[str], header: Header) -> list[Row | Heading | Loose]:
     out: list[Row | Heading | Loose] = []
-    covered = set()
+    covered: set[int] = set()
     for cells, first, last in _field_blocks(lines, header.line_end + 1):
         covered.update(range(first, last + 1))
         heading = _heading_of(cells)

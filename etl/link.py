@@ -30,7 +30,7 @@ link.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -41,6 +41,8 @@ from reformkg.etl.records import Measure, ParsedDocument
 from reformkg.vocab import measure_path
 
 MeasureKey = tuple[str, str, int | None]
+_SortKey = tuple[str, int, str, int]  # doc, number as an int (10**9 if none), number, part
+_Slot = tuple[tuple[str, str], tuple[str, str]]  # (item, counterpart item)
 
 METHOD = "char-bigram-tfidf+jieba-name/v2"
 NAME_WEIGHT = 0.45
@@ -136,7 +138,8 @@ def _context(
 
     The flag says whether the two share both a pilot place and a theme (the same setting).
     """
-    bonus, terms = 0.0, []
+    bonus = 0.0
+    terms: list[str] = []
     shared_agencies = _agencies(a) & _agencies(b)
     if shared_agencies:
         bonus += AGENCY_BONUS
@@ -224,7 +227,7 @@ def link_measures(
         | (scored.name_cos >= NAME_IN_SETTING)
     )
 
-    best: dict[tuple, tuple[float, Link]] = {}
+    best: dict[_Slot, tuple[tuple[float, _SortKey, _SortKey], Link]] = {}
     for k in worth.tolist():
         a, b = measures[int(scored.i[k])], measures[int(scored.j[k])]
         later, earlier = (a, b) if order[a.doc_id] > order[b.doc_id] else (b, a)
@@ -278,7 +281,7 @@ def _through_lineage(links: list[Link]) -> list[Link]:
         if x.relation != "related":
             earlier_of.setdefault(x.source_key, set()).add(x.target_key)
             later_of.setdefault(x.target_key, set()).add(x.source_key)
-    out = []
+    out: list[Link] = []
     for x in links:
         if x.relation == "related":
             middle = earlier_of.get(x.source_key, set()) & later_of.get(x.target_key, set())
@@ -289,7 +292,7 @@ def _through_lineage(links: list[Link]) -> list[Link]:
     return out
 
 
-def _cap_related(links) -> list[Link]:
+def _cap_related(links: Iterable[Link]) -> list[Link]:
     """Keep every counterpart, and at most MAX_RELATED related links per measure, best first.
 
     "Related" is the weakest claim; a measure with dozens of topical neighbours (common in a
@@ -310,7 +313,7 @@ def _cap_related(links) -> list[Link]:
     return kept
 
 
-def _sort_key(key: MeasureKey) -> tuple:
+def _sort_key(key: MeasureKey) -> _SortKey:
     doc, number, part = key
     return (doc, int(number) if number.isdigit() else 10**9, number, part or 0)
 

@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reformkg.errors import InputError
 from reformkg.etl.records import DocumentMeta
@@ -58,7 +59,9 @@ def load_manifest(path: Path, places: set[str], skipped: list[str] | None = None
     if not isinstance(docs, list) or not docs:
         raise InputError(name, None, "no [[document]] entries")
     lines = _entry_lines(text)
-    entries, seen_ids, seen_orders = [], set(), set()
+    entries: list[Entry] = []
+    seen_ids: set[str] = set()
+    seen_orders: set[int] = set()
     for i, doc in enumerate(docs):
         try:
             entries.append(_entry(path, places, lines, i, doc, seen_ids, seen_orders))
@@ -85,7 +88,7 @@ def _entry(
     places: set[str],
     lines: list[int],
     i: int,
-    doc: dict,
+    doc: dict[str, Any],  # a parsed TOML table: its values are checked below
     seen_ids: set[str],
     seen_orders: set[int],
 ) -> Entry:
@@ -94,7 +97,7 @@ def _entry(
     line = lines[i] if i < len(lines) else None
     where = f"entry {i + 1}" + (f" ({doc.get('id')})" if isinstance(doc.get("id"), str) else "")
 
-    def bad(message: str, line=line, where=where) -> InputError:
+    def bad(message: str, line: int | None = line, where: str = where) -> InputError:
         return InputError(name, line, f"{where}: {message}")
 
     missing = [f for f in REQUIRED if f not in doc]

@@ -8,8 +8,9 @@ Every preamble and trailing line gets a role, which is how these lines are accou
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
-from reformkg.etl.layout import Loose
+from reformkg.etl.layout import Heading, Loose, Row
 from reformkg.etl.records import DocumentMeta
 from reformkg.etl.text import clean
 
@@ -28,7 +29,9 @@ def _compact(text: str) -> str:
     return re.sub(r"\s+", "", clean(text))
 
 
-def read_preamble(preamble: list[Loose], meta: DocumentMeta, issuer_resolver) -> list[str]:
+def read_preamble(
+    preamble: list[Loose], meta: DocumentMeta, issuer_resolver: Callable[[str], str]
+) -> list[str]:
     """Fill `meta` from the lines before the table; return problems found (as messages)."""
     problems: list[str] = []
     lines = [(p.line, p.text) for p in preamble if p.text.strip()]
@@ -55,8 +58,8 @@ def read_preamble(preamble: list[Loose], meta: DocumentMeta, issuer_resolver) ->
         elif (m := _DOC_NUMBER.fullmatch(c)) is not None:
             meta.document_number = m.group(0)
             roles[n] = "document-number"
-        elif _DATE.match(c):
-            y, mo, d = (int(g) for g in _DATE.match(c).groups())
+        elif (printed_date := _DATE.match(c)) is not None:
+            y, mo, d = (int(g) for g in printed_date.groups())
             meta.date, meta.date_status = f"{y:04d}-{mo:02d}-{d:02d}", "stated"
             meta.date_evidence = f"printed on line {n}: {c}"
             roles[n] = "date"
@@ -94,7 +97,9 @@ def _read_prose(meta: DocumentMeta, lines: list[tuple[int, str]], roles: dict[in
                 meta.prose_sections = found
 
 
-def read_trailing(elements: list, lines: list[str], meta: DocumentMeta) -> set[int]:
+def read_trailing(
+    elements: Sequence[Row | Heading | Loose], lines: list[str], meta: DocumentMeta
+) -> set[int]:
     """Footnotes after the table (注：序号标*的为…): metadata, not unparsed text."""
     consumed: set[int] = set()
     for element in elements:

@@ -127,12 +127,12 @@ def resolve_agency(printed: str, jurisdiction: str, resolver: Resolver) -> Agenc
         expanded = city_name + name[1:]  # 市市场监管局 → 深圳市市场监管局
     elif city_name and re.match(r"^\w{1,4}区政府$", name):
         expanded = city_name + name.replace("区政府", "区人民政府")
-    city = city_name.removesuffix("市")
+    city_stem = city_name.removesuffix("市")
     for candidate in filter(None, (expanded, name)):
         canonical = resolver.agency_names.get(candidate)
         # a bare 市… alias (市市场监管局) names a body of the city whose lists print it:
         # in another city's list it is that city's body, not Shenzhen's
-        if canonical and not (candidate == name and expanded and city not in canonical):
+        if canonical and not (candidate == name and expanded and city_stem not in canonical):
             return AgencyRef(printed.strip(), canonical, resolver.agencies[canonical].level, note)
     canonical = expanded or name
     return AgencyRef(printed.strip(), canonical, _guess_level(canonical, city_name), note)
@@ -166,7 +166,8 @@ def resolve_places(
     text = clean(cell)
     if not text:
         return (jurisdiction,), []
-    ids, unknown = [], []
+    ids: list[str] = []
+    unknown: list[str] = []
     for name in (n for n in _SPLIT.split(text) if n):
         place = resolver.place_names.get(name)
         (ids if place else unknown).append(place or name)

@@ -9,7 +9,9 @@ a reason. Agencies and places are resolved later (etl/normalise.py); here they s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from reformkg.etl import metadata
 from reformkg.etl.layout import Heading, Loose, Row, Table
@@ -29,12 +31,36 @@ class _Item:
     rows: list[tuple[Row, dict[str, str], list[str]]] = field(default_factory=list)
 
 
+class RowRecord(TypedDict):
+    """One table row as read: cleaned and raw fields, item number, flags, lines."""
+
+    doc_id: str
+    number: str
+    number_label: str
+    part: int | None
+    starred: bool
+    name: Text
+    section: int | None
+    practice: Text
+    practice_points: tuple[str, ...]
+    effect: Text | None
+    source_raw: str
+    scope_raw: str
+    lead_raw: str
+    responsible_raw: str
+    deadline_text: str
+    line_start: int
+    line_end: int
+    flags: tuple[str, ...]
+    duplicated: tuple[str, ...]
+
+
 @dataclass
 class RawParse:
     """What the parser made of one file, before agencies and places are resolved."""
 
     sections: list[Section]
-    rows: list[dict]  # one dict per table row: cleaned and raw fields, item number, flags, lines
+    rows: list[RowRecord]  # one per table row
     unparsed: list[Unparsed]
     warnings: list[Warning_]
     layout_lines: dict[str, int]
@@ -146,7 +172,7 @@ def parse_table(table: Table, meta: DocumentMeta, lines: list[str]) -> RawParse:
             current.rows.append((element, cells, flags))
             section_of_row[element.line_start] = sections[-1].index if sections else None
 
-    rows = []
+    rows: list[RowRecord] = []
     for item in order:
         many = len(item.rows) > 1
         for part, (row, cells, flags) in enumerate(item.rows, start=1):
@@ -189,7 +215,7 @@ def _row_record(
     cells: dict[str, str],
     flags: list[str],
     section: int | None,
-) -> dict:
+) -> RowRecord:
     raw_name = cells.get("name", "")
     name = clean(raw_name) or item.name
     practice_raw = cells.get("practice", "")
@@ -225,7 +251,7 @@ def _row_record(
 
 
 def _infer_sections(
-    sections: list[Section], items: list[_Item], meta: DocumentMeta, rows: list[dict]
+    sections: list[Section], items: list[_Item], meta: DocumentMeta, rows: list[RowRecord]
 ) -> tuple[list[Section], dict[str, int]]:
     """Sections stated only in prose (e.g. 4 + 6 + 6 + 6 measures of four kinds): assign in order."""
     if sections or not meta.prose_sections:
@@ -239,15 +265,15 @@ def _infer_sections(
     ]
     assignment: dict[str, int] = {}
     position = 0
-    for section in inferred:
-        for item in items[position : position + section.declared_count]:
+    for section, declared in zip(inferred, counts, strict=True):
+        for item in items[position : position + declared]:
             assignment[item.number] = section.index
-        position += section.declared_count
+        position += declared
     return inferred, assignment
 
 
 def _check_declared_counts(
-    sections: list[Section], rows: list[dict], meta: DocumentMeta, warnings: list[Warning_]
+    sections: list[Section], rows: list[RowRecord], meta: DocumentMeta, warnings: list[Warning_]
 ) -> None:
     for section in sections:
         if section.declared_count is None:
@@ -264,9 +290,9 @@ def _check_declared_counts(
             )
 
 
-def to_measures(raw: RawParse, resolve) -> list[Measure]:
+def to_measures(raw: RawParse, resolve: Callable[[RowRecord], Measure]) -> list[Measure]:
     """Records with agencies, places and scopes resolved by `resolve` (etl/normalise.py)."""
     return [resolve(r) for r in raw.rows]
 
 
-__all__ = ["RawParse", "parse_table", "to_measures", "Measure"]
+__all__ = ["RawParse", "RowRecord", "parse_table", "to_measures", "Measure"]

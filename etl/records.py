@@ -114,3 +114,5 @@ class ParsedDocument:
     measures: list[Measure]
     unparsed: list[Unparsed]
     warnings: list[Warning_]
+    layout_lines: dict[str, int] = field(default_factory=dict)  # layout kind -> lines counted
+    line_count: int = 0  # the file's non-blank lines

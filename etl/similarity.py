@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 from scipy import sparse
@@ -63,14 +64,21 @@ GENERIC_WORDS = frozenset(
 )
 
 
+class _Tokenizer(Protocol):
+    """What linking uses of a jieba.Tokenizer (jieba has no type information)."""
+
+    def lcut(self, sentence: str, *, HMM: bool = ...) -> list[str]: ...
+
+
 @lru_cache(maxsize=1)
-def _jieba():
+def _jieba() -> _Tokenizer:
     """A private jieba tokenizer: words another module adds to jieba's global dictionary
     (jieba.add_word) must not change the links, so linking never uses the shared one."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    return jieba.Tokenizer()
+    tokenizer: _Tokenizer = jieba.Tokenizer()
+    return tokenizer
 
 
 @lru_cache(maxsize=200_000)
@@ -83,7 +91,7 @@ def cut(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=200_000)
 def words(text: str) -> tuple[str, ...]:
     """jieba words of two or more characters (and Latin tokens), in order; cached per text."""
-    out = []
+    out: list[str] = []
     for run in _CJK_RUN.findall(text):
         out.extend(w for w in cut(run) if len(w) >= 2)
     out.extend(t.upper() for t in _LATIN.findall(text))
@@ -114,7 +122,7 @@ def name_core(name: str) -> str:
 
 def bigrams(text: str) -> list[str]:
     """Character bigrams within runs of Chinese characters, plus whole Latin tokens."""
-    out = []
+    out: list[str] = []
     for run in _CJK_RUN.findall(text):
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
     out.extend(t.upper() for t in _LATIN.findall(text))
@@ -158,7 +166,9 @@ def tfidf_matrix(
     index = {f: i for i, f in enumerate(kept)}
     idf = {f: math.log(n / df[f]) + 1.0 for f in kept}
     single_idf = math.log(n) + 1.0
-    indptr, indices, data = [0], [], []
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
     for feats in rows:
         cols = sorted(
             (index[f], (1.0 + math.log(c)) * idf[f]) for f, c in feats.items() if f in index

@@ -29,12 +29,14 @@ Everything is sorted, so the output is deterministic.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, TypeVar
 from urllib.parse import unquote
 
-from rdflib import RDF, SKOS, Graph, URIRef
+from rdflib import RDF, SKOS, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from reformkg.etl.records import Measure
 from reformkg.vocab import ID
@@ -105,7 +107,7 @@ def normalise(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).upper().split())
 
 
-def _concept_id(iri: URIRef) -> str:
+def _concept_id(iri: Node) -> str:
     return unquote(str(iri).removeprefix(str(ID) + "theme/"))
 
 
@@ -114,10 +116,15 @@ def load_vocabulary(ontology_dir: Path) -> Vocabulary:
     g = Graph()
     g.parse(Path(ontology_dir) / THEMES_FILE, format="turtle")
     concepts: dict[str, Concept] = {}
-    for iri in sorted(set(g.subjects(SKOS.inScheme, SCHEME_IRI))):
+    in_scheme = {s for s in g.subjects(SKOS.inScheme, SCHEME_IRI) if isinstance(s, URIRef)}
+    for iri in sorted(in_scheme):
         if (iri, RDF.type, SKOS.Concept) not in g:
             continue
-        labels = {lit.language: str(lit) for lit in g.objects(iri, SKOS.prefLabel)}
+        labels = {
+            lit.language: str(lit)
+            for lit in g.objects(iri, SKOS.prefLabel)
+            if isinstance(lit, Literal)
+        }
         terms = sorted({normalise(str(t)) for t in g.objects(iri, SKOS.hiddenLabel)} - {""})
         concepts[_concept_id(iri)] = Concept(
             id=_concept_id(iri),
@@ -259,7 +266,22 @@ def _prf(tp: int, fp: int, fn: int) -> Scores:
     return Scores(round(p, 4), round(r, 4), round(f, 4), tp + fn)
 
 
-def evaluate(gold: dict, predicted: dict, vocab: Vocabulary, *, top_only: bool = False) -> dict:
+class Evaluation(TypedDict):
+    per_theme: dict[str, Scores]
+    micro: Scores
+    macro: Scores
+
+
+_Key = TypeVar("_Key", bound=Hashable)  # what names a labelled measure, e.g. (doc, number, part)
+
+
+def evaluate(
+    gold: Mapping[_Key, Iterable[str]],
+    predicted: Mapping[_Key, Iterable[str]],
+    vocab: Vocabulary,
+    *,
+    top_only: bool = False,
+) -> Evaluation:
     """Per-theme and micro/macro precision, recall, F1 of predicted against gold theme sets.
 
     Both sides are closed under skos:broader first, as a query with inference sees them: a

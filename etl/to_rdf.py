@@ -227,9 +227,9 @@ RELATION_TERMS = {"same": RK.SameReform, "evolution": RK.Evolution, "related": R
 DIRECT_PROPERTIES = {"same": RK.sameReformAs, "evolution": RK.evolvesFrom, "related": RK.relatedTo}
 
 
-def assignment_triples(measure: URIRef, hits: Iterable[ThemeHit]) -> list[tuple]:
+def assignment_triples(measure: URIRef, hits: Iterable[ThemeHit]) -> list[Triple]:
     """rk:hasTheme plus one rk:ThemeAssignment per hit, with its evidence (stable IRIs)."""
-    triples: list[tuple] = []
+    triples: list[Triple] = []
     for h in hits:
         theme = theme_iri(h.theme_id)
         node = theme_assignment_iri(measure, h.theme_id)
@@ -249,9 +249,9 @@ def _link_end(key: tuple[str, str, int | None]) -> URIRef:
     return measure_iri(key[0], key[1], key[2])
 
 
-def link_triples(links: Iterable[Link]) -> list[tuple]:
+def link_triples(links: Iterable[Link]) -> list[Triple]:
     """Direct properties (for property paths such as evolvesFrom+) and a qualified rk:MeasureLink."""
-    triples: list[tuple] = []
+    triples: list[Triple] = []
     for link in links:
         source, target = _link_end(link.source_key), _link_end(link.target_key)
         node = link_iri(source, target)

@@ -1,1 +1,1 @@
-"""graph."""
+"""The graph: the build pipeline (pipeline/), reading a build (query/), read models (read/)."""

@@ -112,9 +112,7 @@ REQUEST_KINDS = {
 class RequestError(ReformKGError):
     """A request the endpoint answers with an HTTP error status and one readable message."""
 
-    def __init__(
-        self, status: int, message: str, headers: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.kind = REQUEST_KINDS.get(status, "bad-request")

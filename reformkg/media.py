@@ -46,11 +46,19 @@ _XML_RESULTS = Media(
 _TURTLE = ("text/turtle", ("turtle", "ttl"), ("application/x-turtle",), "TURTLE")
 _NTRIPLES = ("application/n-triples", ("nt", "ntriples", "n-triples"), ("text/plain",), "N_TRIPLES")
 _JSONLD = ("application/ld+json", ("jsonld", "json-ld"), ("application/json",), "JSON_LD")
-_RDFXML = ("application/rdf+xml", ("rdfxml", "rdf", "xml"), ("application/xml", "text/xml"), "RDF_XML")
+_RDFXML = (
+    "application/rdf+xml",
+    ("rdfxml", "rdf", "xml"),
+    ("application/xml", "text/xml"),
+    "RDF_XML",
+)
 _HTML = ("text/html", ("html",), ("application/xhtml+xml",))
 
+#: An RDF format's row: media type, short names, aliases, pyoxigraph RdfFormat name.
+_RdfSpec = tuple[str, tuple[str, ...], tuple[str, ...], str]
 
-def _rdf(kind: str, spec: tuple, extra_names: tuple[str, ...] = ()) -> Media:
+
+def _rdf(kind: str, spec: _RdfSpec, extra_names: tuple[str, ...] = ()) -> Media:
     media_type, names, aliases, rdf_format = spec
     return Media(media_type, kind, names + extra_names, aliases, rdf_format)
 

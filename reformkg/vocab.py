@@ -244,7 +244,10 @@ def theme_assignment_iri(measure: URIRef, theme_id: str) -> URIRef:
 
 def link_iri(source: URIRef, target: URIRef) -> URIRef:
     """A qualified link between two measures, named by both ends (stable across builds)."""
-    tail = lambda iri: str(iri).removeprefix(str(ID) + "measure/")  # noqa: E731
+
+    def tail(iri: URIRef) -> str:
+        return str(iri).removeprefix(str(ID) + "measure/")
+
     return ID[f"link/{tail(source)}/{tail(target)}"]
 
 

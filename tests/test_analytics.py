@@ -242,7 +242,14 @@ def test_busiest_agencies_are_sorted_by_the_chosen_figure(rows):
 
 
 @pytest.mark.parametrize(
-    "name", ["reformkg.graph.read.analytics", "reformkg.viz.common", "reformkg.viz.evolution", "reformkg.viz.agencies", "reformkg.viz.assets"]
+    "name",
+    [
+        "reformkg.graph.read.analytics",
+        "reformkg.viz.common",
+        "reformkg.viz.evolution",
+        "reformkg.viz.agencies",
+        "reformkg.viz.assets",
+    ],
 )
 def test_docstring_examples_run(name):
     """The examples in the docstrings are part of the documentation: they must stay true."""

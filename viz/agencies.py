@@ -1,27 +1,39 @@
-"""The agency workload network: who works with whom, and how much each agency leads.
+"""Serve time: the agency workload network, drawn for each /viz/agencies request and each
+standalone file.
 
-Nodes are agencies (size by measures led, colour by level), edges join agencies named on the
-same measure (width by measures shared); hovering shows the figures, clicking opens a panel
-listing the agency's measures with links to their pages. Everything comes from
-`graph.analytics` (SPARQL over the store). Past `cap_nodes` agencies, the least busy are
-grouped into one node and the page says so; past `cap_edges` links, the weakest are dropped and
-the page says so.
+Analysts read it to see who works with whom and who carries the load: agencies are linked
+when they are named on the same measure, a node's size is the measures it leads and its
+colour its level. Hovering shows the figures, clicking opens the agency's measures. Past
+`cap_nodes` agencies, the least busy are grouped into one node, and past `cap_edges` links the
+weakest are dropped, because a browser cannot lay out or show more; the page says so.
+
+The work is split so each part can be checked alone: `read_agencies` is the only stage that
+asks the store (through `reformkg.graph.read.analytics`, like the workload table, so the two
+agree), `model_agencies` decides what is shown without one, and `draw_agencies` decides how it
+looks; `agency_view` runs them in turn.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
 
 from reformkg.graph.read.analytics import (
+    AgencyInfo,
     Filters,
+    MeasureFacts,
+    agency_info,
     agency_projection,
-    bipartite_graph,
+    bipartite_from_rows,
     centralities,
     communities,
+    measure_facts,
+    measure_roles,
     short_id,
 )
 from reformkg.viz.common import (
@@ -36,15 +48,26 @@ from reformkg.viz.common import (
     new_network,
     vis_lists,
 )
-from reformkg.viz.facets import attach_facets
+from reformkg.viz.facets import attach_graph_facets
 
-__all__ = ["OTHER", "agency_view", "natural_key"]
+__all__ = [
+    "OTHER",
+    "AgencyRows",
+    "agency_view",
+    "draw_agencies",
+    "model_agencies",
+    "natural_key",
+    "read_agencies",
+]
 
 #: The id of the node that groups the agencies beyond the cap.
 OTHER = "other-agencies"
 
+#: A side panel's content, as viz.js reads it.
+Panel = dict[str, Any]
 
-def natural_key(iri: str) -> tuple:
+
+def natural_key(iri: str) -> tuple[str | int, ...]:
     """Sort measure IRIs as printed: ``…/2`` before ``…/10``.
 
     >>> sorted(["d/10", "d/2-1", "d/2"], key=natural_key)
@@ -53,18 +76,14 @@ def natural_key(iri: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(iri)))
 
 
-def _roles(B: nx.Graph, a: str) -> tuple[int, int]:
-    led = sum(1 for m in B[a] if "lead" in B.edges[a, m]["roles"])
-    resp = sum(1 for m in B[a] if "responsible" in B.edges[a, m]["roles"])
-    return led, resp
+@dataclass(frozen=True)
+class AgencyRows:
+    """The store's answers, as plain values, so the network can be modelled and tested
+    without it. Agencies are read whole: a role may name one the filters did not select."""
 
-
-def _size(led: int) -> float:
-    return round(8 + 5 * math.sqrt(led), 1)
-
-
-def _width(weight: int) -> float:
-    return round(min(1 + 1.3 * math.sqrt(weight - 1), 14), 2)
+    roles: list[tuple[str, str, str]]  # (measure, agency, "lead" | "responsible"), sorted
+    facts: dict[str, MeasureFacts]  # measure IRI → label …, the measures passing the filters
+    agencies: dict[str, AgencyInfo]  # agency IRI → label, level, collective
 
 
 def agency_view(
@@ -79,98 +98,178 @@ def agency_view(
 ) -> View:
     """The view model of the agency network for `filters` (see `reformkg.viz.common.View`).
 
-    With ``facets``, nodes and edges carry the measures they stand for (standalone filtering).
+    With ``facets``, nodes and edges carry the measures they stand for (standalone pages filter
+    in the browser, with no store to ask).
     """
     filters = filters or Filters()
-    B = bipartite_graph(store, filters)
+    rows = read_agencies(store, filters)
+    graph = model_agencies(rows, cap_nodes=cap_nodes, cap_edges=cap_edges)
+    view = draw_agencies(graph, filters, panel_cap=panel_cap, link_base=link_base)
+    if facets:
+        attach_graph_facets(view, store, graph, edges=True)
+    return view
+
+
+def read_agencies(store: ox.Store, filters: Filters) -> AgencyRows:
+    """One round of queries per page, and the only one: the later stages never see the store."""
+    return AgencyRows(
+        roles=measure_roles(store, filters),
+        facts=measure_facts(store, filters),
+        agencies=agency_info(store),
+    )
+
+
+def model_agencies(
+    rows: AgencyRows, *, cap_nodes: int = 120, cap_edges: int = 1500
+) -> nx.Graph[str]:
+    """What the network shows, decided apart from how it looks, so the figures, the ranking
+    and the caps can be tested on a handful of rows.
+
+    Centralities and communities are those of all agencies, not of the capped drawing, so an
+    agency's figures do not change with the cap. Nodes are added busiest first (then
+    `OTHER`); an agency carries ``kind="agency"``, ``label``, ``level``, ``led``,
+    ``responsible``, ``total``, ``degree``, ``betweenness``, ``partners``, ``community`` and
+    ``roles`` (measure → its roles); `OTHER` carries ``kind="group"``, ``led`` and ``agencies``
+    ((IRI, label, total) of each agency grouped). Every node and edge carries ``measures``,
+    the measures it stands for (an edge: the measures both ends share), and an edge its
+    ``weight`` (how many). The graph carries ``agencies`` and ``measures`` (all of them),
+    ``cap_nodes``, ``cap_edges``, ``links`` (links found before the cap) and
+    ``measure_labels``.
+    """
+    B = bipartite_from_rows(rows.roles, rows.facts, rows.agencies)
     G = agency_projection(B)
     cent = centralities(G)
     community_of = {n: i + 1 for i, c in enumerate(communities(G)) for n in c}
-    figures = {a: (*_roles(B, a), B.degree(a)) for a in G}
+    figures = {a: (*_roles(B, a), int(B.degree(a))) for a in G}
     ranked = sorted(G, key=lambda a: (-figures[a][2], -figures[a][0], G.nodes[a]["label"], a))
     keep, rest = ranked[:cap_nodes], ranked[cap_nodes:]
-    notices = filter_notice(filters.as_params())
-
-    net = new_network()
-    panels: dict[str, dict] = {}
+    graph: nx.Graph[str] = nx.Graph(
+        agencies=len(G),
+        measures=sum(1 for n in B if B.nodes[n]["kind"] == "measure"),
+        cap_nodes=cap_nodes,
+        cap_edges=cap_edges,
+        measure_labels={m: B.nodes[m]["label"] for m in B if B.nodes[m]["kind"] == "measure"},
+    )
     for a in keep:
-        d = G.nodes[a]
         led, resp, total = figures[a]
-        c = cent[a]
-        hover = lines(
-            d["label"],
-            LEVEL_NAMES.get(d["level"], d["level"]),
-            f"牵头 led {led} · 责任 co-responsible {resp} · 合计 total {total}",
-            f"度中心性 degree {fmt(c['degree'])} · 中介中心性 betweenness {fmt(c['betweenness'])}",
-            f"合作单位 partners {G.degree(a)} · 社区 community {community_of[a]}",
-        )
-        net.add_node(
+        graph.add_node(
             a,
-            label=d["label"],
-            title=hover,
-            size=_size(led),
-            color=LEVEL_COLOURS.get(d["level"], LEVEL_COLOURS["unknown"]),
-            level_name=d["level"],
+            kind="agency",
+            label=G.nodes[a]["label"],
+            level=G.nodes[a]["level"],
             led=led,
             responsible=resp,
             total=total,
+            degree=cent[a]["degree"],
+            betweenness=cent[a]["betweenness"],
+            partners=G.degree(a),
+            community=community_of[a],
+            roles={m: B.edges[a, m]["roles"] for m in B[a]},
+            measures=set(B[a]),
         )
-        panels[a] = _agency_panel(B, a, d, (led, resp, total), c, panel_cap, link_base)
-
     kept = set(keep)
     pairs: list[tuple[int, str, str]] = [
-        (int(w), min(u, v), max(u, v))
-        for u, v, w in G.edges(data="weight")
+        (int(d["weight"]), min(u, v), max(u, v))
+        for u, v, d in G.edges(data=True)
         if u in kept and v in kept
     ]
-    rest_set = set(rest)
+    shared_with_rest: dict[str, set[str]] = {}
     if rest:
-        led_rest = sum(figures[a][0] for a in rest)
-        net.add_node(
+        rest_set = set(rest)
+        graph.add_node(
             OTHER,
-            label=f"其他 {len(rest)} 个单位",
-            size=_size(led_rest),
-            color=LEVEL_COLOURS["other"],
-            level_name="other",
-            led=led_rest,
-            title=lines(
-                f"其他 {len(rest)} 个单位 (other {len(rest)} agencies)", f"牵头 led {led_rest}"
-            ),
+            kind="group",
+            led=sum(figures[a][0] for a in rest),
+            agencies=[(a, G.nodes[a]["label"], figures[a][2]) for a in rest],
+            measures={m for a in rest for m in B[a]},
         )
-        panels[OTHER] = {
-            "kind": "group",
-            "title": f"其他 {len(rest)} 个单位",
-            "subtitle": f"{len(rest)} agencies beyond the {cap_nodes} busiest, grouped",
-            "facts": [["单位 agencies", len(rest)], ["牵头 led", led_rest]],
-            "items": [
-                {
-                    "label": G.nodes[a]["label"],
-                    "href": measure_href(a, link_base),
-                    "note": f"{figures[a][2]}",
-                }
-                for a in rest[:panel_cap]
-            ],
-            "more": max(len(rest) - panel_cap, 0),
-        }
         for a in keep:
             shared = {m for m in B[a] if any(x in rest_set for x in B[m])}
             if shared:
                 pairs.append((len(shared), a, OTHER))
-        notices.append(
-            f"显示工作量最大的 {len(keep)} 个单位，其余 {len(rest)} 个合并为一个节点 "
-            f"(showing the {len(keep)} busiest of {len(G)} agencies; the other "
-            f"{len(rest)} are grouped as one node)"
-        )
+                shared_with_rest[a] = shared
+    graph.graph["links"] = len(pairs)
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    if len(pairs) > cap_edges:
-        notices.append(
-            f"显示最强的 {cap_edges} 条联系，共 {len(pairs)} 条 (showing the "
-            f"{cap_edges} strongest of {len(pairs)} links)"
+    for w, u, v in pairs[:cap_edges]:
+        shared = shared_with_rest[u] if v == OTHER else set(B[u]) & set(B[v])
+        graph.add_edge(u, v, weight=w, measures=shared)
+    return graph
+
+
+def _roles(B: nx.Graph[str], a: str) -> tuple[int, int]:
+    """Led and co-responsible counted apart: leading a measure is the heavier load."""
+    led = sum(1 for m in B[a] if "lead" in B.edges[a, m]["roles"])
+    resp = sum(1 for m in B[a] if "responsible" in B.edges[a, m]["roles"])
+    return led, resp
+
+
+def draw_agencies(
+    graph: nx.Graph[str],
+    filters: Filters,
+    *,
+    panel_cap: int = 80,
+    link_base: str = "/id/",
+) -> View:
+    """How the network looks, kept apart from what it shows, so a hand-made graph can be
+    drawn and checked. `filters` only label the page: the graph is already filtered."""
+    notices = filter_notice(filters.as_params())
+    net = new_network()
+    panels: dict[str, Panel] = {}
+    for a, d in graph.nodes(data=True):
+        if d["kind"] == "group":
+            grouped: list[tuple[str, str, int]] = d["agencies"]
+            net.add_node(
+                a,
+                label=f"其他 {len(grouped)} 个单位",
+                size=_size(d["led"]),
+                color=LEVEL_COLOURS["other"],
+                level_name="other",
+                led=d["led"],
+                title=lines(
+                    f"其他 {len(grouped)} 个单位 (other {len(grouped)} agencies)",
+                    f"牵头 led {d['led']}",
+                ),
+            )
+            panels[a] = _group_panel(graph, d, panel_cap, link_base)
+            continue
+        net.add_node(
+            a,
+            label=d["label"],
+            title=lines(
+                d["label"],
+                LEVEL_NAMES.get(d["level"], d["level"]),
+                f"牵头 led {d['led']} · 责任 co-responsible {d['responsible']} · "
+                f"合计 total {d['total']}",
+                f"度中心性 degree {fmt(d['degree'])} · "
+                f"中介中心性 betweenness {fmt(d['betweenness'])}",
+                f"合作单位 partners {d['partners']} · 社区 community {d['community']}",
+            ),
+            size=_size(d["led"]),
+            color=LEVEL_COLOURS.get(d["level"], LEVEL_COLOURS["unknown"]),
+            level_name=d["level"],
+            led=d["led"],
+            responsible=d["responsible"],
+            total=d["total"],
         )
-        pairs = pairs[:cap_edges]
-    shown = nx.Graph()
+        panels[a] = _agency_panel(graph, a, panel_cap, link_base)
+    if OTHER in graph:
+        kept = graph.number_of_nodes() - 1
+        rest = len(graph.nodes[OTHER]["agencies"])
+        notices.append(
+            f"显示工作量最大的 {kept} 个单位，其余 {rest} 个合并为一个节点 "
+            f"(showing the {kept} busiest of {graph.graph['agencies']} agencies; the other "
+            f"{rest} are grouped as one node)"
+        )
+    cap_edges, found = graph.graph["cap_edges"], graph.graph["links"]
+    if found > cap_edges:
+        notices.append(
+            f"显示最强的 {cap_edges} 条联系，共 {found} 条 (showing the "
+            f"{cap_edges} strongest of {found} links)"
+        )
+    shown: nx.Graph[str] = nx.Graph()
     shown.add_nodes_from(n["id"] for n in net.nodes)
-    for w, u, v in sorted(pairs, key=lambda p: (p[1], p[2])):
+    for u, v in sorted(_ends(*ends) for ends in graph.edges):
+        w: int = graph.edges[u, v]["weight"]
         net.add_edge(
             u, v, width=_width(w), weight=w, title=f"共同承担 {w} 项举措 (shared measures: {w})"
         )
@@ -182,7 +281,7 @@ def agency_view(
     levels = sorted({n["level_name"] for n in nodes}, key=list(LEVEL_COLOURS).index)
     if not nodes:
         notices.append("没有符合筛选条件的单位 (no agency matches these filters)")
-    view = View(
+    return View(
         view="agencies",
         title="单位工作量网络 Agency workload network",
         nodes=nodes,
@@ -194,62 +293,75 @@ def agency_view(
         stats={
             "nodes": len(nodes),
             "edges": len(edges),
-            "agencies": len(G),
-            "measures": sum(1 for _, k in B.nodes(data="kind") if k == "measure"),
+            "agencies": graph.graph["agencies"],
+            "measures": graph.graph["measures"],
         },
     )
-    if facets:
-        rest_measures = {m for a in rest for m in B[a]}
-        members = {a: set(B[a]) for a in keep}
-        members[OTHER] = rest_measures
-        edge_members = {}
-        for e in edges:
-            u, v = e["from"], e["to"]
-            if v == OTHER:
-                edge_members[e["id"]] = {
-                    m for m in B[u] if m in rest_measures and any(x in rest_set for x in B[m])
-                }
-            else:
-                edge_members[e["id"]] = set(B[u]) & set(B[v])
-        attach_facets(view, store, members, edge_members)
-    return view
 
 
-def _agency_panel(
-    B: nx.Graph,
-    a: str,
-    d: dict,
-    figures: tuple[int, int, int],
-    c: dict,
-    panel_cap: int,
-    link_base: str,
-) -> dict:
-    """The side panel of one agency: its figures and its measures, linked to their pages."""
-    led, resp, total = figures
-    measures = sorted(B[a], key=natural_key)
-    items = []
-    for m in measures[:panel_cap]:
-        roles = B.edges[a, m]["roles"]
-        items.append(
-            {
-                "label": B.nodes[m]["label"],
-                "href": measure_href(m, link_base),
-                "note": " · ".join(("牵头" if r == "lead" else "责任") for r in roles)
-                + f" · {short_id(m, 'measure')}",
-            }
-        )
+def _ends(u: str, v: str) -> tuple[str, str]:
+    """An edge as drawn: the grouped node last, otherwise in IRI order, so the same data
+    gives the same page byte for byte (edge ids are positions in the sorted list)."""
+    if OTHER in (u, v):
+        return (v, u) if u == OTHER else (u, v)
+    return (min(u, v), max(u, v))
+
+
+def _size(led: int) -> float:
+    """Square root, so the few agencies leading dozens of measures do not dwarf the rest."""
+    return round(8 + 5 * math.sqrt(led), 1)
+
+
+def _width(weight: int) -> float:
+    """Square root and a ceiling, so a pair sharing 60 measures does not hide its neighbours."""
+    return round(min(1 + 1.3 * math.sqrt(weight - 1), 14), 2)
+
+
+def _agency_panel(graph: nx.Graph[str], a: str, panel_cap: int, link_base: str) -> Panel:
+    """The figures again beside the measures themselves, linked to their pages, so a number
+    that looks wrong can be checked one measure at a time."""
+    d = graph.nodes[a]
+    labels: dict[str, str] = graph.graph["measure_labels"]
+    roles: dict[str, list[str]] = d["roles"]
+    measures = sorted(roles, key=natural_key)
+    items = [
+        {
+            "label": labels[m],
+            "href": measure_href(m, link_base),
+            "note": " · ".join(("牵头" if r == "lead" else "责任") for r in roles[m])
+            + f" · {short_id(m, 'measure')}",
+        }
+        for m in measures[:panel_cap]
+    ]
     return {
         "kind": "agency",
         "title": d["label"],
         "subtitle": LEVEL_NAMES.get(d["level"], d["level"]),
         "href": measure_href(a, link_base),
         "facts": [
-            ["牵头 led", led],
-            ["责任 co-responsible", resp],
-            ["合计 total", total],
-            ["度中心性 degree", fmt(c["degree"])],
-            ["中介中心性 betweenness", fmt(c["betweenness"])],
+            ["牵头 led", d["led"]],
+            ["责任 co-responsible", d["responsible"]],
+            ["合计 total", d["total"]],
+            ["度中心性 degree", fmt(d["degree"])],
+            ["中介中心性 betweenness", fmt(d["betweenness"])],
         ],
         "items": items,
         "more": max(len(measures) - panel_cap, 0),
+    }
+
+
+def _group_panel(graph: nx.Graph[str], d: dict[str, Any], panel_cap: int, link_base: str) -> Panel:
+    """The grouped agencies by name, busiest first, so none disappears from the page."""
+    grouped: list[tuple[str, str, int]] = d["agencies"]
+    return {
+        "kind": "group",
+        "title": f"其他 {len(grouped)} 个单位",
+        "subtitle": f"{len(grouped)} agencies beyond the {graph.graph['cap_nodes']} busiest, "
+        "grouped",
+        "facts": [["单位 agencies", len(grouped)], ["牵头 led", d["led"]]],
+        "items": [
+            {"label": label, "href": measure_href(a, link_base), "note": f"{total}"}
+            for a, label, total in grouped[:panel_cap]
+        ],
+        "more": max(len(grouped) - panel_cap, 0),
     }

@@ -64,7 +64,7 @@ LEVEL_NAMES: dict[str, str] = {
 }
 
 
-class View(dict):
+class View(dict[str, Any]):
     """A view model: a plain dict (JSON-ready) with the keys the template and viz.js read.
 
     Keys: ``view``, ``title``, ``nodes``, ``edges``, ``panels`` (node/edge id → side-panel
@@ -96,8 +96,18 @@ def vis_lists(net: Network) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
     return nodes, edges
 
 
+def _induced(H: nx.Graph[str], nodes: list[str]) -> nx.Graph[str]:
+    """The subgraph on `nodes`, in their order: networkx's `subgraph` view iterates a set, whose
+    order changes with each process's string hashing, and the layout would change with it."""
+    chosen = set(nodes)
+    sub: nx.Graph[str] = nx.Graph()
+    sub.add_nodes_from(nodes)
+    sub.add_edges_from((u, v, d) for u, v, d in H.edges(data=True) if u in chosen and v in chosen)
+    return sub
+
+
 def layout(
-    G: nx.Graph, scale: float = 900.0, seed: int = 7, sizes: Mapping[str, float] | None = None
+    G: nx.Graph[str], scale: float = 900.0, seed: int = 7, sizes: Mapping[str, float] | None = None
 ) -> dict[str, tuple[float, float]]:
     """Deterministic spring positions in pixels (the browser runs no physics).
 
@@ -107,7 +117,7 @@ def layout(
     """
     if len(G) == 0:
         return {}
-    H = nx.Graph()
+    H: nx.Graph[str] = nx.Graph()
     H.add_nodes_from(sorted(G))
     # log weights: a pair sharing 60 measures should sit close, not collapse the whole drawing
     H.add_edges_from(
@@ -121,7 +131,7 @@ def layout(
     main = comps[0]
     radius = scale * math.sqrt(len(main) / 80) if len(main) > 1 else 0.0
     if len(main) > 1:
-        sub = H.subgraph(main)
+        sub = _induced(H, main)
         k = 1.8 / math.sqrt(len(main))
         laid = nx.spring_layout(sub, seed=seed, weight="weight", k=k, iterations=80)
         pos.update({n: (float(x) * radius, float(y) * radius) for n, (x, y) in laid.items()})
@@ -133,8 +143,11 @@ def layout(
         size = step * math.sqrt(len(comp))
         if x + size > radius and x > -radius:
             x, y, row_h = -radius, y + row_h + step, 0.0
-        laid = nx.circular_layout(H.subgraph(comp)) if len(comp) > 1 else {comp[0]: (0.0, 0.0)}
-        for n, (cx, cy) in laid.items():
+        ring = nx.circular_layout(_induced(H, comp)) if len(comp) > 1 else {}
+        placed: dict[str, tuple[float, float]] = {
+            n: (float(cx), float(cy)) for n, (cx, cy) in ring.items()
+        } or {comp[0]: (0.0, 0.0)}
+        for n, (cx, cy) in placed.items():
             pos[n] = (x + size / 2 + float(cx) * size / 3, y + float(cy) * size / 3)
         x += size + step / 2
         row_h = max(row_h, size)

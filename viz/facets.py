@@ -12,11 +12,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import networkx as nx
 import pyoxigraph as ox
 
 from reformkg.graph.read.analytics import select_measures, short_id
 
-__all__ = ["attach_facets", "measure_facets"]
+__all__ = ["attach_facets", "attach_graph_facets", "measure_facets"]
 
 
 def measure_facets(store: ox.Store) -> dict[str, dict[str, Any]]:
@@ -73,3 +74,21 @@ def attach_facets(
     for e in view["edges"]:
         if edge_members and e["id"] in edge_members:
             e["ms"] = ids(edge_members[e["id"]])
+
+
+def attach_graph_facets(
+    view: dict[str, Any], store: ox.Store, graph: nx.Graph[str], *, edges: bool = False
+) -> None:
+    """`attach_facets` for a view drawn from `graph`, whose nodes (and, with ``edges``, edges)
+    say in their ``measures`` attribute which measures they stand for.
+
+    The views' model stages keep that knowledge on the graph, so their draw stages need no
+    store; this is the one step of a standalone page that asks the store after drawing.
+    """
+    members = {n: d["measures"] for n, d in graph.nodes(data=True)}
+    edge_members = (
+        {e["id"]: graph.edges[e["from"], e["to"]]["measures"] for e in view["edges"]}
+        if edges
+        else None
+    )
+    attach_facets(view, store, members, edge_members)

@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 import pyoxigraph as ox
 
-from reformkg.graph.query.store import select
+from reformkg.graph.query.store import Row, select
 from reformkg.graph.read.analytics import PREFIXES, short_id
 from reformkg.viz.assets import TEMPLATES, inline_script, inline_style
 from reformkg.viz.common import CJK_FONT, View, script_json
@@ -79,7 +79,7 @@ class Page:
 def filter_options(store: ox.Store) -> dict[str, list[dict[str, str]]]:
     """The choices of the filter form, from the store: documents, themes, places, agencies."""
 
-    def rows(query: str) -> list[dict[str, object]]:
+    def rows(query: str) -> list[Row]:
         return select(store, PREFIXES + query)
 
     docs = rows("""SELECT ?d (SAMPLE(?t) AS ?title) (SAMPLE(?o) AS ?order) WHERE {

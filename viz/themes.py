@@ -1,20 +1,26 @@
-"""The theme map: themes with their SKOS hierarchy, the measures they cover and the places
-those measures come from.
+"""Serve time: the theme map, drawn for each /viz/themes request and each standalone file.
 
-Nodes: the measures passing the filters, every theme they have (``rk:hasTheme``, asserted for
-the most specific themes) with all its broader themes, and their source places. Edges:
-``skos:broader`` between shown themes, ``rk:hasTheme`` from a measure to its themes,
-``rk:sourcePlace`` from a measure to its place. Past `cap` measures, measures are grouped into
-one node per theme ("N 项举措") and places link to themes instead; the page says so.
+Analysts read it to see which policy areas a set of measures touches and where those measures
+come from. A measure is tagged with its most specific themes only, so a theme here counts the
+measures of all its narrower themes too, and the whole SKOS path up to a top theme is shown.
+Past `cap` measures, single measures would bury the themes, so they are grouped into one node
+per theme and places link to themes instead; the page says so.
+
+The work is split so each part can be checked alone: `read_themes` is the only stage that asks
+the store, `model_themes` decides what is shown without one, and `draw_themes` decides how it
+looks; `theme_view` runs them in turn.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
+from pyvis.network import Network
 
 from reformkg.graph.query.store import select
 from reformkg.graph.read.analytics import PREFIXES, Filters, select_measures, short_id
@@ -28,9 +34,9 @@ from reformkg.viz.common import (
     new_network,
     vis_lists,
 )
-from reformkg.viz.facets import attach_facets
+from reformkg.viz.facets import attach_graph_facets
 
-__all__ = ["theme_view"]
+__all__ = ["ThemeRows", "draw_themes", "model_themes", "read_themes", "theme_view"]
 
 THEME_COLOUR = "#8e44ad"
 TOP_THEME_COLOUR = "#5b2c6f"
@@ -38,9 +44,85 @@ MEASURE_COLOUR = "#5dade2"
 PLACE_COLOUR = "#e67e22"
 GROUP_COLOUR = "#aed6f1"
 
+#: A side panel's content, as viz.js reads it.
+Panel = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ThemeRows:
+    """The store's answers, as plain values, so the map can be modelled and tested without it.
+
+    The theme scheme and the place labels are read whole, not filtered: a filtered measure's
+    theme still needs its broader themes to hang in the hierarchy.
+    """
+
+    measures: dict[str, str]  # measure IRI → label, the measures passing the filters
+    has_theme: list[tuple[str, str]]  # (measure, theme), as asserted (most specific)
+    source_place: list[tuple[str, str]]  # (measure, place)
+    theme_labels: dict[str, str]  # every skos:Concept → label (zh preferred)
+    broader: list[tuple[str, str]]  # (narrower, broader), sorted
+    place_labels: dict[str, str]  # every rk:Place → label
+
+
+def theme_view(
+    store: ox.Store,
+    filters: Filters | None = None,
+    *,
+    cap: int = 400,
+    panel_cap: int = 80,
+    link_base: str = "/id/",
+    facets: bool = False,
+) -> View:
+    """The view model of the theme map for `filters` (see `reformkg.viz.common.View`).
+
+    With ``facets``, nodes carry the measures they stand for (standalone pages filter in the
+    browser, with no store to ask).
+    """
+    filters = filters or Filters()
+    graph = model_themes(read_themes(store, filters), cap=cap)
+    view = draw_themes(graph, filters, panel_cap=panel_cap, link_base=link_base)
+    if facets:
+        attach_graph_facets(view, store, graph)
+    return view
+
+
+def read_themes(store: ox.Store, filters: Filters) -> ThemeRows:
+    """One round of queries per page, and the only one: the later stages never see the store."""
+    measures = {
+        str(r["m"]): str(r["l"] or short_id(str(r["m"]), "measure"))
+        for r in select_measures(
+            store,
+            "SELECT ?m (SAMPLE(?x) AS ?l) WHERE { OPTIONAL { ?m rdfs:label ?x } } GROUP BY ?m",
+            filters,
+        )
+    }
+    has_theme = [
+        (str(r["m"]), str(r["t"]))
+        for r in select_measures(
+            store, "SELECT DISTINCT ?m ?t WHERE { ?m rk:hasTheme ?t }", filters
+        )
+    ]
+    source_place = [
+        (str(r["m"]), str(r["p"]))
+        for r in select_measures(
+            store, "SELECT DISTINCT ?m ?p WHERE { ?m rk:sourcePlace ?p }", filters
+        )
+    ]
+    place_labels = {
+        str(r["p"]): str(r["l"])
+        for r in select(
+            store,
+            PREFIXES + "SELECT ?p (SAMPLE(?x) AS ?l) WHERE { ?p a rk:Place ; rdfs:label ?x } "
+            "GROUP BY ?p",
+        )
+    }
+    theme_labels, broader = _themes(store)
+    return ThemeRows(measures, has_theme, source_place, theme_labels, broader, place_labels)
+
 
 def _themes(store: ox.Store) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Theme labels (zh preferred) and (narrower, broader) pairs of the SKOS scheme."""
+    """Chinese labels first because analysts read the scheme in Chinese; the id stands in
+    for a concept with no label, so every theme can still be named."""
     rows = select(
         store,
         PREFIXES
@@ -53,50 +135,32 @@ def _themes(store: ox.Store) -> tuple[dict[str, str], list[tuple[str, str]]]:
     return labels, sorted((str(r["t"]), str(r["b"])) for r in pairs)
 
 
-def theme_view(
-    store: ox.Store,
-    filters: Filters | None = None,
-    *,
-    cap: int = 400,
-    panel_cap: int = 80,
-    link_base: str = "/id/",
-    facets: bool = False,
-) -> View:
-    """The view model of the theme map for `filters` (see `reformkg.viz.common.View`)."""
-    filters = filters or Filters()
-    measures = {
-        str(r["m"]): str(r["l"] or short_id(str(r["m"]), "measure"))
-        for r in select_measures(
-            store,
-            "SELECT ?m (SAMPLE(?x) AS ?l) WHERE { OPTIONAL { ?m rdfs:label ?x } } GROUP BY ?m",
-            filters,
-        )
-    }
-    has_theme = defaultdict(set)
-    for r in select_measures(store, "SELECT DISTINCT ?m ?t WHERE { ?m rk:hasTheme ?t }", filters):
-        has_theme[str(r["m"])].add(str(r["t"]))
-    place_of = defaultdict(set)
-    for r in select_measures(
-        store, "SELECT DISTINCT ?m ?p WHERE { ?m rk:sourcePlace ?p }", filters
-    ):
-        place_of[str(r["m"])].add(str(r["p"]))
-    place_labels = {
-        str(r["p"]): str(r["l"])
-        for r in select(
-            store,
-            PREFIXES + "SELECT ?p (SAMPLE(?x) AS ?l) WHERE { ?p a rk:Place ; rdfs:label ?x } "
-            "GROUP BY ?p",
-        )
-    }
-    labels, broader = _themes(store)
-    up = defaultdict(set)
-    for t, b in broader:
+def model_themes(rows: ThemeRows, *, cap: int = 400) -> nx.DiGraph[str]:
+    """What the map shows, decided apart from how it looks, so the counting rules can be
+    tested on a handful of rows.
+
+    Nodes are added in drawing order (themes, places, then measures or groups) and carry
+    ``kind`` (``theme``, ``place``, ``measure`` or ``group``), ``label`` (None where the store
+    has none; groups name their ``theme`` instead) and ``measures``, the measures a node stands
+    for: its panel's list and its facets. Themes also carry ``top`` (no broader theme).
+    Edges carry ``relation`` (``broader``, ``hasTheme``, ``sourcePlace``); grouped, a place's
+    link to a theme carries ``weight``, the measures they share. The graph carries ``grouped``,
+    ``cap`` and ``measure_labels`` (panels list measures that are not nodes when grouped).
+    """
+    has_theme: dict[str, set[str]] = defaultdict(set)
+    for m, t in rows.has_theme:
+        has_theme[m].add(t)
+    place_of: dict[str, set[str]] = defaultdict(set)
+    for m, p in rows.source_place:
+        place_of[m].add(p)
+    up: dict[str, set[str]] = defaultdict(set)
+    for t, b in rows.broader:
         up[t].add(b)
 
     def ancestors(t: str) -> set[str]:
         seen, todo = {t}, [t]
         while todo:
-            for b in up[todo.pop()]:
+            for b in up.get(todo.pop(), ()):
                 if b not in seen:
                     seen.add(b)
                     todo.append(b)
@@ -107,149 +171,95 @@ def theme_view(
         for t in ts:
             for a in ancestors(t):
                 covered[a].add(m)
-    shown_themes = sorted(covered)
-    notices = filter_notice(filters.as_params())
-    grouped = len(measures) > cap
-    net = new_network(directed=True)
-    panels: dict[str, dict] = {}
-    members: dict[str, set[str]] = {}
-    top = {t for t in shown_themes if not up[t]}
-    for t in shown_themes:
-        n = len(covered[t])
-        net.add_node(
-            t,
-            label=labels.get(t, short_id(t, "theme")),
-            shape="box",
-            color=TOP_THEME_COLOUR if t in top else THEME_COLOUR,
-            font={"color": "#ffffff", "size": 16 if t in top else 13},
-            title=lines(labels.get(t, ""), f"{short_id(t, 'theme')} · {n} 项举措 measures"),
+    grouped = len(rows.measures) > cap
+    graph: nx.DiGraph[str] = nx.DiGraph(
+        grouped=grouped, cap=cap, measure_labels=dict(rows.measures)
+    )
+    for t in sorted(covered):
+        graph.add_node(
+            t, kind="theme", label=rows.theme_labels.get(t), top=not up.get(t), measures=covered[t]
         )
-        panels[t] = _list_panel(
-            "theme",
-            labels.get(t, t),
-            f"主题 theme · {short_id(t, 'theme')}",
-            measure_href(t, link_base),
-            covered[t],
-            measures,
-            panel_cap,
-            link_base,
-        )
-        members[t] = covered[t]
-    places = sorted({p for m in measures for p in place_of.get(m, ())})
-    for p in places:
-        ms = {m for m in measures if p in place_of.get(m, ())}
-        net.add_node(
-            p,
-            label=place_labels.get(p, short_id(p, "place")),
-            shape="diamond",
-            size=18,
-            color=PLACE_COLOUR,
-            title=lines(place_labels.get(p, ""), f"{len(ms)} 项举措 measures"),
-        )
-        panels[p] = _list_panel(
-            "place",
-            place_labels.get(p, p),
-            f"地点 place · {short_id(p, 'place')}",
-            measure_href(p, link_base),
-            ms,
-            measures,
-            panel_cap,
-            link_base,
-        )
-        members[p] = ms
-    for t, b in broader:
+    for p in sorted({p for m in rows.measures for p in place_of.get(m, ())}):
+        ms = {m for m in rows.measures if p in place_of.get(m, ())}
+        graph.add_node(p, kind="place", label=rows.place_labels.get(p), measures=ms)
+    for t, b in rows.broader:
         if t in covered and b in covered:
-            net.add_edge(t, b, title="上位主题 skos:broader", color="#5b2c6f", width=2, arrows="to")
+            graph.add_edge(t, b, relation="broader")
     if not grouped:
-        for m in sorted(measures, key=natural_key):
-            short = measures[m] if len(measures[m]) <= 8 else measures[m][:7] + "…"
-            net.add_node(
-                m,
-                label=short,
-                size=6,
-                color=MEASURE_COLOUR,
-                font={"size": 10},
-                title=lines(measures[m], short_id(m, "measure")),
-            )
-            panels[m] = {
-                "kind": "measure",
-                "title": measures[m],
-                "subtitle": short_id(m, "measure"),
-                "href": measure_href(m, link_base),
-                "items_title": "主题与地点 Themes and places",
-                "items": [
-                    {"label": labels.get(t, t), "href": measure_href(t, link_base), "note": "主题"}
-                    for t in sorted(has_theme.get(m, ()))
-                ]
-                + [
-                    {
-                        "label": place_labels.get(p, p),
-                        "href": measure_href(p, link_base),
-                        "note": "地点",
-                    }
-                    for p in sorted(place_of.get(m, ()))
-                ],
-            }
-            members[m] = {m}
+        for m in sorted(rows.measures, key=natural_key):
+            graph.add_node(m, kind="measure", label=rows.measures[m], measures={m})
             for t in sorted(has_theme.get(m, ())):
-                net.add_edge(m, t, title="rk:hasTheme", color="#a9cce3", arrows="")
+                graph.add_edge(m, t, relation="hasTheme")
             for p in sorted(place_of.get(m, ())):
-                net.add_edge(m, p, title="rk:sourcePlace", color="#f5cba7", arrows="")
-    else:
-        notices.append(
-            f"共 {len(measures)} 项举措，超过 {cap}：按主题合并显示 (more than {cap} "
-            f"measures: grouped into one node per theme; places link to themes)"
-        )
-        by_theme: dict[str, set[str]] = defaultdict(set)
-        for m, ts in has_theme.items():
-            for t in ts:
-                by_theme[t].add(m)
-        for t in sorted(by_theme):
-            gid = f"group:{t}"
-            ms = by_theme[t]
-            net.add_node(
-                gid,
-                label=f"{len(ms)} 项举措",
-                size=round(6 + 2 * math.sqrt(len(ms)), 1),
-                color=GROUP_COLOUR,
-                title=f"{labels.get(t, t)}: {len(ms)} 项举措 measures",
-            )
-            panels[gid] = _list_panel(
-                "group",
-                f"{labels.get(t, t)}: {len(ms)} 项举措",
-                "",
-                "",
-                ms,
-                measures,
-                panel_cap,
-                link_base,
-            )
-            members[gid] = ms
-            net.add_edge(gid, t, title="rk:hasTheme", color="#a9cce3", arrows="")
-        weights: dict[tuple[str, str], int] = defaultdict(int)
-        for m, ts in has_theme.items():
-            for t in ts:
-                for p in place_of.get(m, ()):
-                    weights[t, p] += 1
-        for (t, p), w in sorted(weights.items()):
+                graph.add_edge(m, p, relation="sourcePlace")
+        return graph
+    by_theme: dict[str, set[str]] = defaultdict(set)
+    for m, ts in has_theme.items():
+        for t in ts:
+            by_theme[t].add(m)
+    for t in sorted(by_theme):
+        graph.add_node(f"group:{t}", kind="group", label=None, theme=t, measures=by_theme[t])
+        graph.add_edge(f"group:{t}", t, relation="hasTheme")
+    weights: dict[tuple[str, str], int] = defaultdict(int)
+    for m, ts in has_theme.items():
+        for t in ts:
+            for p in place_of.get(m, ()):
+                weights[t, p] += 1
+    for (t, p), w in sorted(weights.items()):
+        graph.add_edge(p, t, relation="sourcePlace", weight=w)
+    return graph
+
+
+def draw_themes(
+    graph: nx.DiGraph[str],
+    filters: Filters,
+    *,
+    panel_cap: int = 80,
+    link_base: str = "/id/",
+) -> View:
+    """How the map looks, kept apart from what it shows, so a hand-made graph can be drawn
+    and checked. `filters` only label the page: the graph is already filtered."""
+    measures: dict[str, str] = graph.graph["measure_labels"]
+    grouped: bool = graph.graph["grouped"]
+    cap: int = graph.graph["cap"]
+    notices = filter_notice(filters.as_params())
+    net = new_network(directed=True)
+    panels: dict[str, Panel] = {}
+    for n in graph:
+        panels[n] = _draw_node(net, graph, n, panel_cap, link_base)
+    for u, v, e in _edge_order(graph):
+        if e["relation"] == "broader":
+            net.add_edge(u, v, title="上位主题 skos:broader", color="#5b2c6f", width=2, arrows="to")
+        elif "weight" in e:
+            w: int = e["weight"]
             net.add_edge(
-                p,
-                t,
+                u,
+                v,
                 title=f"{w} 项举措 measures",
                 width=round(1 + math.log2(w), 2),
                 color="#f5cba7",
                 arrows="",
             )
+        elif e["relation"] == "hasTheme":
+            net.add_edge(u, v, title="rk:hasTheme", color="#a9cce3", arrows="")
+        else:
+            net.add_edge(u, v, title="rk:sourcePlace", color="#f5cba7", arrows="")
+    if grouped:
+        notices.append(
+            f"共 {len(measures)} 项举措，超过 {cap}：按主题合并显示 (more than {cap} "
+            f"measures: grouped into one node per theme; places link to themes)"
+        )
     nodes, edges = vis_lists(net)
-    graph = nx.Graph()
-    graph.add_nodes_from(n["id"] for n in nodes)
-    graph.add_edges_from((e["from"], e["to"]) for e in edges)
-    pos = layout(graph, scale=1100)
-    for n in nodes:
-        n["x"], n["y"] = pos[n["id"]]
+    drawn: nx.Graph[str] = nx.Graph()
+    drawn.add_nodes_from(node["id"] for node in nodes)
+    drawn.add_edges_from((e["from"], e["to"]) for e in edges)
+    pos = layout(drawn, scale=1100)
+    for node in nodes:
+        node["x"], node["y"] = pos[node["id"]]
     if not nodes:
         notices.append("没有符合筛选条件的举措 (no measure matches these filters)")
-    view = View(
+    kinds = [graph.nodes[n]["kind"] for n in graph]
+    return View(
         view="themes",
         title="主题地图 Theme map",
         nodes=nodes,
@@ -270,14 +280,112 @@ def theme_view(
             "nodes": len(nodes),
             "edges": len(edges),
             "measures": len(measures),
-            "themes": len(shown_themes),
-            "places": len(places),
+            "themes": kinds.count("theme"),
+            "places": kinds.count("place"),
             "grouped": grouped,
         },
     )
-    if facets:
-        attach_facets(view, store, members)
-    return view
+
+
+def _draw_node(
+    net: Network, graph: nx.DiGraph[str], n: str, panel_cap: int, link_base: str
+) -> Panel:
+    """Add node `n` to `net` and return its panel: each kind has its own shape and colour, so
+    the legend can tell them apart, and a label only where it fits (a measure's is cut)."""
+    d = graph.nodes[n]
+    ms: set[str] = d["measures"]
+    measures: dict[str, str] = graph.graph["measure_labels"]
+
+    def name(node: str, fallback: str) -> str:
+        label: str | None = graph.nodes[node]["label"]
+        return fallback if label is None else label
+
+    def list_panel(kind: str, title: str, subtitle: str, href: str) -> Panel:
+        return _list_panel(kind, title, subtitle, href, ms, measures, panel_cap, link_base)
+
+    if d["kind"] == "theme":
+        theme = short_id(n, "theme")
+        net.add_node(
+            n,
+            label=name(n, theme),
+            shape="box",
+            color=TOP_THEME_COLOUR if d["top"] else THEME_COLOUR,
+            font={"color": "#ffffff", "size": 16 if d["top"] else 13},
+            title=lines(name(n, ""), f"{theme} · {len(ms)} 项举措 measures"),
+        )
+        return list_panel("theme", name(n, n), f"主题 theme · {theme}", measure_href(n, link_base))
+    if d["kind"] == "place":
+        place = short_id(n, "place")
+        net.add_node(
+            n,
+            label=name(n, place),
+            shape="diamond",
+            size=18,
+            color=PLACE_COLOUR,
+            title=lines(name(n, ""), f"{len(ms)} 项举措 measures"),
+        )
+        return list_panel("place", name(n, n), f"地点 place · {place}", measure_href(n, link_base))
+    if d["kind"] == "measure":
+        label = measures[n]
+        net.add_node(
+            n,
+            label=label if len(label) <= 8 else label[:7] + "…",
+            size=6,
+            color=MEASURE_COLOUR,
+            font={"size": 10},
+            title=lines(label, short_id(n, "measure")),
+        )
+        return _measure_panel(graph, n, label, link_base)
+    theme_name = name(d["theme"], d["theme"])
+    net.add_node(
+        n,
+        label=f"{len(ms)} 项举措",
+        size=round(6 + 2 * math.sqrt(len(ms)), 1),
+        color=GROUP_COLOUR,
+        title=f"{theme_name}: {len(ms)} 项举措 measures",
+    )
+    return list_panel("group", f"{theme_name}: {len(ms)} 项举措", "", "")
+
+
+def _edge_order(graph: nx.DiGraph[str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Hierarchy first, then each measure's (or group's) links in node order, then the places'
+    links by theme: a fixed order, so the same data gives the same page byte for byte (edge
+    ids are positions in it)."""
+    at = {n: i for i, n in enumerate(graph)}
+
+    def rank(edge: tuple[str, str, dict[str, Any]]) -> tuple[int, int, int]:
+        u, v, d = edge
+        if d["relation"] == "broader":
+            return (0, at[u], at[v])
+        if graph.nodes[u]["kind"] == "place":
+            return (2, at[v], at[u])
+        return (1, at[u], at[v])
+
+    return sorted(graph.edges(data=True), key=rank)
+
+
+def _measure_panel(graph: nx.DiGraph[str], m: str, label: str, link_base: str) -> Panel:
+    """A measure's panel names its themes and places, the two things this map places it by."""
+    linked = sorted(graph.successors(m))
+    kinds = {n: graph.nodes[n]["kind"] for n in linked}
+
+    def item(n: str, note: str) -> dict[str, str]:
+        name: str | None = graph.nodes[n]["label"]
+        return {
+            "label": n if name is None else name,
+            "href": measure_href(n, link_base),
+            "note": note,
+        }
+
+    return {
+        "kind": "measure",
+        "title": label,
+        "subtitle": short_id(m, "measure"),
+        "href": measure_href(m, link_base),
+        "items_title": "主题与地点 Themes and places",
+        "items": [item(t, "主题") for t in linked if kinds[t] == "theme"]
+        + [item(p, "地点") for p in linked if kinds[p] == "place"],
+    }
 
 
 def _list_panel(
@@ -289,7 +397,9 @@ def _list_panel(
     measures: dict[str, str],
     panel_cap: int,
     link_base: str,
-) -> dict:
+) -> Panel:
+    """At most `panel_cap` measures, in printed order, so a top theme's panel stays readable;
+    ``more`` says how many were left out."""
     items = sorted(ms, key=natural_key)
     return {
         "kind": kind,

@@ -1,1 +1,1 @@
-"""web."""
+"""Serve time: the HTTP app (FastAPI): SPARQL protocol, named questions, pages, views."""

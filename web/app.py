@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import State
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reformkg import __version__
 from reformkg.errors import ReformKGError
@@ -48,10 +52,10 @@ class BodyLimit:
     """Refuses request bodies over `limit` bytes (413) and query strings over it (414), whether
     or not the client sends Content-Length: a chunked body is counted as it arrives."""
 
-    def __init__(self, app, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if len(scope.get("query_string", b"")) > self.limit:
@@ -66,7 +70,7 @@ class BodyLimit:
             )(scope, receive, send)
         seen = 0
 
-        async def counted():
+        async def counted() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
@@ -87,16 +91,18 @@ class _TooLarge(Exception):
     pass
 
 
-def _open(settings: Settings) -> tuple[Any, Any]:
+def _open(
+    settings: Settings,
+) -> tuple[ox.Store, QueryPool] | tuple[RemoteStore, InlineRunner]:
     """The store and the runner that bounds each query's time (BuildMissing without a build)."""
     if settings.store_url:
-        store = RemoteStore(
+        remote = RemoteStore(
             settings.store_url,
             user=settings.store_user,
             password=settings.store_password,
             timeout=settings.timeout,
         )
-        return store, InlineRunner(store, settings.timeout)
+        return remote, InlineRunner(remote, settings.timeout)
     store = open_store(settings.build_dir)
     return store, QueryPool(Stores.of(store), settings.workers, settings.timeout)
 
@@ -147,16 +153,17 @@ ERRORS = {
 }
 
 
-def _describe_errors(app: FastAPI) -> None:
-    """OpenAPI that says what the app does: validation errors are 400 in the one error shape
-    (not FastAPI's 422), and every operation may answer with the errors above."""
-    from fastapi.openapi.utils import get_openapi
+class ReformKGApp(FastAPI):
+    """FastAPI with OpenAPI that says what the app does: validation errors are 400 in the one
+    error shape (not FastAPI's 422), and every operation may answer with the errors above."""
 
-    def openapi() -> dict:
-        if app.openapi_schema:
-            return app.openapi_schema
+    def openapi(self) -> dict[str, Any]:
+        from fastapi.openapi.utils import get_openapi
+
+        if self.openapi_schema:
+            return self.openapi_schema
         spec = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
+            title=self.title, version=self.version, description=self.description, routes=self.routes
         )
         spec.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         ref = {"$ref": "#/components/schemas/Error"}
@@ -174,13 +181,11 @@ def _describe_errors(app: FastAPI) -> None:
                         code,
                         {"description": text, "content": {"application/json": {"schema": ref}}},
                     )
-        app.openapi_schema = spec
+        self.openapi_schema = spec
         return spec
 
-    app.openapi = openapi
 
-
-def _warm(state) -> None:
+def _warm(state: State) -> None:
     """Background warm-up of the views; a failure is logged, the page is computed on request."""
     try:
         viz_routes.warm(state)
@@ -197,13 +202,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     triples = len(store)
 
     @asynccontextmanager
-    async def lifespan(started: FastAPI):
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         if settings.warm_views:
             threading.Thread(target=_warm, args=(started.state,), daemon=True).start()
         yield
         runner.close()
 
-    app = FastAPI(
+    app = ReformKGApp(
         title="ReformKG",
         version=__version__,
         lifespan=lifespan,
@@ -220,7 +225,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.triples = triples
 
     @app.get("/healthz", tags=["service"], summary="Liveness and size of the store")
-    def healthz() -> dict:
+    def healthz() -> dict[str, Any]:
         """200 with the number of triples (quads) in the store once the app is ready."""
         return {"status": "ok", "triples": triples}
 
@@ -230,7 +235,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     _install_errors(app)
-    _describe_errors(app)
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     app.add_middleware(
         CORSMiddleware,

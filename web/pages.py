@@ -20,8 +20,10 @@ from reformkg import media
 from reformkg.build_files import ONTOLOGY_PAGE, SOURCES_DIR
 from reformkg.errors import ReformKGError
 from reformkg.graph.query.named import list_queries
+from reformkg.graph.query.store import SparqlStore
 from reformkg.graph.read import resources as res
 from reformkg.graph.read import search as fts
+from reformkg.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -37,12 +39,14 @@ URL_SAFE = "/?&=%:;,+-._~"
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _store(request: Request):
-    return request.app.state.store
+def _store(request: Request) -> SparqlStore:
+    store: SparqlStore = request.app.state.store
+    return store
 
 
-def _settings(request: Request):
-    return request.app.state.settings
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _labels(request: Request) -> dict[str, str]:
@@ -81,7 +85,7 @@ def query_page(request: Request) -> HTMLResponse:
     )
 
 
-def _examples(settings) -> list[dict[str, Any]]:
+def _examples(settings: Settings) -> list[dict[str, Any]]:
     """The named queries with their text, embedded in the page (the /queries list has no text).
 
     Read through graph.named_queries, the same parser /queries uses; a malformed query file

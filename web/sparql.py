@@ -129,7 +129,7 @@ async def read_request(request: Request) -> SparqlRequest:
         query=queries[0] if queries else None,
         default_graphs=values("default-graph-uri"),
         named_graphs=values("named-graph-uri"),
-        fmt=(values("format") or [None])[-1],
+        fmt=formats[-1] if (formats := values("format")) else None,
         inference=_truthy(values("inference")),
     )
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -40,7 +40,10 @@ AGENCY = Query(None, description="Only measures this agency leads or shares (can
 MEASURE = Query(None, description="Only this measure (e.g. sz-bizenv-2022-b1/7-2)")
 
 
-def cached(state: Any, key: tuple, make: Callable[[], Any]) -> Any:
+T = TypeVar("T")
+
+
+def cached(state: Any, key: tuple[Hashable, ...], make: Callable[[], T]) -> T:
     """Compute once per app and key (least recently used entries dropped past CACHE_SIZE).
 
     One lock per key: a request that arrives while the same page is being computed (by the
@@ -56,7 +59,8 @@ def cached(state: Any, key: tuple, make: Callable[[], Any]) -> Any:
         with _LOCK:
             if key in cache:
                 cache.move_to_end(key)
-                return cache[key]
+                hit: T = cache[key]  # made by `make` of the same key
+                return hit
         value = make()
         with _LOCK:
             cache[key] = value

@@ -1,0 +1,1 @@
+"""Build time: reason over the asserted quads, validate them, write build/ (the only writer)."""

@@ -13,13 +13,16 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ParamSpec, TypeVar
 
 from reformkg.build_files import TIMINGS
 from reformkg.errors import InputError
 from reformkg.etl.dataset import to_quads
 from reformkg.etl.documents import parse_all
+from reformkg.etl.link import Link, MeasureKey
 from reformkg.etl.normalise import load_resolver
 from reformkg.etl.records import ParsedDocument
+from reformkg.etl.themes import ThemeHit
 from reformkg.graph.pipeline import report as report_mod
 from reformkg.graph.pipeline import stages
 from reformkg.graph.pipeline.write import write
@@ -28,16 +31,18 @@ from reformkg.settings import Settings
 Progress = Callable[[str, str], None]
 STAGES = ("parse", "normalise", "themes", "link", "rdf", "reason", "validate", "serialise")
 
+_Args = ParamSpec("_Args")
+_Out = TypeVar("_Out")
+
 
 @dataclass
 class BuildResult:
     docs: list[ParsedDocument]
-    timings: dict[str, float] = field(default_factory=dict)
-    report: dict = field(default_factory=dict)
+    timings: dict[str, float]
+    report: report_mod.Report
     skipped: list[str] = field(default_factory=list)  # "file:line: message" of documents left out
-    links: list = field(default_factory=list)
-    themes: dict = field(default_factory=dict)
-
+    links: list[Link] = field(default_factory=list)
+    themes: dict[MeasureKey, list[ThemeHit]] = field(default_factory=dict)
 
 
 def build(
@@ -48,10 +53,12 @@ def build(
     progress = progress or (lambda stage, event: None)
     timings: dict[str, float] = {}
 
-    def stage(name: str, fn, *args):
+    def stage(
+        name: str, fn: Callable[_Args, _Out], *args: _Args.args, **kwargs: _Args.kwargs
+    ) -> _Out:
         progress(name, "start")
         t0 = time.perf_counter()
-        out = fn(*args)
+        out = fn(*args, **kwargs)
         timings[name] = round(time.perf_counter() - t0, 4)
         progress(name, "end")
         return out
@@ -66,8 +73,8 @@ def build(
     asserted = stage("rdf", to_quads, docs, resolver, themes, links, settings)
     inferred = stage("reason", stages.reason, asserted, settings)
     stage("validate", stages.validate, asserted, inferred, settings)
-    result = BuildResult(docs, timings, {}, skipped, links, themes)
-    result.report = report_mod.make_report(result, resolver)
+    report = report_mod.make_report(docs, themes, links, skipped, resolver)
+    result = BuildResult(docs, timings, report, skipped, links, themes)
     stage("serialise", write, asserted, inferred, result, settings)
     result.report["timings"] = timings
     (settings.build_dir / TIMINGS).write_text(json.dumps(timings, indent=2) + "\n")

@@ -67,7 +67,8 @@ def _link(term: Node) -> str:
     return f"<code>{escape(curie)}</code>"
 
 
-def _lang(g: Graph, s: Node, p: URIRef, lang: str) -> str:
+def _lang(g: Graph, s: Node | None, p: URIRef, lang: str) -> str:
+    """The first `lang` label of `s` (of any subject when `s` is None), or ""."""
     values = sorted(
         str(o) for o in g.objects(s, p) if isinstance(o, Literal) and o.language == lang
     )

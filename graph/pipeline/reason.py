@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from typing import Protocol
 
 import owlrl
 import owlrl.Closure
@@ -165,7 +166,8 @@ def _noise(triple: tuple[Node, Node, Node], tbox_terms: set[Node], known: set[No
 _SAME_AS = OWL.sameAs  # looked up once: rdflib namespace attributes are slow in hot loops
 
 
-class _OWLRLWithoutReflexiveSameAs(owlrl.OWLRL_Semantics):
+# owlrl has no type information, so its classes are Any to mypy (disallow_subclassing_any).
+class _OWLRLWithoutReflexiveSameAs(owlrl.OWLRL_Semantics):  # type: ignore[misc]
     """owlrl's OWL-RL rules, without storing `x owl:sameAs x` for every term (rule eq-ref).
 
     eq-ref makes a reflexive sameAs triple for every subject, predicate and object, which
@@ -177,10 +179,16 @@ class _OWLRLWithoutReflexiveSameAs(owlrl.OWLRL_Semantics):
     (tests/test_reasoning.py checks that the result equals plain owlrl's).
     """
 
-    def store_triple(self, t):
+    def store_triple(self, t: tuple[Node, Node, Node]) -> None:
         if t[0] == t[2] and t[1] == _SAME_AS:
             return
         super().store_triple(t)
+
+
+class _Namespace(Protocol):
+    """What owlrl reads of rdflib's OWL, RDF and RDFS: terms by attribute and by name."""
+
+    def __getitem__(self, name: str) -> URIRef: ...
 
 
 class _ResolvedNamespace:
@@ -193,15 +201,15 @@ class _ResolvedNamespace:
     owlrl's).
     """
 
-    def __init__(self, namespace) -> None:
+    def __init__(self, namespace: _Namespace) -> None:
         self._namespace = namespace
 
-    def __getattr__(self, name: str):
-        term = getattr(self._namespace, name)
+    def __getattr__(self, name: str) -> URIRef:
+        term: URIRef = getattr(self._namespace, name)
         setattr(self, name, term)
         return term
 
-    def __getitem__(self, name: str):
+    def __getitem__(self, name: str) -> URIRef:
         return self._namespace[name]
 
 

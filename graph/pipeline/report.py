@@ -6,16 +6,97 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
 
+from reformkg.etl.link import Link, MeasureKey
 from reformkg.etl.normalise import Resolver
+from reformkg.etl.records import ParsedDocument
+from reformkg.etl.themes import ThemeHit
 
 
-def make_report(result, resolver: Resolver) -> dict:
-    docs = []
-    agencies: Counter = Counter()
-    unresolved: Counter = Counter()
+class SectionEntry(TypedDict):
+    index: int
+    title: str
+    declared: int | None
+    inferred: bool
+    measures: int
+
+
+class UnparsedEntry(TypedDict):
+    line: int
+    text: str
+    reason: str
+
+
+class WarningEntry(TypedDict):
+    line: int
+    message: str
+
+
+class DocumentEntry(TypedDict):
+    id: str
+    file: str
+    title: str
+    kind: str
+    batch_order: int
+    layout: str
+    date: str | None
+    date_status: str
+    date_evidence: str
+    document_number: str
+    issuers: list[str]
+    star_meaning: str
+    previous_batch_text: str
+    non_blank_lines: int
+    measures: int
+    items: int
+    multi_row_items: int
+    sections: list[SectionEntry]
+    layout_lines: dict[str, int]
+    metadata_lines: dict[str, str]
+    flags: dict[str, int]
+    unparsed: list[UnparsedEntry]
+    warnings: list[WarningEntry]
+
+
+class Totals(TypedDict):
+    documents: int
+    measures: int
+    items: int
+    agencies: int
+    unparsed_lines: int
+    warnings: int
+    links: int
+
+
+class Report(TypedDict):
+    """report.json; the build adds `timings` after writing it."""
+
+    complete: bool
+    skipped_documents: list[str]
+    documents: list[DocumentEntry]
+    totals: Totals
+    agencies_by_level: dict[str, int]
+    busiest_agencies: list[list[str | int]]  # [agency, measures], the busiest first
+    agencies_not_in_alias_table: list[str]
+    measures_without_theme: list[str]
+    links_by_relation: dict[str, int]
+    timings: NotRequired[dict[str, float]]
+
+
+def make_report(
+    docs: Sequence[ParsedDocument],
+    themes: Mapping[MeasureKey, Sequence[ThemeHit]],
+    links: Sequence[Link],
+    skipped: list[str],
+    resolver: Resolver,
+) -> Report:
+    entries: list[DocumentEntry] = []
+    agencies: Counter[str] = Counter()
+    unresolved: Counter[str] = Counter()
     levels: dict[str, str] = {}
-    for doc in result.docs:
+    for doc in docs:
         m = doc.meta
         for issuer in m.issuers:
             levels[issuer] = (
@@ -28,7 +109,7 @@ def make_report(result, resolver: Resolver) -> dict:
                 if ref.canonical not in resolver.agencies and ref.level != "collective":
                     unresolved[ref.canonical] += 1
         per_section = Counter(x.section for x in doc.measures)
-        docs.append(
+        entries.append(
             {
                 "id": m.doc_id,
                 "file": m.file,
@@ -68,21 +149,21 @@ def make_report(result, resolver: Resolver) -> dict:
         )
     no_theme = [
         f"{k[0]}:{k[1]}" + (f"-{k[2]}" if k[2] else "")
-        for k, hits in sorted(result.themes.items(), key=lambda kv: str(kv[0]))
+        for k, hits in sorted(themes.items(), key=lambda kv: str(kv[0]))
         if not hits
     ]
     return {
-        "complete": not result.skipped,
-        "skipped_documents": result.skipped,
-        "documents": docs,
+        "complete": not skipped,
+        "skipped_documents": skipped,
+        "documents": entries,
         "totals": {
-            "documents": len(docs),
-            "measures": sum(d["measures"] for d in docs),
-            "items": sum(d["items"] for d in docs),
+            "documents": len(entries),
+            "measures": sum(d["measures"] for d in entries),
+            "items": sum(d["items"] for d in entries),
             "agencies": len(levels),
-            "unparsed_lines": sum(len(d["unparsed"]) for d in docs),
-            "warnings": sum(len(d["warnings"]) for d in docs),
-            "links": len(result.links),
+            "unparsed_lines": sum(len(d["unparsed"]) for d in entries),
+            "warnings": sum(len(d["warnings"]) for d in entries),
+            "links": len(links),
         },
         "agencies_by_level": dict(sorted(Counter(levels.values()).items())),
         "busiest_agencies": [
@@ -90,13 +171,11 @@ def make_report(result, resolver: Resolver) -> dict:
         ],
         "agencies_not_in_alias_table": sorted(unresolved),
         "measures_without_theme": no_theme,
-        "links_by_relation": dict(
-            sorted(Counter(getattr(x, "relation", "?") for x in result.links).items())
-        ),
+        "links_by_relation": dict(sorted(Counter(x.relation for x in links).items())),
     }
 
 
-def report_markdown(report: dict) -> str:
+def report_markdown(report: Report) -> str:
     t = report["totals"]
     out = ["# Build report", ""]
     if not report["complete"]:

@@ -19,13 +19,17 @@ from reformkg.graph.pipeline import validate as validator
 from reformkg.settings import Settings
 
 
-def assign_themes(docs: list[ParsedDocument], settings: Settings) -> dict[MeasureKey, list]:
+def assign_themes(
+    docs: list[ParsedDocument], settings: Settings
+) -> dict[MeasureKey, list[theming.ThemeHit]]:
     """Theme hits per measure, from the vocabulary in ontology/themes.ttl."""
     vocab = theming.load_vocabulary(settings.ontology_dir)
     return {measure_key(m): theming.classify(m, vocab) for d in docs for m in d.measures}
 
 
-def link(docs: list[ParsedDocument], themes: dict[MeasureKey, list]) -> list:
+def link(
+    docs: list[ParsedDocument], themes: dict[MeasureKey, list[theming.ThemeHit]]
+) -> list[linking.Link]:
     """Cross-batch links (same reform / evolution / related) between measures."""
     theme_ids = {k: [h.theme_id for h in hits] for k, hits in themes.items()}
     return linking.link_measures(docs, theme_ids)
@@ -55,5 +59,3 @@ def validate(data: Asserted, inferred: Graph, settings: Settings) -> None:
             f"{len(violations)} SHACL violation(s):\n"
             + validator.format_violations(violations[:20])
         )
-
-

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
+from rdflib.term import Node
 
 from reformkg.build_files import (
     DATASET_FILE,
@@ -28,8 +30,14 @@ from reformkg.graph.pipeline import ontology_doc
 from reformkg.settings import Settings
 from reformkg.vocab import DUMP_PREFIXES, INFERRED_GRAPH
 
+if TYPE_CHECKING:  # build.py imports this module
+    from reformkg.graph.pipeline.build import BuildResult
 
-def _ox(term):
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+_Item = TypeVar("_Item")
+
+
+def _ox(term: Node) -> OxTerm:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -41,9 +49,9 @@ def _ox(term):
     raise TypeError(f"cannot serialise {term!r}")
 
 
-def _distinct(items: list) -> list:
+def _distinct(items: list[_Item]) -> list[_Item]:
     """`items` (sorted) without consecutive repeats."""
-    out = []
+    out: list[_Item] = []
     for item in items:
         if not out or item != out[-1]:
             out.append(item)
@@ -57,25 +65,35 @@ def sorted_quads(data: Asserted, inferred: Graph | None) -> list[ox.Quad]:
     occurs in dozens of quads, and one object per term instead of one per occurrence is
     most of this stage's memory.
     """
-    terms: dict = {}
+    terms: dict[Node, OxTerm] = {}
 
-    def ox_term(term):
+    def ox_term(term: Node) -> OxTerm:
         converted = terms.get(term)
         if converted is None:
             converted = terms[term] = _ox(term)
         return converted
 
-    quads = []
+    def ox_quad(s: Node, p: Node, o: Node, graph: ox.NamedNode) -> ox.Quad:
+        subject, predicate = ox_term(s), ox_term(p)
+        if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
+            raise TypeError(f"cannot serialise the triple {(s, p, o)!r}")
+        return ox.Quad(subject, predicate, ox_term(o), graph)
+
+    graphs: dict[URIRef, ox.NamedNode] = {}
+    quads: list[ox.Quad] = []
     for s, p, o, g in data.quads:
-        quads.append(ox.Quad(ox_term(s), ox_term(p), ox_term(o), ox_term(g)))
+        graph = graphs.get(g)
+        if graph is None:
+            graph = graphs[g] = ox.NamedNode(str(g))
+        quads.append(ox_quad(s, p, o, graph))
     if inferred is not None:
         gi = ox.NamedNode(str(INFERRED_GRAPH))
-        quads.extend(ox.Quad(ox_term(s), ox_term(p), ox_term(o), gi) for s, p, o in inferred)
+        quads.extend(ox_quad(s, p, o, gi) for s, p, o in inferred)
     quads.sort(key=str)
     return _distinct(quads)
 
 
-def write(data: Asserted, inferred: Graph, result, settings: Settings) -> None:
+def write(data: Asserted, inferred: Graph, result: BuildResult, settings: Settings) -> None:
     """dataset.nq (asserted + inferred), dataset.trig, dataset.ttl (asserted union), reports."""
     from reformkg.graph.pipeline.report import report_markdown
 

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TypedDict
 
 import pyoxigraph as ox
 
@@ -28,7 +29,7 @@ from reformkg import vocab as ns
 from reformkg.errors import QueryError
 from reformkg.graph.query.pool import Outcome, QueryJob, Stores, evaluate
 from reformkg.graph.query.remote import RemoteStore
-from reformkg.graph.query.store import TermTuple, to_tuple, tuple_value
+from reformkg.graph.query.store import Row, TermTuple, to_tuple, tuple_value
 
 __all__ = ["NamedQuery", "Param", "bind", "list_queries", "load_query", "rows", "run_named"]
 
@@ -69,6 +70,22 @@ class Param:
         return False  # every parameter has a default; an empty default leaves it unbound
 
 
+class ParamSummary(TypedDict):
+    name: str
+    type: str
+    default: str
+    description: str
+
+
+class QuerySummary(TypedDict):
+    """A named query as /queries lists it (without its text)."""
+
+    name: str
+    title: str
+    description: str
+    parameters: list[ParamSummary]
+
+
 @dataclass(frozen=True)
 class NamedQuery:
     name: str
@@ -78,7 +95,7 @@ class NamedQuery:
     text: str = ""
     path: Path | None = None
 
-    def summary(self) -> dict:
+    def summary(self) -> QuerySummary:
         """The query as JSON for /queries (without its text)."""
         return {
             "name": self.name,
@@ -181,7 +198,7 @@ def bind(query: NamedQuery, values: dict[str, str] | None = None) -> dict[str, T
     return out
 
 
-def default_graphs(store, inference: bool = False) -> list[str] | None:
+def default_graphs(store: ox.Store, inference: bool = False) -> list[str] | None:
     """The default graph for a plain store: None (the union of all graphs, the fast path) when
     that is what is asked or the store has no inferred graph; else the asserted graphs listed
     (docs/data-model.md: the default graph is the union of the asserted graphs)."""
@@ -208,7 +225,7 @@ def job_for(
     )
 
 
-def rows(outcome: Outcome) -> list[dict[str, object]]:
+def rows(outcome: Outcome) -> list[Row]:
     """A SELECT outcome as rows of plain values (ints, floats, strings; None when unbound)."""
     return [
         {v: tuple_value(t) for v, t in zip(outcome.variables, row, strict=True)}
@@ -218,7 +235,7 @@ def rows(outcome: Outcome) -> list[dict[str, object]]:
 
 def shown_columns(
     query: NamedQuery,
-    outcome_rows: list[dict[str, object]],
+    outcome_rows: list[Row],
     variables: list[str],
     bound: dict[str, TermTuple],
 ) -> list[str]:
@@ -240,7 +257,7 @@ def run_named(
     queries_dir: Path,
     *,
     inference: bool = False,
-) -> list[dict[str, object]]:
+) -> list[Row]:
     """Run a named query in this process and return its rows (for the benchmark and scripts;
     the web app runs the same job in its query pool under the timeout). Pass `Stores.of(store)`
     once and reuse it for speed when the build has inferred triples."""

@@ -7,14 +7,24 @@ asserted-only and the with-inference datasets) or on a `RemoteStore`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Literal, TypeAlias, TypedDict
 
 import httpx
 import pyoxigraph as ox
 
 from reformkg.errors import QueryFailed, QuerySyntaxError, QueryTimeout
 from reformkg.graph.query.remote import RemoteStore
-from reformkg.graph.query.store import TermTuple, from_tuple, to_tuple
+from reformkg.graph.query.store import (
+    GraphName,
+    SparqlStore,
+    Term,
+    TermTuple,
+    from_tuple,
+    to_tuple,
+)
 from reformkg.vocab import INFERRED_GRAPH
 
 
@@ -73,7 +83,8 @@ class Stores:
         inferred = ox.NamedNode(str(INFERRED_GRAPH))
         default = ox.DefaultGraph()
 
-        def quads():
+        def quads() -> Iterator[ox.Quad]:
+            q: ox.Quad
             for q in store:
                 if q.graph_name != inferred:
                     yield q
@@ -84,17 +95,32 @@ class Stores:
         return cls(store, asserted)
 
 
-def _pick(store, job: QueryJob):
+class QueryOptions(TypedDict, total=False):
+    """Keyword arguments of `SparqlStore.query` that choose the dataset and bind terms."""
+
+    use_default_graph_as_union: bool
+    default_graph: list[GraphName]
+    named_graphs: list[ox.NamedNode | ox.BlankNode]
+    substitutions: dict[ox.Variable, Term]
+    base_iri: str
+
+
+def _pick(
+    store: ox.Store | RemoteStore | Stores, job: QueryJob
+) -> tuple[SparqlStore, QueryOptions]:
     """The store to ask and the `query` keyword arguments that choose the dataset."""
-    kwargs: dict = {}
+    kwargs: QueryOptions = {}
     explicit = job.default_graph is not None or job.from_query
     if isinstance(store, Stores):
         if job.dataset == "asserted" and not explicit:
             return store.asserted, kwargs  # its default graph is the asserted union
         store = store.all
     elif isinstance(store, RemoteStore) and job.dataset == "asserted" and not explicit:
-        asserted = [ox.NamedNode(g) for g in store.graphs() if g != str(INFERRED_GRAPH)]
-        return store, {"default_graph": asserted, "named_graphs": asserted}
+        asserted = [g for g in store.graphs() if g != str(INFERRED_GRAPH)]
+        return store, {
+            "default_graph": [ox.NamedNode(g) for g in asserted],
+            "named_graphs": [ox.NamedNode(g) for g in asserted],
+        }
     kwargs["use_default_graph_as_union"] = job.union and not explicit
     if job.default_graph is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graph]
@@ -106,7 +132,7 @@ def evaluate(store: ox.Store | RemoteStore | Stores, job: QueryJob) -> Outcome:
 
     Raises SyntaxError with the parser's message and position for a malformed query.
     """
-    store, kwargs = _pick(store, job)
+    target, kwargs = _pick(store, job)
     if job.base_iri:
         kwargs["base_iri"] = job.base_iri
     if job.named_graphs is not None:
@@ -115,18 +141,18 @@ def evaluate(store: ox.Store | RemoteStore | Stores, job: QueryJob) -> Outcome:
         kwargs["substitutions"] = {
             ox.Variable(k): from_tuple(v) for k, v in job.substitutions.items()
         }
-    result = store.query(job.query, **kwargs)
+    result = target.query(job.query, **kwargs)
     if isinstance(result, ox.QueryBoolean | bool):
         return Outcome("ask", boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
         names = [v.value for v in result.variables]
-        rows = []
+        rows: list[tuple[TermTuple | None, ...]] = []
         for solution in result:
             if len(rows) == job.max_rows:
                 return Outcome("select", names, rows, count=len(rows), truncated=True)
             rows.append(tuple(to_tuple(solution[n]) for n in names))
         return Outcome("select", names, rows, count=len(rows))
-    triples = []
+    triples: list[ox.Triple] = []
     truncated = False
     for triple in result:
         if len(triples) == job.max_rows:
@@ -137,7 +163,11 @@ def evaluate(store: ox.Store | RemoteStore | Stores, job: QueryJob) -> Outcome:
     return Outcome("graph", graph=body, count=len(triples), truncated=truncated)
 
 
-def _worker_main(store: Stores, conn, parent_pid: int) -> None:
+#: A worker's answer to one job: the outcome, or the error kind and message.
+WorkerReply: TypeAlias = tuple[Literal["ok"], Outcome] | tuple[Literal["syntax", "error"], str]
+
+
+def _worker_main(store: Stores, conn: Connection, parent_pid: int) -> None:
     """A query worker: receives QueryJobs, sends back ("ok", Outcome) or an error pair.
 
     Forked from the web process, so it shares the loaded store copy-on-write and starts in
@@ -160,6 +190,7 @@ def _worker_main(store: Stores, conn, parent_pid: int) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
+        reply: WorkerReply
         try:
             reply = ("ok", evaluate(store, job))
         except SyntaxError as err:
@@ -230,7 +261,7 @@ class QueryPool:
             worker.conn.send(job)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 raise QueryTimeout(f"the query ran longer than {limit:g} s and was stopped")
-            status, value = worker.conn.recv()
+            reply: WorkerReply = worker.conn.recv()
         except BaseException as err:
             worker.kill()
             self._all.remove(worker)
@@ -239,15 +270,15 @@ class QueryPool:
                 raise QueryFailed("the query worker died while running the query") from None
             raise
         self._idle.put(worker)
-        if status == "ok":
-            return value
-        if status == "syntax":
-            raise QuerySyntaxError(f"query syntax: {value}")
-        raise QueryFailed(value)
+        if reply[0] == "ok":
+            return reply[1]
+        if reply[0] == "syntax":
+            raise QuerySyntaxError(f"query syntax: {reply[1]}")
+        raise QueryFailed(reply[1])
 
     def pids(self) -> list[int]:
         """Process ids of the current workers (tests check that a timed-out one is gone)."""
-        return [w.proc.pid for w in self._all]
+        return [w.proc.pid for w in self._all if w.proc.pid is not None]
 
     def close(self) -> None:
         for worker in list(self._all):

@@ -1,6 +1,6 @@
 """An external SPARQL 1.1 server behind the part of pyoxigraph's Store interface the app uses.
 
-For deployments that outgrow one process (docs/endpoint.md): `REFORMKG_SPARQL_URL` points the
+For deployments that outgrow one process (docs/endpoint.md): `REFORMKG_STORE_URL` points the
 app at Virtuoso, Fuseki or an Oxigraph server, and `reformkg load --into URL` fills it.
 """
 
@@ -13,7 +13,7 @@ import httpx
 import pyoxigraph as ox
 
 from reformkg.graph.query.sparql_text import inject_values, query_form
-from reformkg.graph.query.store import to_tuple
+from reformkg.graph.query.store import GraphName, QueryAnswer, Term, solutions, to_tuple
 from reformkg.vocab import GRAPH
 
 
@@ -34,7 +34,7 @@ class RemoteStore:
         timeout: float = 20.0,
     ) -> None:
         self.query_url = query_url
-        auth = httpx.DigestAuth(user, password) if user else None
+        auth = httpx.DigestAuth(user, password or "") if user else None
         self._client = httpx.Client(auth=auth, timeout=timeout)
         self._graphs: list[str] | None = None
 
@@ -49,7 +49,7 @@ class RemoteStore:
                 [],
                 select=True,
             )
-            self._graphs = sorted(s["g"].value for s in result)
+            self._graphs = sorted(s["g"].value for s in solutions(result))
         return self._graphs
 
     def named_graphs(self) -> Iterable[ox.NamedNode]:
@@ -62,28 +62,32 @@ class RemoteStore:
             self.graphs(),
             select=True,
         )
-        return int(next(iter(result))["n"].value)
+        return int(next(iter(solutions(result)))["n"].value)
 
     def query(
         self,
         query: str,
         *,
         use_default_graph_as_union: bool = False,
-        default_graph: list | None = None,
-        named_graphs: list | None = None,
-        substitutions: dict | None = None,
+        default_graph: list[GraphName] | None = None,
+        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None,
+        substitutions: dict[ox.Variable, Term] | None = None,
         **_: object,
-    ):
+    ) -> QueryAnswer:
         """Run a query remotely; answers come back as pyoxigraph objects (QuerySolutions,
         QueryBoolean, or an iterator of Triples) exactly as from a local store."""
         if substitutions:
             query = inject_values(query, {k.value: to_tuple(v) for k, v in substitutions.items()})
-        defaults = [g.value for g in default_graph] if default_graph is not None else self.graphs()
+        defaults = (
+            [_graph_iri(g) for g in default_graph] if default_graph is not None else self.graphs()
+        )
         named = [g.value for g in named_graphs] if named_graphs is not None else self.graphs()
         form = query_form(query)
         return self._post(query, defaults, named, select=form in {"SELECT", "ASK"})
 
-    def _post(self, query: str, defaults: list[str], named: list[str], *, select: bool):
+    def _post(
+        self, query: str, defaults: list[str], named: list[str], *, select: bool
+    ) -> QueryAnswer:
         data = (
             [("query", query)]
             + [("default-graph-uri", g) for g in defaults]
@@ -111,3 +115,10 @@ class RemoteStore:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _graph_iri(graph: GraphName) -> str:
+    """A default graph of a query, named by its IRI: the server's graphs have IRIs."""
+    if isinstance(graph, ox.DefaultGraph):
+        raise TypeError("a remote server's default graph is chosen by graph IRIs")
+    return graph.value

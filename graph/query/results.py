@@ -19,7 +19,7 @@ from reformkg.media import Media
 __all__ = ["render"]
 
 
-def _json_term(t: TermTuple) -> dict:
+def _json_term(t: TermTuple) -> dict[str, str]:
     if t[0] == "uri":
         return {"type": "uri", "value": t[1]}
     if t[0] == "bnode":
@@ -34,7 +34,7 @@ def _json_term(t: TermTuple) -> dict:
 
 def _json(o: Outcome) -> bytes:
     if o.kind == "ask":
-        doc: dict = {"head": {}, "boolean": bool(o.boolean)}
+        doc: dict[str, object] = {"head": {}, "boolean": bool(o.boolean)}
     else:
         bindings = [
             {v: _json_term(t) for v, t in zip(o.variables, row, strict=True) if t is not None}

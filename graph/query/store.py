@@ -2,14 +2,17 @@
 
 Every reader (API, analytics, views, CLI queries) goes through `open_store` and `select`, so
 what the views show is exactly what SPARQL returns. Terms travel between processes as plain
-tuples (`to_tuple` / `from_tuple`); `graph.query_pool` runs the endpoint's queries in worker
-processes and `graph.remote_store` puts an external SPARQL server behind the same interface.
+tuples (`to_tuple` / `from_tuple`); `reformkg.graph.query.pool` runs the endpoint's queries in
+worker processes and `reformkg.graph.query.remote` puts an external SPARQL server behind the
+same interface, `SparqlStore`: what a reader needs of a store.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, Protocol, TypeAlias, overload
 
 import pyoxigraph as ox
 
@@ -17,9 +20,51 @@ from reformkg.build_files import DATASET_FILE
 from reformkg.errors import BuildMissing
 from reformkg.vocab import GRAPH, INFERRED_GRAPH
 
+#: An RDF term as pyoxigraph gives it (a bound value, a subject or an object).
+Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+#: What a query's default graph may be made of.
+GraphName: TypeAlias = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+
 # A term as plain values: ("uri", iri) | ("bnode", id) | ("literal", lexical, datatype, lang).
 # Tuples pickle cheaply between the query workers and the web process.
-TermTuple = tuple
+UriTuple: TypeAlias = tuple[Literal["uri"], str]
+BnodeTuple: TypeAlias = tuple[Literal["bnode"], str]
+LiteralTuple: TypeAlias = tuple[Literal["literal"], str, str, str | None]
+TermTuple: TypeAlias = UriTuple | BnodeTuple | LiteralTuple
+
+#: A term's plain value (`term_value`): IRIs, strings and dates as str, numbers and booleans typed.
+PlainValue: TypeAlias = str | int | float | bool
+#: One SELECT solution as plain values, by variable name (None: unbound).
+Row: TypeAlias = dict[str, PlainValue | None]
+
+#: What `query` answers: solutions (SELECT), a boolean (ASK; a RemoteStore may give a plain
+#: bool) or triples (CONSTRUCT, DESCRIBE).
+QueryAnswer: TypeAlias = (
+    ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | bool | Iterator[ox.Triple]
+)
+
+
+class SparqlStore(Protocol):
+    """A store that answers SPARQL queries: the embedded pyoxigraph `Store`, or a
+    `reformkg.graph.query.remote.RemoteStore` in front of an external server."""
+
+    def query(
+        self,
+        query: str,
+        *,
+        base_iri: str | None = None,
+        use_default_graph_as_union: bool = False,
+        default_graph: list[GraphName] | None = None,
+        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None,
+        substitutions: dict[ox.Variable, Term] | None = None,
+    ) -> QueryAnswer: ...
+
+
+def solutions(answer: QueryAnswer) -> ox.QuerySolutions:
+    """The answer of a SELECT query (TypeError for the answer of any other form)."""
+    if not isinstance(answer, ox.QuerySolutions):
+        raise TypeError(f"a SELECT query was expected to answer solutions, not {answer!r}")
+    return answer
 
 
 def dataset_path(build_dir: Path) -> Path:
@@ -43,7 +88,9 @@ def open_store(build_dir: Path) -> ox.Store:
     return store
 
 
-def term_value(term: object) -> object:
+def term_value(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal | TermTuple | None,
+) -> PlainValue | None:
     """A plain Python value for a term: IRIs and strings as str, numbers and booleans typed."""
     if term is None:
         return None
@@ -54,7 +101,7 @@ def term_value(term: object) -> object:
     return term.value
 
 
-def _literal_value(value: str, datatype: str) -> object:
+def _literal_value(value: str, datatype: str) -> PlainValue:
     dt = datatype.rsplit("#", 1)[-1]
     try:
         if dt in {"integer", "int", "long", "nonNegativeInteger", "positiveInteger", "short"}:
@@ -68,7 +115,7 @@ def _literal_value(value: str, datatype: str) -> object:
     return value
 
 
-def tuple_value(term: TermTuple | None) -> object:
+def tuple_value(term: TermTuple | None) -> PlainValue | None:
     """`term_value` for a term tuple (see TermTuple)."""
     if term is None:
         return None
@@ -78,25 +125,60 @@ def tuple_value(term: TermTuple | None) -> object:
 
 
 def select(
-    store: ox.Store,
+    store: SparqlStore,
     query: str,
-    bindings: dict[str, ox.NamedNode | ox.Literal] | None = None,
+    bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
     *,
     union: bool = True,
-) -> list[dict[str, object]]:
+) -> list[Row]:
     """Run a SELECT and return rows of plain values.
 
     `bindings` are bound as RDF terms (substitution), never pasted into the query text."""
-    subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
-    result = store.query(query, use_default_graph_as_union=union, substitutions=subs or None)
+    subs: dict[ox.Variable, Term] = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+    result = solutions(
+        store.query(query, use_default_graph_as_union=union, substitutions=subs or None)
+    )
     names = [v.value for v in result.variables]
     return [{n: term_value(sol[n]) for n in names} for sol in result]
+
+
+def as_int(value: PlainValue | None) -> int:
+    """An integer column (xsd:integer in the graph) as int; TypeError for any other value."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"an integer was expected, not {value!r}")
+
+
+def optional_int(value: PlainValue | None) -> int | None:
+    """`as_int` for a column that may be unbound."""
+    return None if value is None else as_int(value)
+
+
+def as_number(value: PlainValue | None) -> float:
+    """A numeric column as it came (int or float); TypeError for any other value."""
+    if isinstance(value, int | float):
+        return value
+    raise TypeError(f"a number was expected, not {value!r}")
+
+
+def optional_number(value: PlainValue | None) -> float | None:
+    """`as_number` for a column that may be unbound."""
+    return None if value is None else as_number(value)
+
+
+def optional_str(value: PlainValue | None) -> str | None:
+    """A text or IRI column that may be unbound, as str."""
+    return None if value is None else str(value)
 
 
 # --------------------------------------------------------------------------- terms as tuples
 
 
-def to_tuple(term: object) -> TermTuple | None:
+@overload
+def to_tuple(term: None) -> None: ...
+@overload
+def to_tuple(term: Term) -> TermTuple: ...
+def to_tuple(term: Term | None) -> TermTuple | None:
     """A pyoxigraph term as a TermTuple (None stays None: an unbound variable)."""
     if term is None:
         return None
@@ -111,10 +193,9 @@ def to_tuple(term: object) -> TermTuple | None:
 
 def from_tuple(term: TermTuple) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     """The pyoxigraph term for a TermTuple."""
-    kind = term[0]
-    if kind == "uri":
+    if term[0] == "uri":
         return ox.NamedNode(term[1])
-    if kind == "bnode":
+    if term[0] == "bnode":
         return ox.BlankNode(term[1])
     if term[3]:
         return ox.Literal(term[1], language=term[3])
@@ -140,12 +221,10 @@ class Dataset:
         return str(INFERRED_GRAPH) in self.graphs
 
 
-def load_dataset(store) -> Dataset:
+def load_dataset(store: SparqlStore) -> Dataset:
     """List the graphs and their sizes (for the dataset switch and the service description)."""
-    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    counts = {
-        r["g"].value: int(r["n"].value)
-        for r in rows
-        if r["g"].value.startswith(str(GRAPH))
-    }
+    rows = solutions(
+        store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    )
+    counts = {r["g"].value: int(r["n"].value) for r in rows if r["g"].value.startswith(str(GRAPH))}
     return Dataset(tuple(sorted(counts)), counts)

@@ -31,12 +31,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
+from typing import TypedDict, TypeVar
 
 import networkx as nx
 import pyoxigraph as ox
 from networkx.algorithms import bipartite
 
-from reformkg.graph.query.store import select
+from reformkg.graph.query.store import Row, SparqlStore, optional_str, select
 from reformkg.vocab import (
     ID,
     RK,
@@ -52,7 +53,14 @@ __all__ = [
     "EXAMPLE_TRIG",
     "LEVELS",
     "PREFIXES",
+    "AgencyInfo",
+    "Centrality",
+    "CollectiveShare",
     "Filters",
+    "MeasureFacts",
+    "RoleCounts",
+    "Share",
+    "Workload",
     "agency_info",
     "agency_projection",
     "bipartite_graph",
@@ -143,7 +151,7 @@ class Filters:
     @classmethod
     def from_params(cls, params: Mapping[str, str | None]) -> Filters:
         """Keep the known, non-empty parameters (whitespace trimmed)."""
-        values = {}
+        values: dict[str, str | None] = {}
         for f in fields(cls):
             value = (params.get(f.name) or "").strip()
             values[f.name] = value or None
@@ -220,9 +228,7 @@ def _measure_from_tail(value: str) -> str:
     return str(measure_iri(doc, rest))
 
 
-def select_measures(
-    store: ox.Store, body: str, filters: Filters | None = None
-) -> list[dict[str, object]]:
+def select_measures(store: SparqlStore, body: str, filters: Filters | None = None) -> list[Row]:
     """Run ``SELECT … WHERE { ?m a rk:Measure . <filters> <body> }``: ``?m`` is a measure that
     passes `filters` (``body`` is a SELECT whose WHERE clause uses ``?m``; PREFIXES added).
 
@@ -239,7 +245,7 @@ def select_measures(
     return select(store, query)
 
 
-def measure_roles(store: ox.Store, filters: Filters | None = None) -> list[tuple[str, str, str]]:
+def measure_roles(store: SparqlStore, filters: Filters | None = None) -> list[tuple[str, str, str]]:
     """(measure, agency, role) for every 牵头单位 (``lead``) and 责任单位 (``responsible``) entry.
 
     Sorted, so graphs built from it get their nodes in a stable order.
@@ -254,7 +260,26 @@ def measure_roles(store: ox.Store, filters: Filters | None = None) -> list[tuple
     return sorted((str(r["m"]), str(r["a"]), str(r["role"])) for r in rows)
 
 
-def measure_facts(store: ox.Store, filters: Filters | None = None) -> dict[str, dict[str, object]]:
+class MeasureFacts(TypedDict):
+    """A measure node's attributes in the bipartite graph."""
+
+    label: str
+    doc: str | None  # IRI
+    section: str | None  # IRI
+    section_label: str | None
+    deadline: str | None  # ISO date
+    themes: list[str]  # IRIs, sorted
+
+
+class AgencyInfo(TypedDict):
+    """An agency node's attributes in the bipartite graph."""
+
+    label: str
+    level: str  # a value of LEVELS, or "unknown"
+    collective: bool
+
+
+def measure_facts(store: SparqlStore, filters: Filters | None = None) -> dict[str, MeasureFacts]:
     """Per measure: label, document, section (IRI and label), deadline, themes (asserted)."""
     rows = select_measures(
         store,
@@ -268,20 +293,20 @@ def measure_facts(store: ox.Store, filters: Filters | None = None) -> dict[str, 
         OPTIONAL { ?m rk:hasTheme ?t } } GROUP BY ?m""",
         filters,
     )
-    facts = {}
+    facts: dict[str, MeasureFacts] = {}
     for r in rows:
         facts[str(r["m"])] = {
-            "label": r["label"] or short_id(str(r["m"]), "measure"),
-            "doc": r["doc"],
-            "section": r["section"],
-            "section_label": r["sectionLabel"],
-            "deadline": r["deadline"],
+            "label": str(r["label"] or short_id(str(r["m"]), "measure")),
+            "doc": optional_str(r["doc"]),
+            "section": optional_str(r["section"]),
+            "section_label": optional_str(r["sectionLabel"]),
+            "deadline": optional_str(r["deadline"]),
             "themes": sorted(str(r["themes"] or "").split()),
         }
     return dict(sorted(facts.items()))
 
 
-def agency_info(store: ox.Store) -> dict[str, dict[str, object]]:
+def agency_info(store: SparqlStore) -> dict[str, AgencyInfo]:
     """Per agency: preferred label, level (short name) and whether it is a collective entry."""
     rows = select(
         store,
@@ -294,71 +319,91 @@ def agency_info(store: ox.Store) -> dict[str, dict[str, object]]:
         BIND(EXISTS { ?a a rk:CollectiveAgency } || EXISTS { ?a rk:level rk:CollectiveLevel }
              AS ?c) } GROUP BY ?a""",
     )
-    info = {}
+    info: dict[str, AgencyInfo] = {}
     for r in rows:
         iri = str(r["a"])
         info[iri] = {
-            "label": r["label"] or short_id(iri, "agency"),
+            "label": str(r["label"] or short_id(iri, "agency")),
             "level": LEVELS.get(str(r["level"]), "unknown"),
             "collective": bool(r["collective"]),
         }
     return dict(sorted(info.items()))
 
 
-def bipartite_graph(store: ox.Store, filters: Filters | None = None) -> nx.Graph:
+def bipartite_graph(store: SparqlStore, filters: Filters | None = None) -> nx.Graph[str]:
     """The agency–measure graph: ``bipartite=0`` agencies, ``bipartite=1`` measures.
 
     An edge carries ``roles``, the sorted roles the agency has on that measure.
     """
-    roles = measure_roles(store, filters)
-    facts = measure_facts(store, filters)
-    agencies = agency_info(store)
-    B = nx.Graph()
+    return bipartite_from_rows(
+        measure_roles(store, filters), measure_facts(store, filters), agency_info(store)
+    )
+
+
+def bipartite_from_rows(
+    roles: Iterable[tuple[str, str, str]],
+    facts: Mapping[str, MeasureFacts],
+    agencies: Mapping[str, AgencyInfo],
+) -> nx.Graph[str]:
+    """`bipartite_graph` from the rows already read: the workload table and the agency view
+    both model this one graph, so their figures cannot disagree."""
+    roles = list(roles)
+    B: nx.Graph[str] = nx.Graph()
     for m, a, _ in roles:
         B.add_node(a, bipartite=0, kind="agency", **_agency_attrs(a, agencies))
-        B.add_node(m, bipartite=1, kind="measure", **facts.get(m, {"label": m}))
+        measure: Mapping[str, object] = facts.get(m) or {"label": m}
+        B.add_node(m, bipartite=1, kind="measure", **measure)
     for m, a, role in roles:
-        data = B.get_edge_data(a, m)
-        if data is None:
+        if not B.has_edge(a, m):
             B.add_edge(a, m, roles=[role])
-        elif role not in data["roles"]:
+            continue
+        data = B.edges[a, m]
+        if role not in data["roles"]:
             data["roles"] = sorted([*data["roles"], role])
     return B
 
 
-def _agency_attrs(iri: str, agencies: Mapping[str, Mapping[str, object]]) -> dict[str, object]:
-    return dict(
-        agencies.get(iri)
-        or {"label": short_id(iri, "agency"), "level": "unknown", "collective": False}
-    )
+def _agency_attrs(iri: str, agencies: Mapping[str, AgencyInfo]) -> AgencyInfo:
+    known = agencies.get(iri)
+    if known is not None:
+        return known.copy()
+    return {"label": short_id(iri, "agency"), "level": "unknown", "collective": False}
 
 
-def _nodes_of(B: nx.Graph, kind: str) -> list[str]:
+def _nodes_of(B: nx.Graph[str], kind: str) -> list[str]:
     return sorted(n for n, d in B.nodes(data=True) if d["kind"] == kind)
 
 
-def agency_projection(B: nx.Graph) -> nx.Graph:
+def agency_projection(B: nx.Graph[str]) -> nx.Graph[str]:
     """Agencies linked when they appear on the same measure; ``weight`` = measures shared.
 
     Agencies on no shared measure are kept as isolated nodes.
     """
     keep = _nodes_of(B, "agency")
-    G = bipartite.weighted_projected_graph(B, keep) if keep else nx.Graph()
+    G: nx.Graph[str] = bipartite.weighted_projected_graph(B, keep) if keep else nx.Graph()
     for n in G:
         G.nodes[n].update(B.nodes[n])
     return G
 
 
-def measure_projection(B: nx.Graph) -> nx.Graph:
+def measure_projection(B: nx.Graph[str]) -> nx.Graph[str]:
     """Measures linked when they share an agency; ``weight`` = agencies shared."""
     keep = _nodes_of(B, "measure")
-    G = bipartite.weighted_projected_graph(B, keep) if keep else nx.Graph()
+    G: nx.Graph[str] = bipartite.weighted_projected_graph(B, keep) if keep else nx.Graph()
     for n in G:
         G.nodes[n].update(B.nodes[n])
     return G
 
 
-def centralities(G: nx.Graph) -> dict[str, dict[str, float]]:
+class Centrality(TypedDict):
+    """An agency's place in the co-responsibility network."""
+
+    degree: float  # degree centrality (unweighted)
+    betweenness: float  # betweenness centrality (unweighted)
+    strength: int  # weighted degree: measures shared with others
+
+
+def centralities(G: nx.Graph[str]) -> dict[str, Centrality]:
     """Degree and betweenness centrality (unweighted: a link is a link), and weighted degree.
 
     >>> G = nx.Graph([("a", "b", {"weight": 2}), ("b", "c", {"weight": 1})])
@@ -377,7 +422,7 @@ def centralities(G: nx.Graph) -> dict[str, dict[str, float]]:
     }
 
 
-def communities(G: nx.Graph) -> list[list[str]]:
+def communities(G: nx.Graph[str]) -> list[list[str]]:
     """Communities by greedy modularity maximisation (Clauset–Newman–Moore), weighted.
 
     Deterministic: numbered largest first, ties broken by their smallest member; isolated
@@ -389,7 +434,7 @@ def communities(G: nx.Graph) -> list[list[str]]:
     """
     if G.number_of_edges() == 0:
         return [[n] for n in sorted(G)]
-    H = nx.Graph()
+    H: nx.Graph[str] = nx.Graph()
     H.add_nodes_from(sorted(G))
     H.add_edges_from(sorted((min(u, v), max(u, v), d) for u, v, d in G.edges(data=True)))
     found = nx.community.greedy_modularity_communities(H, weight="weight")
@@ -401,7 +446,40 @@ def _month(deadline: object) -> str:
     return str(deadline)[:7] if deadline else "none"
 
 
-def workload(store: ox.Store, filters: Filters | None = None) -> list[dict[str, object]]:
+class RoleCounts(TypedDict):
+    """Measures an agency leads, is co-responsible for, and either."""
+
+    led: int
+    responsible: int
+    total: int
+
+
+class Workload(TypedDict):
+    """One agency's workload (see `workload`)."""
+
+    agency: str  # IRI
+    name: str  # canonical name (the tail of the IRI)
+    label: str
+    level: str
+    collective: bool
+    led: int
+    responsible: int
+    total: int
+    degree: float
+    betweenness: float
+    strength: int
+    community: int
+    by_document: dict[str, RoleCounts]
+    by_section: dict[str, RoleCounts]
+    by_theme: dict[str, RoleCounts]
+    by_month: dict[str, RoleCounts]
+
+
+#: The breakdowns of a `Workload`, in order.
+BREAKDOWNS = ("by_document", "by_section", "by_theme", "by_month")
+
+
+def workload(store: SparqlStore, filters: Filters | None = None) -> list[Workload]:
     """Per agency: measures led, co-responsible and in total, broken down by document, section,
     theme and deadline month, with its place in the co-responsibility network.
 
@@ -421,11 +499,11 @@ def workload(store: ox.Store, filters: Filters | None = None) -> list[dict[str, 
     G = agency_projection(B)
     cent = centralities(G)
     community_of = {n: i + 1 for i, c in enumerate(communities(G)) for n in c}
-    out = []
+    out: list[Workload] = []
     for a in _nodes_of(B, "agency"):
         per_dim: dict[str, dict[str, dict[str, set[str]]]] = {
             d: defaultdict(lambda: {"led": set(), "responsible": set(), "total": set()})
-            for d in ("by_document", "by_section", "by_theme", "by_month")
+            for d in BREAKDOWNS
         }
         led: set[str] = set()
         resp: set[str] = set()
@@ -448,36 +526,74 @@ def workload(store: ox.Store, filters: Filters | None = None) -> list[dict[str, 
             if "responsible" in roles:
                 resp.add(m)
         node = B.nodes[a]
-        row: dict[str, object] = {
-            "agency": a,
-            "name": short_id(a, "agency"),
-            "label": node["label"],
-            "level": node["level"],
-            "collective": node["collective"],
-            "led": len(led),
-            "responsible": len(resp),
-            "total": B.degree(a),
-            **cent[a],
-            "community": community_of[a],
+        counts = {
+            dim: {k: _role_counts(c) for k, c in sorted(table.items())}
+            for dim, table in per_dim.items()
         }
-        for dim, table in per_dim.items():
-            row[dim] = {k: {r: len(v) for r, v in c.items()} for k, c in sorted(table.items())}
-        out.append(row)
-    return sorted(out, key=lambda r: (-int(r["total"]), -int(r["led"]), str(r["label"])))
+        out.append(
+            {
+                "agency": a,
+                "name": short_id(a, "agency"),
+                "label": node["label"],
+                "level": node["level"],
+                "collective": node["collective"],
+                "led": len(led),
+                "responsible": len(resp),
+                "total": B.degree(a),
+                "degree": cent[a]["degree"],
+                "betweenness": cent[a]["betweenness"],
+                "strength": cent[a]["strength"],
+                "community": community_of[a],
+                "by_document": counts["by_document"],
+                "by_section": counts["by_section"],
+                "by_theme": counts["by_theme"],
+                "by_month": counts["by_month"],
+            }
+        )
+    return sorted(out, key=lambda r: (-r["total"], -r["led"], r["label"]))
 
 
-def busiest_agencies(
-    rows: Iterable[Mapping[str, object]], n: int = 10, by: str = "total"
-) -> list[Mapping[str, object]]:
+def _role_counts(members: Mapping[str, set[str]]) -> RoleCounts:
+    return {
+        "led": len(members["led"]),
+        "responsible": len(members["responsible"]),
+        "total": len(members["total"]),
+    }
+
+
+_Row = TypeVar("_Row", bound=Mapping[str, object])
+
+
+def busiest_agencies(rows: Iterable[_Row], n: int = 10, by: str = "total") -> list[_Row]:
     """The ``n`` agencies with most measures by ``by`` (``total``, ``led`` or ``responsible``).
 
     >>> busiest_agencies([{"label": "x", "led": 1}, {"label": "y", "led": 3}], 1, by="led")
     [{'label': 'y', 'led': 3}]
     """
-    return sorted(rows, key=lambda r: (-int(r[by]), str(r["label"])))[:n]
+    return sorted(rows, key=lambda r: (-_whole(r[by]), str(r["label"])))[:n]
 
 
-def collective_share(store: ox.Store, filters: Filters | None = None) -> dict[str, object]:
+def _whole(count: object) -> int:
+    """A count as int (as `int()` reads it); TypeError for a value that is no number."""
+    if isinstance(count, int | float | str):
+        return int(count)
+    raise TypeError(f"a count was expected, not {count!r}")
+
+
+class Share(TypedDict):
+    entries: int  # measure-agency-role entries
+    collective: int  # of which name a collective body
+    share: float  # collective / entries, rounded to 6 places
+
+
+class CollectiveShare(Share):
+    """The share of collective entries, overall and by role."""
+
+    lead: Share
+    responsible: Share
+
+
+def collective_share(store: SparqlStore, filters: Filters | None = None) -> CollectiveShare:
     """The share of 牵头/责任单位 entries (measure–agency–role) that are collective bodies.
 
     Collective entries (各区政府, 各有关单位 …) are real entries, but they name no one body, so an
@@ -495,9 +611,10 @@ def collective_share(store: ox.Store, filters: Filters | None = None) -> dict[st
     roles = measure_roles(store, filters)
     counts: Counter[tuple[str, bool]] = Counter()
     for _, a, role in roles:
-        counts[role, bool(agencies.get(a, {}).get("collective"))] += 1
+        info = agencies.get(a)
+        counts[role, info is not None and info["collective"]] += 1
 
-    def share(role: str | None) -> dict[str, object]:
+    def share(role: str | None) -> Share:
         keep = [(r, c) for r, c in counts if role in (None, r)]
         total = sum(counts[k] for k in keep)
         coll = sum(counts[k] for k in keep if k[1])
@@ -507,10 +624,17 @@ def collective_share(store: ox.Store, filters: Filters | None = None) -> dict[st
             "share": round(coll / total, 6) if total else 0.0,
         }
 
-    return {**share(None), "lead": share("lead"), "responsible": share("responsible")}
+    overall = share(None)
+    return {
+        "entries": overall["entries"],
+        "collective": overall["collective"],
+        "share": overall["share"],
+        "lead": share("lead"),
+        "responsible": share("responsible"),
+    }
 
 
-def network_summary(store: ox.Store, filters: Filters | None = None) -> dict[str, object]:
+def network_summary(store: SparqlStore, filters: Filters | None = None) -> dict[str, object]:
     """The co-responsibility network as JSON: nodes with figures, weighted edges, communities."""
     B = bipartite_graph(store, filters)
     G = agency_projection(B)
@@ -565,7 +689,7 @@ WORKLOAD_FIELDS = [
 
 
 def workload_rows(
-    store: ox.Store, filters: Filters | None = None
+    store: SparqlStore, filters: Filters | None = None
 ) -> tuple[list[str], list[dict[str, object]]]:
     """The workload as tidy rows for CSV/JSONL export: one row per agency × dimension × key.
 
@@ -583,8 +707,12 @@ def workload_rows(
     """
     rows: list[dict[str, object]] = []
     for w in workload(store, filters):
-        base = {k: w[k] for k in ("label", "level", "collective")}
-        base = {"agency": w["name"], **base}
+        base: dict[str, object] = {
+            "agency": w["name"],
+            "label": w["label"],
+            "level": w["level"],
+            "collective": w["collective"],
+        }
         rows.append(
             {
                 **base,
@@ -595,7 +723,12 @@ def workload_rows(
                 "total": w["total"],
             }
         )
-        for dim in ("document", "section", "theme", "month"):
-            for key, c in w[f"by_{dim}"].items():
+        for dim, table in (
+            ("document", w["by_document"]),
+            ("section", w["by_section"]),
+            ("theme", w["by_theme"]),
+            ("month", w["by_month"]),
+        ):
+            for key, c in table.items():
                 rows.append({**base, "dimension": dim, "key": key, **c})
     return list(WORKLOAD_FIELDS), rows

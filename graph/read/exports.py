@@ -10,13 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-import pyoxigraph as ox
-
-from reformkg.graph.query.store import select
-
-SEP = "；"
+from reformkg.graph.query.store import PlainValue, SparqlStore, as_int, select
+from reformkg.graph.read.measures import SEP, measure_fields
 
 MEASURE_FIELDS = [
     "iri",
@@ -44,43 +41,6 @@ MEASURE_FIELDS = [
 ]
 AGENCY_FIELDS = ["iri", "name", "level", "aliases", "lead_count", "responsible_count"]
 
-_MEASURES = """
-PREFIX rk: <https://w3id.org/reformkg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?m ?doc ?docTitle ?number ?label ?part ?starred ?name ?nameRaw ?section
-       ?leadRaw ?respRaw ?scopeRaw ?deadlineText ?deadline ?effect ?file ?l1 ?l2 ?order
-       (GROUP_CONCAT(DISTINCT ?placeLabel; separator="；") AS ?places)
-       (GROUP_CONCAT(DISTINCT ?leadName; separator="；") AS ?leads)
-       (GROUP_CONCAT(DISTINCT ?respName; separator="；") AS ?resps)
-       (GROUP_CONCAT(DISTINCT ?themeId; separator="；") AS ?themes)
-WHERE {
-  ?m a rk:Measure ; rk:inDocument ?d ; rdfs:label ?name ;
-     rk:starred ?starred ; rk:sourceFile ?file ; rk:lineStart ?l1 ; rk:lineEnd ?l2 ;
-     rk:partOfItem ?item .
-  ?d dcterms:identifier ?doc ; dcterms:title ?docTitle ; rk:batchOrder ?order .
-  OPTIONAL { ?m rk:nameRaw ?nameRaw }
-  OPTIONAL { ?item rk:number ?number }
-  OPTIONAL { ?item rk:numberLabel ?label }
-  OPTIONAL { ?m rk:part ?part }
-  OPTIONAL { ?m rk:inSection/rdfs:label ?section }
-  OPTIONAL { ?m rk:sourcePlace/rdfs:label ?placeLabel FILTER(lang(?placeLabel) = "zh") }
-  OPTIONAL { ?m rk:leadAgency/skos:prefLabel ?leadName }
-  OPTIONAL { ?m rk:responsibleAgency/skos:prefLabel ?respName }
-  OPTIONAL { ?m rk:leadAgencyRaw ?leadRaw }
-  OPTIONAL { ?m rk:responsibleAgencyRaw ?respRaw }
-  OPTIONAL { ?m rk:scopeRaw ?scopeRaw }
-  OPTIONAL { ?m rk:deadlineText ?deadlineText }
-  OPTIONAL { ?m rk:deadline ?deadline }
-  OPTIONAL { ?m rk:effectText ?effect }
-  OPTIONAL { ?m rk:hasTheme ?theme BIND(STRAFTER(STR(?theme), "/theme/") AS ?themeId) }
-}
-GROUP BY ?m ?doc ?docTitle ?number ?label ?part ?starred ?name ?nameRaw ?section ?leadRaw
-         ?respRaw ?scopeRaw ?deadlineText ?deadline ?effect ?file ?l1 ?l2 ?order
-ORDER BY ?order ?l1
-"""
-
 _POINTS = """
 PREFIX rk: <https://w3id.org/reformkg/ontology#>
 SELECT ?m ?pos ?text WHERE { ?m rk:hasPracticePoint ?p . ?p rk:position ?pos ; rk:text ?text }
@@ -104,47 +64,49 @@ ORDER BY DESC(?leadCount) ?name
 """
 
 
-def _sorted_join(value: object) -> str:
+def _sorted_join(value: PlainValue | None) -> str:
     return SEP.join(sorted(str(value).split(SEP))) if value else ""
 
 
-def measure_rows(store: ox.Store) -> tuple[list[str], list[dict]]:
+def measure_rows(store: SparqlStore) -> tuple[list[str], list[dict[str, object]]]:
+    """One row per measure (fields read by `reformkg.graph.read.measures`), in batch and printed
+    order, with its practice points one per line."""
     points: dict[str, list[tuple[int, str]]] = {}
     for r in select(store, _POINTS):
-        points.setdefault(r["m"], []).append((r["pos"], r["text"]))
-    rows = []
-    for r in select(store, _MEASURES):
+        points.setdefault(str(r["m"]), []).append((as_int(r["pos"]), str(r["text"])))
+    rows: list[dict[str, object]] = []
+    for m in measure_fields(store):
         rows.append(
             {
-                "iri": r["m"],
-                "document": r["doc"],
-                "document_title": r["docTitle"],
-                "seq": r["number"] if r["number"] is not None else "",
-                "part": r["part"] or "",
-                "starred": bool(r["starred"]),
-                "name": r["name"],
-                "name_raw": r["nameRaw"] or "",
-                "section": r["section"] or "",
-                "places": _sorted_join(r["places"]),
-                "lead_agencies": _sorted_join(r["leads"]),
-                "lead_agencies_raw": r["leadRaw"] or "",
-                "responsible_agencies": _sorted_join(r["resps"]),
-                "responsible_agencies_raw": r["respRaw"] or "",
-                "scope": r["scopeRaw"] or "",
-                "deadline": r["deadlineText"] or "",
-                "deadline_date": r["deadline"] or "",
-                "practices": "\n".join(t for _, t in sorted(points.get(r["m"], []))),
-                "effect": r["effect"] or "",
-                "themes": _sorted_join(r["themes"]),
-                "source_file": r["file"],
-                "source_lines": f"{r['l1']}-{r['l2']}",
+                "iri": m.iri,
+                "document": m.doc_id,
+                "document_title": m.doc_title,
+                "seq": m.number if m.number is not None else "",
+                "part": m.part or "",
+                "starred": m.starred,
+                "name": m.name,
+                "name_raw": m.name_raw or "",
+                "section": m.section_label or "",
+                "places": SEP.join(m.places),
+                "lead_agencies": SEP.join(m.lead_agencies),
+                "lead_agencies_raw": m.lead_raw or "",
+                "responsible_agencies": SEP.join(m.responsible_agencies),
+                "responsible_agencies_raw": m.responsible_raw or "",
+                "scope": m.scope_raw or "",
+                "deadline": m.deadline_text or "",
+                "deadline_date": m.deadline or "",
+                "practices": "\n".join(t for _, t in sorted(points.get(m.iri, []))),
+                "effect": m.effect or "",
+                "themes": SEP.join(m.themes),
+                "source_file": m.source_file,
+                "source_lines": f"{m.line_start}-{m.line_end}",
             }
         )
     return MEASURE_FIELDS, rows
 
 
-def agency_rows(store: ox.Store) -> tuple[list[str], list[dict]]:
-    rows = [
+def agency_rows(store: SparqlStore) -> tuple[list[str], list[dict[str, object]]]:
+    rows: list[dict[str, object]] = [
         {
             "iri": r["a"],
             "name": r["name"],
@@ -158,7 +120,9 @@ def agency_rows(store: ox.Store) -> tuple[list[str], list[dict]]:
     return AGENCY_FIELDS, rows
 
 
-def write_rows(fields: list[str], rows: Iterable[dict], fmt: str, *, bom: bool = False) -> str:
+def write_rows(
+    fields: list[str], rows: Iterable[Mapping[str, object]], fmt: str, *, bom: bool = False
+) -> str:
     """CSV (UTF-8, optional BOM so Excel opens Chinese text right) or JSON Lines."""
     if fmt == "jsonl":
         return "".join(

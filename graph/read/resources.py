@@ -12,11 +12,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 
-from reformkg.graph.query.store import select
+from reformkg.graph.query.store import (
+    Row,
+    SparqlStore,
+    Term,
+    as_int,
+    optional_int,
+    optional_number,
+    optional_str,
+    select,
+    solutions,
+)
+from reformkg.graph.read.measures import measure_fields
 from reformkg.vocab import ID, INFERRED_GRAPH, PAGE_PREFIXES, SPARQL_PREFIXES, _segment
 
 ID_BASE = str(ID)
@@ -68,7 +80,7 @@ def compact(iri: str) -> str:
 # --------------------------------------------------------------------------- labels
 
 
-def load_labels(store: ox.Store) -> dict[str, str]:
+def load_labels(store: SparqlStore) -> dict[str, str]:
     """One label per IRI in the whole dataset (skos:prefLabel > rdfs:label > dcterms:title).
 
     Built once per app (a few thousand rows) so that every link on every page can show a label
@@ -129,17 +141,24 @@ class Description:
     graphs: list[str]
 
 
-def _quads(store: ox.Store, node: ox.Term, *, incoming: bool = False, limit: int = 0) -> list:
+def _quads(
+    store: SparqlStore,
+    node: ox.NamedNode | ox.BlankNode,
+    *,
+    incoming: bool = False,
+    limit: int = 0,
+) -> list[ox.Quad]:
     """Quads with `node` as subject (or as object), asked by SPARQL rather than by the local
     store's quad index, so that pages work on a remote store (reformkg.graph.query.remote.RemoteStore) too."""
     query = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }" + (
         f" LIMIT {limit}" if limit else ""
     )
-    result = store.query(query, substitutions={ox.Variable("o" if incoming else "s"): node})
+    bound: dict[ox.Variable, Term] = {ox.Variable("o" if incoming else "s"): node}
+    result = solutions(store.query(query, substitutions=bound))
     return [ox.Quad(sol["s"], sol["p"], sol["o"], sol["g"]) for sol in result]
 
 
-def exists(store: ox.Store, iri: str) -> bool:
+def exists(store: SparqlStore, iri: str) -> bool:
     """True when the IRI occurs anywhere in the dataset (as subject, predicate, object or graph)."""
     try:
         node = ox.NamedNode(iri)
@@ -147,13 +166,12 @@ def exists(store: ox.Store, iri: str) -> bool:
         return False
     query = """SELECT ?x WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } UNION { ?s ?x ?o }
                                  UNION { GRAPH ?x { ?s ?p ?o } } } LIMIT 1"""
-    result = store.query(
-        query, use_default_graph_as_union=True, substitutions={ox.Variable("x"): node}
-    )
+    bound: dict[ox.Variable, Term] = {ox.Variable("x"): node}
+    result = solutions(store.query(query, use_default_graph_as_union=True, substitutions=bound))
     return any(True for _ in result)
 
 
-def _value(term: ox.Term, labels: dict[str, str], inferred: bool) -> Value:
+def _value(term: Term, labels: dict[str, str], inferred: bool) -> Value:
     if isinstance(term, ox.NamedNode):
         iri = term.value
         return Value(
@@ -174,7 +192,12 @@ def _value(term: ox.Term, labels: dict[str, str], inferred: bool) -> Value:
 
 
 def _rows(
-    quads: list[ox.Quad], labels: dict[str, str], *, subject_side: bool, store: ox.Store, depth: int
+    quads: list[ox.Quad],
+    labels: dict[str, str],
+    *,
+    subject_side: bool,
+    store: SparqlStore,
+    depth: int,
 ) -> list[PropertyRow]:
     """Group quads by predicate; asserted wins over inferred for a triple stated in both."""
     grouped: dict[str, dict[str, Value]] = {}
@@ -187,11 +210,11 @@ def _rows(
             slot[key].inferred = slot[key].inferred and inferred
             continue
         value = _value(term, labels, inferred)
-        if value.kind == "bnode" and subject_side and depth < 3:
+        if isinstance(term, ox.BlankNode) and subject_side and depth < 3:
             inner = _quads(store, term)
             value.nested = _rows(inner, labels, subject_side=True, store=store, depth=depth + 1)
         slot[key] = value
-    rows = []
+    rows: list[PropertyRow] = []
     for pred in sorted(grouped, key=lambda p: (p != RDF_TYPE, compact(p))):
         values = sorted(grouped[pred].values(), key=lambda v: (v.inferred, v.kind, v.text, v.iri))
         label = compact(pred)
@@ -200,7 +223,7 @@ def _rows(
 
 
 def describe(
-    store: ox.Store, iri: str, labels: dict[str, str], incoming_limit: int = 300
+    store: SparqlStore, iri: str, labels: dict[str, str], incoming_limit: int = 300
 ) -> Description:
     """Everything the HTML page shows generically: own triples (all graphs) and incoming links."""
     node = ox.NamedNode(iri)
@@ -221,7 +244,7 @@ def describe(
 # --------------------------------------------------------------------------- CBD and serialisation
 
 
-def cbd(store: ox.Store, iri: str, *, with_inferred: bool = False) -> list[ox.Triple]:
+def cbd(store: SparqlStore, iri: str, *, with_inferred: bool = False) -> list[ox.Triple]:
     """The resource's Concise Bounded Description: its triples, blank nodes and practice points.
 
     Asserted graphs only unless `with_inferred`: the inferred closure repeats schema facts
@@ -258,8 +281,8 @@ def serialize(triples: list[ox.Triple], rdf_format_name: str) -> bytes:
             for p, ns in PREFIXES.items()
             if p not in {"id", "graph"} and any(ns in str(t) for t in triples)
         }
-        return ox.serialize(triples, format=rdf_format, prefixes=used)
-    return ox.serialize(triples, format=rdf_format)
+        return ox.serialize(triples, format=rdf_format, prefixes=used) or b""
+    return ox.serialize(triples, format=rdf_format) or b""
 
 
 # --------------------------------------------------------------------------- type-specific extras
@@ -269,33 +292,57 @@ def type_iris(description: Description) -> set[str]:
     return {v.iri for v in description.types}
 
 
-def measure_summary(store: ox.Store, iri: str) -> dict[str, object]:
-    """The facts shown at the top of a measure page (one row: first value of each field)."""
-    rows = select(
-        store,
-        SPARQL_PREFIXES
-        + """SELECT ?m ?doc ?issued ?dateStatus ?section ?item ?numberLabel ?number ?part ?deadline
-                    ?deadlineText ?effect ?practice ?file ?start ?end ?nameRaw WHERE {
-            OPTIONAL { ?m rk:inDocument ?doc . OPTIONAL { ?doc dcterms:issued ?issued }
-                       OPTIONAL { ?doc rk:dateStatus ?dateStatus } }
-            OPTIONAL { ?m rk:inSection ?section }
-            OPTIONAL { ?m rk:partOfItem ?item }
-            OPTIONAL { ?m rk:numberLabel ?numberLabel }
-            OPTIONAL { ?m rk:number ?number }
-            OPTIONAL { ?m rk:part ?part }
-            OPTIONAL { ?m rk:deadline ?deadline }
-            OPTIONAL { ?m rk:deadlineText ?deadlineText }
-            OPTIONAL { ?m rk:effectText ?effect }
-            OPTIONAL { ?m rk:practiceText ?practice }
-            OPTIONAL { ?m rk:nameRaw ?nameRaw }
-            OPTIONAL { ?m rk:sourceFile ?file ; rk:lineStart ?start ; rk:lineEnd ?end }
-        } LIMIT 1""",
-        {"m": ox.NamedNode(iri)},
-    )
-    return rows[0] if rows else {}
+class MeasureSummary(TypedDict, total=False):
+    """The facts at the top of a measure page, by the names the template uses (resource.html)."""
+
+    m: str
+    doc: str
+    issued: str | None
+    dateStatus: str | None
+    section: str | None
+    item: str
+    numberLabel: str | None
+    number: int | None
+    part: int | None
+    deadline: str | None
+    deadlineText: str | None
+    effect: str | None
+    practice: str | None
+    file: str
+    start: int
+    end: int
+    nameRaw: str | None
 
 
-def measure_list(store: ox.Store, iri: str, prop: str) -> list[str]:
+def measure_summary(store: SparqlStore, iri: str) -> MeasureSummary:
+    """The facts shown at the top of a measure page (empty when `iri` is no measure), read by
+    `reformkg.graph.read.measures` as the export and the trace read them."""
+    found = measure_fields(store, [iri])
+    if not found:
+        return {}
+    m = found[0]
+    return {
+        "m": m.iri,
+        "doc": m.document,
+        "issued": m.issued,
+        "dateStatus": m.date_status,
+        "section": m.section,
+        "item": m.item,
+        "numberLabel": m.number_label,
+        "number": m.number,
+        "part": m.part,
+        "deadline": m.deadline,
+        "deadlineText": m.deadline_text,
+        "effect": m.effect,
+        "practice": m.practice,
+        "file": m.source_file,
+        "start": m.line_start,
+        "end": m.line_end,
+        "nameRaw": m.name_raw,
+    }
+
+
+def measure_list(store: SparqlStore, iri: str, prop: str) -> list[str]:
     """IRIs that a measure points at through one rk: property (agencies, places, scopes, themes)."""
     rows = select(
         store,
@@ -305,7 +352,7 @@ def measure_list(store: ox.Store, iri: str, prop: str) -> list[str]:
     return sorted({str(r["o"]) for r in rows})
 
 
-def practice_points(store: ox.Store, iri: str) -> list[dict[str, object]]:
+def practice_points(store: SparqlStore, iri: str) -> list[Row]:
     return select(
         store,
         SPARQL_PREFIXES
@@ -317,16 +364,26 @@ def practice_points(store: ox.Store, iri: str) -> list[dict[str, object]]:
     )
 
 
-def theme_evidence(store: ox.Store, iri: str) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class ThemeEvidence:
+    """One theme of a measure with what the tagger recorded: best score, matched terms
+    (joined by 、) and the fields they were found in (joined by ", ")."""
+
+    theme: str
+    score: float | None
+    terms: str
+    fields: str
+
+
+def theme_evidence(store: SparqlStore, iri: str) -> list[ThemeEvidence]:
     """Each theme of a measure with the evidence the tagger recorded (score, terms, field).
 
     Two queries merged here rather than one UNION + GROUP BY: a theme stated only by
     rk:hasTheme must still be listed, with no evidence.
     """
-    themes: dict[str, dict[str, object]] = {
-        t: {"theme": t, "score": None, "terms": [], "fields": []}
-        for t in measure_list(store, iri, "hasTheme")
-    }
+    scores: dict[str, float | None] = dict.fromkeys(measure_list(store, iri, "hasTheme"))
+    terms: dict[str, list[str]] = {t: [] for t in scores}
+    fields: dict[str, list[str]] = {t: [] for t in scores}
     rows = select(
         store,
         SPARQL_PREFIXES
@@ -337,26 +394,40 @@ def theme_evidence(store: ox.Store, iri: str) -> list[dict[str, object]]:
         {"m": ox.NamedNode(iri)},
     )
     for row in rows:
-        entry = themes.setdefault(
-            str(row["theme"]),
-            {"theme": str(row["theme"]), "score": None, "terms": [], "fields": []},
-        )
-        if isinstance(row["score"], int | float) and (
-            entry["score"] is None or row["score"] > entry["score"]
+        theme, score = str(row["theme"]), row["score"]
+        best = scores.setdefault(theme, None)
+        if isinstance(score, int | float) and (best is None or score > best):
+            scores[theme] = score
+        for found, value in (
+            (terms.setdefault(theme, []), row["term"]),
+            (fields.setdefault(theme, []), row["field"]),
         ):
-            entry["score"] = row["score"]
-        for key, value in (("terms", row["term"]), ("fields", row["field"])):
-            if value and value not in entry[key]:
-                entry[key].append(str(value))
-    result = []
-    for entry in themes.values():
-        entry["terms"] = "、".join(sorted(entry["terms"]))
-        entry["fields"] = ", ".join(sorted(entry["fields"]))
-        result.append(entry)
-    return sorted(result, key=lambda e: (-(e["score"] or 0), e["theme"]))
+            if value and value not in found:
+                found.append(str(value))
+    result = [
+        ThemeEvidence(t, scores[t], "、".join(sorted(terms[t])), ", ".join(sorted(fields[t])))
+        for t in scores
+    ]
+    return sorted(result, key=lambda e: (-(e.score or 0), e.theme))
 
 
-def related_measures(store: ox.Store, iri: str) -> list[dict[str, object]]:
+@dataclass
+class RelatedMeasure:
+    """A measure of another batch linked to this one: the direct properties linking them and
+    the qualified link's relation, score, method and evidence terms (joined by 、)."""
+
+    other: str
+    doc: str | None
+    batch: int | None
+    props: list[str] = field(default_factory=list)
+    link: str | None = None
+    relation: str | None = None
+    score: float | None = None
+    method: str | None = None
+    terms: str = ""
+
+
+def related_measures(store: SparqlStore, iri: str) -> list[RelatedMeasure]:
     """Measures linked across batches, with the qualified link's relation, score and evidence.
 
     Direct properties (rk:evolvesFrom/evolvesInto/sameReformAs/relatedTo, asserted or inferred)
@@ -381,45 +452,41 @@ def related_measures(store: ox.Store, iri: str) -> list[dict[str, object]]:
         } GROUP BY ?m ?other ?prop ?link ?relation ?score ?method ?doc ?batch""",
         {"m": ox.NamedNode(iri)},
     )
-    merged: dict[str, dict[str, object]] = {}
+    merged: dict[str, RelatedMeasure] = {}
+    props: dict[str, set[str]] = {}
     for row in rows:
         other = str(row["other"])
-        entry = merged.setdefault(
-            other,
-            {
-                "other": other,
-                "props": set(),
-                "link": None,
-                "relation": None,
-                "score": None,
-                "method": None,
-                "terms": "",
-                "doc": row["doc"],
-                "batch": row["batch"],
-            },
-        )
+        entry = merged.get(other)
+        if entry is None:
+            entry = merged[other] = RelatedMeasure(
+                other, optional_str(row["doc"]), optional_int(row["batch"])
+            )
         if row["prop"]:
-            entry["props"].add(str(row["prop"]))
-        for key in ("link", "relation", "score", "method"):
-            if row[key] is not None and entry[key] is None:
-                entry[key] = row[key]
+            props.setdefault(other, set()).add(str(row["prop"]))
+        # the first link that states each of these wins
+        if entry.link is None:
+            entry.link = optional_str(row["link"])
+        if entry.relation is None:
+            entry.relation = optional_str(row["relation"])
+        if entry.score is None:
+            entry.score = optional_number(row["score"])
+        if entry.method is None:
+            entry.method = optional_str(row["method"])
         if row["terms"]:
-            entry["terms"] = row["terms"]
-    result = []
-    for entry in merged.values():
-        entry["props"] = sorted(entry["props"])
-        result.append(entry)
+            entry.terms = str(row["terms"])
+    for other, entry in merged.items():
+        entry.props = sorted(props.get(other, ()))
     return sorted(
-        result,
+        merged.values(),
         key=lambda e: (
-            -(e["score"] or 0),
-            e["batch"] if e["batch"] is not None else 1e9,
-            e["other"],
+            -(e.score or 0),
+            e.batch if e.batch is not None else 1e9,
+            e.other,
         ),
     )
 
 
-def agency_measures(store: ox.Store, iri: str) -> list[dict[str, object]]:
+def agency_measures(store: SparqlStore, iri: str) -> list[Row]:
     """Measures an agency leads or shares responsibility for, in batch and number order."""
     return select(
         store,
@@ -434,7 +501,7 @@ def agency_measures(store: ox.Store, iri: str) -> list[dict[str, object]]:
     )
 
 
-def document_contents(store: ox.Store, iri: str) -> list[dict[str, object]]:
+def document_contents(store: SparqlStore, iri: str) -> list[Row]:
     """The document's measures in printed order, each with its section (None when unsectioned)."""
     return select(
         store,
@@ -450,7 +517,7 @@ def document_contents(store: ox.Store, iri: str) -> list[dict[str, object]]:
     )
 
 
-def theme_measures(store: ox.Store, iri: str) -> list[dict[str, object]]:
+def theme_measures(store: SparqlStore, iri: str) -> list[Row]:
     return select(
         store,
         SPARQL_PREFIXES
@@ -463,7 +530,7 @@ def theme_measures(store: ox.Store, iri: str) -> list[dict[str, object]]:
     )
 
 
-def usage(store: ox.Store, iri: str) -> dict[str, int]:
+def usage(store: SparqlStore, iri: str) -> dict[str, int]:
     """How the IRI is used beyond its description: as a predicate, as a class, as a named graph.
 
     These show on ontology terms and graph names, whose own descriptions say little about
@@ -479,23 +546,28 @@ def usage(store: ox.Store, iri: str) -> dict[str, int]:
     in_graph = select(
         store, "SELECT ?x (COUNT(*) AS ?n) WHERE { GRAPH ?x { ?s ?p ?o } } GROUP BY ?x", node
     )
-    first = lambda rows: int(rows[0]["n"]) if rows else 0  # noqa: E731
     return {
-        "predicate": first(as_predicate),
-        "instances": first(instances),
-        "graph": first(in_graph),
+        "predicate": _count(as_predicate),
+        "instances": _count(instances),
+        "graph": _count(in_graph),
     }
 
 
-def source_lines(raw_dir: Path, file: str, start: int, end: int) -> list[tuple[int, str]]:
-    """The printed lines [start, end] (1-based) of a bundled source file, exactly as printed.
+def _count(rows: list[Row]) -> int:
+    """The ?n of a one-row COUNT answer (0 when there is no row: no group matched)."""
+    return as_int(rows[0]["n"]) if rows else 0
 
-    Only a plain file name inside raw_dir is read: a file name from the data never walks out of
-    the folder.
+
+def source_lines(sources_dir: Path, file: str, start: int, end: int) -> list[tuple[int, str]]:
+    """The printed lines [start, end] (1-based) of a source document, exactly as printed.
+
+    Read from the build's copy of the documents (build/sources/), so serving needs no data
+    folder; only a plain file name inside `sources_dir` is read: a file name from the data
+    never walks out of the folder.
     """
     if not file or Path(file).name != file:
         return []
-    path = raw_dir / file
+    path = sources_dir / file
     if not path.is_file():
         return []
     # Split exactly as the build does (reformkg.graph.pipeline.build.read_lines), so line numbers agree.

@@ -19,13 +19,16 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import opencc
-import pyoxigraph as ox
 
-from reformkg.graph.query.store import select
+from reformkg.graph.query.store import SparqlStore, select
 from reformkg.graph.read.resources import compact
 from reformkg.vocab import SPARQL_PREFIXES
+
+if TYPE_CHECKING:
+    from starlette.datastructures import State
 
 #: Field weights: a name hit must beat any text hit, so name weight > text weight x 2.
 FIELD_WEIGHTS = {"name": 10.0, "alias": 8.0, "practice": 3.0, "point": 3.0, "effect": 2.0}
@@ -40,7 +43,7 @@ _converter_lock = threading.Lock()
 @lru_cache(maxsize=4096)
 def _t2s_char(ch: str) -> str:
     with _converter_lock:
-        out = _converter.convert(ch)
+        out: str = _converter.convert(ch)
     return out if len(out) == 1 else ch
 
 
@@ -51,7 +54,7 @@ def normalise(text: str) -> str:
     character instead so that a hit position in the normalised text is a position in the original.
     """
     with _converter_lock:
-        converted = _converter.convert(text)
+        converted: str = _converter.convert(text)
     if len(converted) != len(text):
         converted = "".join(_t2s_char(ch) for ch in text)
     folded = converted.casefold()
@@ -257,7 +260,7 @@ _FIELD_OF_PROPERTY = {
 }
 
 
-def build_index(store: ox.Store) -> SearchIndex:
+def build_index(store: SparqlStore) -> SearchIndex:
     """Read names and texts from the store (asserted and inferred graphs alike) into an index.
 
     Practice points are indexed only when the measure has no practiceText (they repeat it).
@@ -303,9 +306,9 @@ def build_index(store: ox.Store) -> SearchIndex:
 _index_lock = threading.Lock()
 
 
-def get_index(state: object, store: ox.Store) -> SearchIndex:
+def get_index(state: State, store: SparqlStore) -> SearchIndex:
     """The app's index, built on first use and cached on app.state (one build per process)."""
-    index = getattr(state, "search_index", None)
+    index: SearchIndex | None = getattr(state, "search_index", None)
     if index is None:
         with _index_lock:
             index = getattr(state, "search_index", None)

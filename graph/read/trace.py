@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from reformkg.errors import ReformKGError
-from reformkg.graph.query.store import select
+from reformkg.graph.query.store import SparqlStore, as_number, select
+from reformkg.graph.read.measures import SEP, MeasureFields, measure_fields
 from reformkg.vocab import ID, SPARQL_PREFIXES, measure_iri
 
 __all__ = [
@@ -38,7 +40,6 @@ __all__ = [
     "trace",
 ]
 
-SEP = "；"
 MAX_CANDIDATES = 30
 _DOC_NUMBER = re.compile(
     r"^(?P<doc>[a-z0-9][a-z0-9-]*):(?P<number>[A-Za-z0-9]+)(?:-(?P<part>\d+))?$"
@@ -121,39 +122,42 @@ def _iri_term(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
-def _bind(bindings: dict[str, ox.NamedNode | ox.Literal] | None) -> str:
+def _bind(bindings: Mapping[str, ox.NamedNode | ox.Literal] | None) -> str:
     """VALUES clauses for bound terms: pyoxigraph serialises (and escapes) each term, so user
     input is never pasted into the query text as such."""
-
-    def term(v: object) -> str:
-        return str(v if isinstance(v, ox.NamedNode | ox.Literal) else ox.NamedNode(str(v)))
-
-    return "\n".join(f"VALUES ?{k} {{ {term(v)} }}" for k, v in sorted((bindings or {}).items()))
+    return "\n".join(f"VALUES ?{k} {{ {v} }}" for k, v in sorted((bindings or {}).items()))
 
 
-def _candidates(store: ox.Store, where: str, bindings: dict | None = None) -> list[Candidate]:
+def _candidates(
+    store: SparqlStore, where: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None
+) -> list[Candidate]:
+    """The measures whose IRI ?m or label ?name pass `where`, with their fields."""
     rows = select(
         store,
         SPARQL_PREFIXES
         + f"""
-SELECT DISTINCT ?m ?doc ?label ?name ?order WHERE {{
+SELECT DISTINCT ?m WHERE {{
   {_bind(bindings)}
-  ?m a rk:Measure ; rk:inDocument ?d ; rdfs:label ?name .
-  OPTIONAL {{ ?m rk:numberLabel ?label }}
-  ?d dcterms:identifier ?doc ; rk:batchOrder ?order .
+  ?m a rk:Measure ; rdfs:label ?name .
   {where}
 }}""",
     )
-    out = [Candidate(r["m"], r["doc"], r["label"] or "", r["name"], r["order"]) for r in rows]
+    out = [
+        Candidate(m.iri, m.doc_id, m.number_label or "", m.name, m.batch_order)
+        for m in measure_fields(store, [str(r["m"]) for r in rows])
+    ]
     return sorted(out, key=lambda c: (c.batch_order, c.doc_id, _natural(c.iri)))
 
 
-def _natural(iri: str) -> tuple:
+def _natural(iri: str) -> tuple[tuple[int, ...], str]:
+    """Sort key of a measure IRI by its printed number: 7 < 7-2 < 10 (numbers, then the tail).
+
+    The numbers and the tail are kept apart, so `7` and `7-2` compare without mixing types."""
     tail = iri.rsplit("/", 1)[-1]
-    return tuple(int(x) if x.isdigit() else 10**9 for x in re.split(r"-", tail)) + (tail,)
+    return tuple(int(x) if x.isdigit() else 10**9 for x in tail.split("-")), tail
 
 
-def find(store: ox.Store, query: str) -> list[Candidate]:
+def find(store: SparqlStore, query: str) -> list[Candidate]:
     """Measures matching an IRI, a doc_id:number[-part] reference, or part of a name."""
     query = query.strip()
     if not query:
@@ -164,7 +168,9 @@ def find(store: ox.Store, query: str) -> list[Candidate]:
     if ref:
         part = int(ref["part"]) if ref["part"] else None
         exact = _candidates(
-            store, "FILTER(?m = ?q)", {"q": measure_iri(ref["doc"], ref["number"], part)}
+            store,
+            "FILTER(?m = ?q)",
+            {"q": _iri_term(str(measure_iri(ref["doc"], ref["number"], part)))},
         )
         if exact or part is not None:
             return exact
@@ -177,7 +183,7 @@ def find(store: ox.Store, query: str) -> list[Candidate]:
     )
 
 
-def resolve(store: ox.Store, query: str) -> str:
+def resolve(store: SparqlStore, query: str) -> str:
     """The IRI of the one measure the query names (or the earliest of one chain it names).
 
     Raises MeasureNotFound, or AmbiguousQuery when the matches are not all one chain.
@@ -198,7 +204,7 @@ def resolve(store: ox.Store, query: str) -> str:
 _STEP_PATH = "(rk:evolvesFrom|rk:sameReformAs|^rk:sameReformAs)+"
 
 
-def _lineage(store: ox.Store, iri: str) -> list[str]:
+def _lineage(store: SparqlStore, iri: str) -> list[str]:
     """The measure, what it evolves from (transitively) and what evolves from it."""
     rows = select(
         store,
@@ -209,51 +215,33 @@ SELECT DISTINCT ?x WHERE {{
   {{ ?m {_STEP_PATH} ?x }} UNION {{ ?x {_STEP_PATH} ?m }}
 }}""",
     )
-    return [iri] + sorted({r["x"] for r in rows} - {iri})
+    return [iri] + sorted({str(r["x"]) for r in rows} - {iri})
 
 
-def _steps(store: ox.Store, iris: list[str]) -> dict[str, Step]:
-    values = " ".join(f"<{i}>" for i in iris)
-    rows = select(
-        store,
-        SPARQL_PREFIXES
-        + f"""
-SELECT ?m ?doc ?title ?order ?date ?status ?label ?name ?practice ?deadline
-       (GROUP_CONCAT(DISTINCT ?place; separator="{SEP}") AS ?places)
-       (GROUP_CONCAT(DISTINCT ?agency; separator="{SEP}") AS ?agencies)
-WHERE {{
-  VALUES ?m {{ {values} }}
-  ?m rk:inDocument ?d ; rdfs:label ?name .
-  ?d dcterms:identifier ?doc ; dcterms:title ?title ; rk:batchOrder ?order .
-  OPTIONAL {{ ?m rk:numberLabel ?label }}
-  OPTIONAL {{ ?d dcterms:issued ?date }}
-  OPTIONAL {{ ?d rk:dateStatus ?status }}
-  OPTIONAL {{ ?m rk:practiceText ?practice }}
-  OPTIONAL {{ ?m rk:deadlineText ?deadline }}
-  OPTIONAL {{ ?m rk:sourcePlace/rdfs:label ?place FILTER(LANGMATCHES(LANG(?place), "zh")) }}
-  OPTIONAL {{ ?m rk:leadAgency/skos:prefLabel ?agency }}
-}} GROUP BY ?m ?doc ?title ?order ?date ?status ?label ?name ?practice ?deadline""",
+def _steps(store: SparqlStore, iris: list[str]) -> dict[str, Step]:
+    return {m.iri: _step(m) for m in measure_fields(store, iris)}
+
+
+def _step(m: MeasureFields) -> Step:
+    return Step(
+        iri=m.iri,
+        doc_id=m.doc_id,
+        doc_title=m.doc_title,
+        batch_order=m.batch_order,
+        date=m.issued or "",
+        date_status=m.date_status or "unknown",
+        number_label=m.number_label or "",
+        name=m.name,
+        places=tuple(p for p in m.places if p),
+        agencies=tuple(a for a in m.lead_agencies if a),
+        deadline=m.deadline_text or "",
+        practice=m.practice or "",
     )
-    out: dict[str, Step] = {}
-    for r in rows:
-        out[r["m"]] = Step(
-            iri=r["m"],
-            doc_id=r["doc"],
-            doc_title=r["title"],
-            batch_order=r["order"],
-            date=str(r["date"] or ""),
-            date_status=str(r["status"] or "unknown"),
-            number_label=r["label"] or "",
-            name=r["name"],
-            places=tuple(sorted(filter(None, str(r["places"] or "").split(SEP)))),
-            agencies=tuple(sorted(filter(None, str(r["agencies"] or "").split(SEP)))),
-            deadline=str(r["deadline"] or ""),
-            practice=str(r["practice"] or ""),
-        )
-    return out
 
 
-def _links(store: ox.Store, where: str, bindings: dict | None = None) -> list[LinkInfo]:
+def _links(
+    store: SparqlStore, where: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None
+) -> list[LinkInfo]:
     rows = select(
         store,
         SPARQL_PREFIXES
@@ -269,10 +257,10 @@ SELECT ?s ?t ?rel ?score (GROUP_CONCAT(?ev; separator="{SEP}") AS ?evidence) WHE
     names = {"SameReform": "same", "Evolution": "evolution", "Related": "related"}
     out = [
         LinkInfo(
-            r["s"],
-            r["t"],
-            names.get(r["rel"], r["rel"]),
-            float(r["score"]),
+            str(r["s"]),
+            str(r["t"]),
+            names.get(str(r["rel"]), str(r["rel"])),
+            float(as_number(r["score"])),
             tuple(sorted(filter(None, str(r["evidence"] or "").split(SEP)))),
         )
         for r in rows
@@ -280,7 +268,7 @@ SELECT ?s ?t ?rel ?score (GROUP_CONCAT(?ev; separator="{SEP}") AS ?evidence) WHE
     return sorted(out, key=lambda x: (_natural(x.source), _natural(x.target), x.source, x.target))
 
 
-def trace(store: ox.Store, iri: str) -> Chain:
+def trace(store: SparqlStore, iri: str) -> Chain:
     """The chain through `iri`, earliest batch first, with its links and the related measures."""
     lineage = _lineage(store, iri)
     steps = _steps(store, lineage)
@@ -431,10 +419,10 @@ def render(chain: Chain) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def link_rows(store: ox.Store) -> tuple[list[str], list[dict]]:
+def link_rows(store: SparqlStore) -> tuple[list[str], list[dict[str, object]]]:
     """Every qualified link: source, target, relation, score, evidence (terms joined by ；)."""
     fields = ["source", "target", "relation", "score", "evidence"]
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "source": x.source,
             "target": x.target,

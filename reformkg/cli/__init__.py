@@ -25,7 +25,9 @@ __all__ = ["build_parser", "main"]
 
 def _verb_modules() -> list[ModuleType]:
     here = sys.modules[__name__]
-    names = sorted(m.name for m in pkgutil.iter_modules(here.__path__) if not m.name.startswith("_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(here.__path__) if not m.name.startswith("_")
+    )
     return [importlib.import_module(f"{__name__}.{n}") for n in names]
 
 

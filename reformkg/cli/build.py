@@ -15,7 +15,9 @@ HELP = "Build the graph from the documents of the manifest (writes build/)."
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data", type=Path, help="data folder (manifest.toml, raw/); default: the bundled documents"
+        "--data",
+        type=Path,
+        help="data folder (manifest.toml, raw/); default: the bundled documents",
     )
     parser.add_argument(
         "--out", "--build", dest="build", type=Path, help="output folder; default ./build"

@@ -14,9 +14,14 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from reformkg.errors import ReformKGError
 from reformkg.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
+    import pyoxigraph as ox
 
 NAME = "load"
 HELP = "Push the built dataset to a SPARQL server (Graph Store Protocol or SPARQL Update)."
@@ -42,21 +47,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--build", type=Path, help="build folder (default: ./build)")
 
 
-def read_graphs(build_dir: Path) -> dict[str, list]:
+def read_graphs(build_dir: Path) -> dict[str, list[ox.Triple]]:
     """The dataset's triples grouped by named graph, in file order."""
     import pyoxigraph as ox
 
     from reformkg.graph.query.store import dataset_path
 
     path = dataset_path(build_dir)
-    graphs: dict[str, list] = defaultdict(list)
+    graphs: dict[str, list[ox.Triple]] = defaultdict(list)
     for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
         if isinstance(quad.graph_name, ox.NamedNode):
             graphs[quad.graph_name.value].append(quad.triple)
     return dict(sorted(graphs.items()))
 
 
-def _auth(client, url: str, user: str | None, password: str | None):
+def _auth(
+    client: httpx.Client, url: str, user: str | None, password: str | None
+) -> httpx.Auth | None:
     """Digest or basic auth, whichever the server's challenge names (Virtuoso asks digest)."""
     import httpx
 
@@ -69,19 +76,19 @@ def _auth(client, url: str, user: str | None, password: str | None):
     return httpx.BasicAuth(user, password or "")
 
 
-def _check(response, what: str) -> None:
+def _check(response: httpx.Response, what: str) -> None:
     if response.status_code >= 300:
         raise ReformKGError(f"{what}: HTTP {response.status_code} {response.text.strip()[:300]}")
 
 
 def load(
     url: str,
-    graphs: dict[str, list],
+    graphs: dict[str, list[ox.Triple]],
     *,
     via: str = "gsp",
     user: str | None = None,
     password: str | None = None,
-    out=sys.stderr,
+    out: TextIO = sys.stderr,
 ) -> int:
     """Push every graph; return the number of triples sent. Replaces graphs of the same name."""
     import httpx
@@ -113,7 +120,8 @@ def load(
                 else:
                     drop = f"DROP SILENT GRAPH <{graph}> ;\n" if start == 0 else ""
                     update = f"{drop}INSERT DATA {{ GRAPH <{graph}> {{\n{body.decode()}}} }}"
-                    response = client.post(url, data={"update": update}, auth=auth)
+                    # request(), not post(): httpx's post() does not take auth=None (no auth)
+                    response = client.request("POST", url, data={"update": update}, auth=auth)
                 _check(response, f"{graph}")
             total += len(triples)
             print(

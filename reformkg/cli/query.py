@@ -8,6 +8,7 @@ import json
 import sys
 import unicodedata
 from pathlib import Path
+from typing import TextIO
 
 from reformkg.errors import QueryError
 from reformkg.settings import Settings
@@ -42,7 +43,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def print_table(columns: list[str], cells: list[list[str]], out=sys.stdout) -> None:
+def print_table(columns: list[str], cells: list[list[str]], out: TextIO = sys.stdout) -> None:
     widths = [max([_width(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
     widths = [min(w, 60) for w in widths]
 
@@ -78,7 +79,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             params = ", ".join(f"{p.name}={p.default or '∅'}" for p in q.params)
             print(f"{q.name:26} {q.title}" + (f"  [{params}]" if params else ""))
         return 0
-    values = {}
+    values: dict[str, str] = {}
     for item in args.param:
         if "=" not in item:
             raise QueryError(f"--param {item!r}: write it as name=value")
