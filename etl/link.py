@@ -14,8 +14,11 @@ Method (docs/linking.md has the figures):
      alone never makes a counterpart (the hard negatives share names: 直通车, 单一窗口, 一件事);
      it is the same reform restated when names and practice texts nearly coincide (SAME_NAME,
      SAME_BODY), otherwise an evolution (the later batch extends or deepens the earlier one);
-   - related when score >= RELATED_THRESHOLD and cos(practice) >= RELATED_BODY_GATE; each
-     measure keeps at most MAX_RELATED related links, the best-scoring ones.
+   - related candidate when score >= RELATED_THRESHOLD and cos(practice) >= RELATED_BODY_GATE;
+     it is kept only with evidence beyond shared topic words: a shared term of at least
+     DISTINCT_MIN_CHARS characters (a name word or a practice phrase) that no other measure's
+     name or practice text contains. Each measure keeps at most MAX_RELATED related links, the
+     best-scoring ones.
 5. Direction: documents are ordered by (batch_order, date, doc_id) from the manifest; an
    evolution points from the later measure to the earlier one (source rk:evolvesFrom target), and
    the earlier measure is the target of "same" and "related" links as well.
@@ -30,6 +33,7 @@ link.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -44,7 +48,7 @@ MeasureKey = tuple[str, str, int | None]
 _SortKey = tuple[str, int, str, int]  # doc, number as an int (10**9 if none), number, part
 _Slot = tuple[tuple[str, str], tuple[str, str]]  # (item, counterpart item)
 
-METHOD = "char-bigram-tfidf+jieba-name/v2"
+METHOD = "char-bigram-tfidf+jieba-name/v3"
 NAME_WEIGHT = 0.45
 BODY_WEIGHT = 0.55
 MAX_DF_RATIO = 0.05
@@ -52,9 +56,10 @@ BLOCK_MAX_DF = 30
 PREFILTER = 0.03  # partial (rare-feature) score a pair needs to be scored exactly
 LINK_THRESHOLD = 0.24
 BODY_GATE = 0.21
-RELATED_THRESHOLD = 0.10
+RELATED_THRESHOLD = 0.15
 RELATED_BODY_GATE = 0.08
-NAME_IN_SETTING = 0.50
+DISTINCT_MIN_CHARS = 4  # a related link needs a shared term this long, unique to the pair
+NAME_IN_SETTING = 0.55
 NAMED_MIN_CHARS = 4
 SAME_NAME = 0.35
 SAME_BODY = 0.45
@@ -67,16 +72,24 @@ MAX_RELATED = 8  # related links kept per measure (the best-scoring ones)
 RELATIONS = ("same", "evolution", "related")
 
 
+STATUSES = ("machine", "confirmed", "added")
+
+
 @dataclass(frozen=True)
 class Link:
-    """One cross-batch link; for "evolution" the source is the later measure."""
+    """One cross-batch link; for "evolution" the source is the later measure.
+
+    `status` says who stands behind it: the linker alone ("machine"), a curator who confirmed
+    the linker's link ("confirmed"), or a curator who added it ("added", score None: the
+    linker did not propose it). See etl/reviews.py."""
 
     source_key: MeasureKey
     target_key: MeasureKey
     relation: str  # same | evolution | related
-    score: float  # 3 decimals
+    score: float | None  # 3 decimals; None for a link only a curator made
     method: str
     evidence: tuple[str, ...]  # shared terms, sorted
+    status: str = "machine"
 
 
 def measure_key(m: Measure) -> MeasureKey:
@@ -249,13 +262,66 @@ def link_measures(
         rank = (score, _sort_key(ka), _sort_key(kb))
         if slot not in best or rank > best[slot][0]:
             best[slot] = (rank, link)
-    kept = _cap_related(_through_lineage([x for _, x in best.values()]))
-    # shared phrases are read for the kept links only: jieba on both texts is the costly part
     by_key = {measure_key(m): m for m in measures}
-    return sorted(
-        (_with_phrases(x, by_key[x.source_key], by_key[x.target_key]) for x in kept),
-        key=lambda x: (_sort_key(x.source_key), _sort_key(x.target_key)),
+    unique = _UniqueTerms(measures)
+    # shared phrases are read for the links that may be kept only: jieba on both texts is the
+    # costly part; a related link needs them first, to show a term unique to the pair
+    candidates = [
+        _with_phrases(x, by_key[x.source_key], by_key[x.target_key])
+        for x in _through_lineage([x for _, x in best.values()])
+    ]
+    kept = _cap_related(
+        x for x in candidates if x.relation != "related" or unique.any_unique(x, by_key)
     )
+    return sorted(kept, key=lambda x: (_sort_key(x.source_key), _sort_key(x.target_key)))
+
+
+class _UniqueTerms:
+    """Whether a shared term occurs in no measure but the two it links.
+
+    Why: a related link on shared topic words alone (船舶, 私募基金, 营业执照) joined most of the
+    hard negatives; a term of four or more characters that only the two measures use (职务科技成果,
+    数字人民币, 法院电子卷宗) is evidence that they touch the same instrument. Exact, without a
+    scan of every text per term: the measures holding every character bigram of the term (a
+    superset, from a sparse presence matrix) are checked by substring.
+    """
+
+    def __init__(self, measures: Sequence[Measure]) -> None:
+        self.texts = [m.name.clean + "。" + m.practice.clean for m in measures]
+        self.row = {measure_key(m): i for i, m in enumerate(measures)}
+        matrix, _, idf = similarity.tfidf_matrix(
+            [Counter(similarity.bigrams(t)) for t in self.texts], MAX_DF_RATIO
+        )
+        self.column = {f: i for i, f in enumerate(idf)}
+        self.by_column = matrix.tocsc()
+
+    def holders(self, term: str) -> set[int] | None:
+        """Rows whose text contains `term`, or None when the term is boilerplate throughout."""
+        cols = sorted(
+            {self.column[b] for b in similarity.bigrams(term) if b in self.column},
+            key=lambda c: self.by_column.indptr[c + 1] - self.by_column.indptr[c],
+        )
+        if not cols:
+            return None
+        rows: set[int] | None = None
+        for c in cols:
+            found = set(
+                self.by_column.indices[
+                    self.by_column.indptr[c] : self.by_column.indptr[c + 1]
+                ].tolist()
+            )
+            rows = found if rows is None else rows & found
+        return {r for r in rows or () if term in self.texts[r]}
+
+    def any_unique(self, link: Link, by_key: dict[MeasureKey, Measure]) -> bool:
+        pair = {self.row[link.source_key], self.row[link.target_key]}
+        for term in link.evidence:
+            if ":" in term or len(term) < DISTINCT_MIN_CHARS:
+                continue
+            rows = self.holders(term)
+            if rows is not None and rows <= pair:
+                return True
+        return False
 
 
 def _with_phrases(link: Link, later: Measure, earlier: Measure) -> Link:

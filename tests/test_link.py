@@ -80,12 +80,30 @@ def test_quality_floor_on_labelled_pairs(labels, blind_labels, links):
     on the labels the parameters were set on and on the blind labels they were not."""
     counterpart = eval_links.score(labels, links, eval_links.COUNTERPART)
     any_link = eval_links.score(labels, links, eval_links.LINKED)
-    assert counterpart.precision >= 0.78 and counterpart.recall >= 0.80, counterpart
-    assert any_link.precision >= 0.78 and any_link.recall >= 0.80, any_link
+    assert counterpart.precision >= 0.80 and counterpart.recall >= 0.80, counterpart
+    assert any_link.precision >= 0.95 and any_link.recall >= 0.60, any_link
     assert not eval_links.direction_errors(labels, links)
     blind = eval_links.score(blind_labels, links, eval_links.COUNTERPART)
-    assert blind.precision >= 0.75 and blind.recall >= 0.75, blind
+    assert blind.precision >= 0.78 and blind.recall >= 0.78, blind
     assert not eval_links.direction_errors(blind_labels, links)
+
+
+def test_related_needs_more_than_topic_words(labels, blind_labels, links):
+    """Issue #15's aims: at most 10 % of the hard negatives get any link, and `related` is right
+    at least 80 % of the time on labelled pairs, on both label sets (the blind one has no hard
+    negatives). Figures in docs/linking.md."""
+    hit, negatives = eval_links.hard_negatives_linked(labels, links)
+    assert negatives >= 30 and hit / negatives <= 0.10, (hit, negatives)
+    for lab in (labels, blind_labels):
+        strict, _, said = eval_links.related_precision(lab, links)
+        assert said >= 10 and strict / said >= 0.8, (strict, said)
+    unique = {"法院电子卷宗", "职务科技成果", "数字人民币"}
+    related = [x for x in links if x.relation == "related"]
+    assert related and all(
+        any(len(t) >= linkmod.DISTINCT_MIN_CHARS and ":" not in t for t in x.evidence)
+        for x in related
+    )
+    assert unique & {t for x in related for t in x.evidence}
 
 
 def test_annotators_agreement_is_measured(labels, blind_labels):
@@ -99,7 +117,7 @@ def test_annotators_agreement_is_measured(labels, blind_labels):
 @pytest.mark.xfail(
     strict=True,
     reason="issue #4 aims at P>=0.9 and R>=0.85 for counterparts; the linker reaches about "
-    "P 0.79 / R 0.82 on these labels, and two blind annotators agree with them at P 0.88 / "
+    "P 0.82 / R 0.82 on these labels, and two blind annotators agree with them at P 0.88 / "
     "R 0.88 (docs/linking.md); strict, so reaching the aim fails this marker",
 )
 def test_quality_meets_issue_aim(labels, links):
