@@ -45,7 +45,7 @@ from reformkg.etl.records import Measure, ParsedDocument
 from reformkg.vocab import measure_path
 
 MeasureKey = tuple[str, str, int | None]
-_SortKey = tuple[str, int, str, int]  # doc, number as an int (10**9 if none), number, part
+SortKey = tuple[str, int, str, int]  # doc, number as an int (10**9 if none), number, part
 _Slot = tuple[tuple[str, str], tuple[str, str]]  # (item, counterpart item)
 
 METHOD = "char-bigram-tfidf+jieba-name/v3"
@@ -240,7 +240,7 @@ def link_measures(
         | (scored.name_cos >= NAME_IN_SETTING)
     )
 
-    best: dict[_Slot, tuple[tuple[float, _SortKey, _SortKey], Link]] = {}
+    best: dict[_Slot, tuple[tuple[float, SortKey, SortKey], Link]] = {}
     for k in worth.tolist():
         a, b = measures[int(scored.i[k])], measures[int(scored.j[k])]
         later, earlier = (a, b) if order[a.doc_id] > order[b.doc_id] else (b, a)
@@ -259,7 +259,7 @@ def link_measures(
             continue
         link = Link(ka, kb, relation, score, METHOD, tuple(context))
         slot = (ka[:2], kb[:2])  # one link per (item, counterpart item)
-        rank = (score, _sort_key(ka), _sort_key(kb))
+        rank = (score, sort_key(ka), sort_key(kb))
         if slot not in best or rank > best[slot][0]:
             best[slot] = (rank, link)
     by_key = {measure_key(m): m for m in measures}
@@ -273,7 +273,7 @@ def link_measures(
     kept = _cap_related(
         x for x in candidates if x.relation != "related" or unique.any_unique(x, by_key)
     )
-    return sorted(kept, key=lambda x: (_sort_key(x.source_key), _sort_key(x.target_key)))
+    return sorted(kept, key=lambda x: (sort_key(x.source_key), sort_key(x.target_key)))
 
 
 class _UniqueTerms:
@@ -352,7 +352,7 @@ def _through_lineage(links: list[Link]) -> list[Link]:
         if x.relation == "related":
             middle = earlier_of.get(x.source_key, set()) & later_of.get(x.target_key, set())
             if middle:
-                via = tuple(f"via:{measure_path(*k)}" for k in sorted(middle, key=_sort_key))
+                via = tuple(f"via:{measure_path(*k)}" for k in sorted(middle, key=sort_key))
                 x = replace(x, relation="evolution", evidence=x.evidence + via)
         out.append(x)
     return out
@@ -369,7 +369,7 @@ def _cap_related(links: Iterable[Link]) -> list[Link]:
     count: dict[MeasureKey, int] = {}
     related = sorted(
         (x for x in links if x.relation == "related"),
-        key=lambda x: (-x.score, _sort_key(x.source_key), _sort_key(x.target_key)),
+        key=lambda x: (-x.score, sort_key(x.source_key), sort_key(x.target_key)),
     )
     for x in related:
         if count.get(x.source_key, 0) < MAX_RELATED and count.get(x.target_key, 0) < MAX_RELATED:
@@ -379,7 +379,7 @@ def _cap_related(links: Iterable[Link]) -> list[Link]:
     return kept
 
 
-def _sort_key(key: MeasureKey) -> _SortKey:
+def sort_key(key: MeasureKey) -> SortKey:
     doc, number, part = key
     return (doc, int(number) if number.isdigit() else 10**9, number, part or 0)
 

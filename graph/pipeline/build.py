@@ -17,8 +17,10 @@ from typing import ParamSpec, TypeVar
 
 from reformkg.build_files import TIMINGS
 from reformkg.errors import InputError
+from reformkg.etl.curation import Curated
 from reformkg.etl.dataset import to_quads
 from reformkg.etl.documents import parse_all
+from reformkg.etl.lineage import Lineage
 from reformkg.etl.link import Link, MeasureKey
 from reformkg.etl.normalise import load_resolver
 from reformkg.etl.records import ParsedDocument
@@ -29,7 +31,17 @@ from reformkg.graph.pipeline.write import write
 from reformkg.settings import Settings
 
 Progress = Callable[[str, str], None]
-STAGES = ("parse", "normalise", "themes", "link", "rdf", "reason", "validate", "serialise")
+STAGES = (
+    "parse",
+    "normalise",
+    "themes",
+    "link",
+    "review",
+    "rdf",
+    "reason",
+    "validate",
+    "serialise",
+)
 
 _Args = ParamSpec("_Args")
 _Out = TypeVar("_Out")
@@ -41,8 +53,10 @@ class BuildResult:
     timings: dict[str, float]
     report: report_mod.Report
     skipped: list[str] = field(default_factory=list)  # "file:line: message" of documents left out
-    links: list[Link] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)  # after curator review
     themes: dict[MeasureKey, list[ThemeHit]] = field(default_factory=dict)
+    curated: Curated | None = None
+    lineages: list[Lineage] = field(default_factory=list)
 
 
 def build(
@@ -69,12 +83,17 @@ def build(
     if not docs:
         raise InputError(str(settings.manifest), None, "no document could be built")
     themes = stage("themes", stages.assign_themes, docs, settings)
-    links = stage("link", stages.link, docs, themes)
-    asserted = stage("rdf", to_quads, docs, resolver, themes, links, settings)
+    machine_links = stage("link", stages.link, docs, themes)
+    curated, found = stage("review", stages.curate, docs, machine_links, settings)
+    links = curated.links
+    asserted = stage(
+        "rdf", to_quads, docs, resolver, themes, links, settings, curated.applied, found
+    )
     inferred = stage("reason", stages.reason, asserted, settings)
     stage("validate", stages.validate, asserted, inferred, settings)
     report = report_mod.make_report(docs, themes, links, skipped, resolver)
-    result = BuildResult(docs, timings, report, skipped, links, themes)
+    report_mod.add_review(report, curated, found)
+    result = BuildResult(docs, timings, report, skipped, links, themes, curated, found)
     stage("serialise", write, asserted, inferred, result, settings)
     result.report["timings"] = timings
     (settings.build_dir / TIMINGS).write_text(json.dumps(timings, indent=2) + "\n")

@@ -41,6 +41,9 @@ __all__ = [
 ]
 
 MAX_CANDIDATES = 30
+RELATION_NAMES = {"SameReform": "same", "Evolution": "evolution", "Related": "related"}
+#: rk:linkStatus individual → the status column of the links export and the pages.
+STATUS_NAMES = {"MachineProposed": "machine", "CuratorConfirmed": "confirmed", "CuratorAdded": "added"}
 _DOC_NUMBER = re.compile(
     r"^(?P<doc>[a-z0-9][a-z0-9-]*):(?P<number>[A-Za-z0-9]+)(?:-(?P<part>\d+))?$"
 )
@@ -106,8 +109,9 @@ class LinkInfo:
     source: str
     target: str
     relation: str  # same | evolution | related
-    score: float
+    score: float | None  # None: a link a curator added (no machine score)
     evidence: tuple[str, ...]
+    status: str = "machine"  # machine | confirmed | added
 
 
 @dataclass
@@ -246,22 +250,25 @@ def _links(
         store,
         SPARQL_PREFIXES
         + f"""
-SELECT ?s ?t ?rel ?score (GROUP_CONCAT(?ev; separator="{SEP}") AS ?evidence) WHERE {{
+SELECT ?s ?t ?rel ?score ?status (GROUP_CONCAT(?ev; separator="{SEP}") AS ?evidence) WHERE {{
   {_bind(bindings)}
-  ?l a rk:MeasureLink ; rk:linkSource ?s ; rk:linkTarget ?t ; rk:relation ?r ; rk:score ?score .
+  ?l a rk:MeasureLink ; rk:linkSource ?s ; rk:linkTarget ?t ; rk:relation ?r .
+  OPTIONAL {{ ?l rk:score ?score }}
+  OPTIONAL {{ ?l rk:linkStatus ?st }}
   OPTIONAL {{ ?l rk:evidenceTerm ?ev }}
   BIND(STRAFTER(STR(?r), "#") AS ?rel)
+  BIND(STRAFTER(STR(?st), "#") AS ?status)
   {where}
-}} GROUP BY ?s ?t ?rel ?score""",
+}} GROUP BY ?s ?t ?rel ?score ?status""",
     )
-    names = {"SameReform": "same", "Evolution": "evolution", "Related": "related"}
     out = [
         LinkInfo(
             str(r["s"]),
             str(r["t"]),
-            names.get(str(r["rel"]), str(r["rel"])),
-            float(as_number(r["score"])),
+            RELATION_NAMES.get(str(r["rel"]), str(r["rel"])),
+            None if r["score"] is None else float(as_number(r["score"])),
             tuple(sorted(filter(None, str(r["evidence"] or "").split(SEP)))),
+            STATUS_NAMES.get(str(r["status"] or ""), "machine"),
         )
         for r in rows
     ]
@@ -297,7 +304,7 @@ def trace(store: SparqlStore, iri: str) -> Chain:
             for x, o in zip(related_links, others, strict=True)
             if o in other_steps
         ),
-        key=lambda p: (-p[0].score, p[1].batch_order),
+        key=lambda p: (-(p[0].score or 0.0), p[1].batch_order),
     )
     return Chain(iri, ordered, links, related)
 
@@ -394,7 +401,7 @@ def render(chain: Chain) -> str:
             target = by_iri[link.target]
             verb = "evolves from" if link.relation == "evolution" else "restates"
             lines.append(
-                f"    {verb} [{index[link.target]}] (score {link.score:.3f}; "
+                f"    {verb} [{index[link.target]}] ({_score(link)}; "
                 f"evidence: {SEP.join(link.evidence) or '—'})"
             )
             if k:
@@ -413,21 +420,29 @@ def render(chain: Chain) -> str:
         lines.append("Related measures (same topic, a different reform):")
         for link, other in chain.related:
             lines.append(
-                f"  {link.score:.3f}  {_ref(other)}  {other.name}  "
+                f"  {_score(link)}  {_ref(other)}  {other.name}  "
                 f"(evidence: {SEP.join(link.evidence) or '—'})"
             )
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _score(link: LinkInfo) -> str:
+    """`score 0.412`, and who stands behind the link when a curator does."""
+    score = "no machine score" if link.score is None else f"score {link.score:.3f}"
+    return score if link.status == "machine" else f"{score}, {link.status} by a curator"
+
+
 def link_rows(store: SparqlStore) -> tuple[list[str], list[dict[str, object]]]:
-    """Every qualified link: source, target, relation, score, evidence (terms joined by ；)."""
-    fields = ["source", "target", "relation", "score", "evidence"]
+    """Every qualified link: source, target, relation, score, status (machine, confirmed,
+    added), evidence (terms joined by ；)."""
+    fields = ["source", "target", "relation", "score", "status", "evidence"]
     rows: list[dict[str, object]] = [
         {
             "source": x.source,
             "target": x.target,
             "relation": x.relation,
-            "score": f"{x.score:.3f}",
+            "score": "" if x.score is None else f"{x.score:.3f}",
+            "status": x.status,
             "evidence": SEP.join(x.evidence),
         }
         for x in _links(store, "")
