@@ -118,6 +118,9 @@ def _entry(
         raise bad(f"batch_order {doc['batch_order']} is used twice")
     if doc["jurisdiction"] not in places:
         raise bad(f"jurisdiction {doc['jurisdiction']!r} is not a place id of data/places.csv")
+    short = doc.get("short_title", "")
+    if not isinstance(short, str):
+        raise bad("short_title must be a string")
     date = doc.get("date")
     if date is not None and (not isinstance(date, str) or not _is_date(date)):
         raise bad(f"date {date!r} must be an ISO date YYYY-MM-DD")
@@ -135,6 +138,7 @@ def _entry(
         doc_id=doc["id"],
         file=doc["file"],
         title=doc["title"],
+        short_title=short.strip(),
         kind=doc["kind"],
         batch_order=doc["batch_order"],
         jurisdiction=doc["jurisdiction"],

@@ -94,6 +94,7 @@ class DocumentMeta:
     kind: str
     batch_order: int
     jurisdiction: str  # place id used to resolve short agency names (市… → 深圳市…)
+    short_title: str = ""  # for column heads and timelines; the id stands in when empty
     date: str | None = None
     date_status: str = "unknown"  # stated | inferred | unknown
     date_evidence: str = ""

@@ -37,6 +37,8 @@ __all__ = [
     "render",
     "resolve",
     "sentence_diff",
+    "sentence_pairs",
+    "sentences",
     "trace",
 ]
 
@@ -309,6 +311,33 @@ def trace(store: SparqlStore, iri: str) -> Chain:
     return Chain(iri, ordered, links, related)
 
 
+def sentences(text: str) -> list[str]:
+    """A practice text cut into sentences (at 。；！？), the unit an analyst reads."""
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def sentence_pairs(old: list[str], new: list[str]) -> list[tuple[int | None, int | None]]:
+    """Which sentence of `new` continues which of `old`: (i, j) kept or reworded, (i, None)
+    dropped, (None, j) added; in reading order. The alignment `sentence_diff` prints and the
+    lineage pages lay out side by side.
+
+    Equal sentences pair in order (difflib); inside a replaced block each new sentence pairs
+    with its most similar old one when they are at least half alike.
+    """
+    out: list[tuple[int | None, int | None]] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out += [(i1 + k, j1 + k) for k in range(i2 - i1)]
+        elif op == "delete":
+            out += [(i, None) for i in range(i1, i2)]
+        elif op == "insert":
+            out += [(None, j) for j in range(j1, j2)]
+        else:
+            out += _replaced(old, new, range(i1, i2), range(j1, j2))
+    return out
+
+
 def sentence_diff(earlier: str, later: str) -> list[tuple[str, str]]:
     """Practice texts compared sentence by sentence: ("=", kept), ("-", dropped), ("+", added),
     and ("~", a reworded sentence with [-dropped-]{+added+} marks inside it).
@@ -316,37 +345,36 @@ def sentence_diff(earlier: str, later: str) -> list[tuple[str, str]]:
     Sentences (split at 。；！？) are the unit an analyst reads; inside a replaced pair of
     sentences a character diff shows the exact words that changed. Chinese text is kept exact.
     """
-    a = [s.strip() for s in _SENTENCE.findall(earlier) if s.strip()]
-    b = [s.strip() for s in _SENTENCE.findall(later) if s.strip()]
+    a, b = sentences(earlier), sentences(later)
     out: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out += [("=", s) for s in a[i1:i2]]
-        elif op == "delete":
-            out += [("-", s) for s in a[i1:i2]]
-        elif op == "insert":
-            out += [("+", s) for s in b[j1:j2]]
-        else:
-            out += _replaced(a[i1:i2], b[j1:j2])
+    for i, j in sentence_pairs(a, b):
+        if j is None and i is not None:
+            out.append(("-", a[i]))
+        elif i is None and j is not None:
+            out.append(("+", b[j]))
+        elif i is not None and j is not None:
+            out.append(("=", a[i]) if a[i] == b[j] else ("~", _char_diff(a[i], b[j])))
     return out
 
 
-def _replaced(old: list[str], new: list[str]) -> list[tuple[str, str]]:
-    """Pair each new sentence with its most similar old one; reworded pairs get a char diff."""
-    out: list[tuple[str, str]] = []
-    unused = list(range(len(old)))
-    for sentence in new:
+def _replaced(
+    old: list[str], new: list[str], olds: range, news: range
+) -> list[tuple[int | None, int | None]]:
+    """Pair each new sentence with its most similar old one; the old ones left are dropped."""
+    out: list[tuple[int | None, int | None]] = []
+    unused = list(olds)
+    for j in news:
         best, best_ratio = None, 0.0
         for k in unused:
-            ratio = difflib.SequenceMatcher(None, old[k], sentence, autojunk=False).ratio()
+            ratio = difflib.SequenceMatcher(None, old[k], new[j], autojunk=False).ratio()
             if ratio > best_ratio:
                 best, best_ratio = k, ratio
         if best is not None and best_ratio >= 0.5:
             unused.remove(best)
-            out.append(("~", _char_diff(old[best], sentence)))
+            out.append((best, j))
         else:
-            out.append(("+", sentence))
-    return [("-", old[k]) for k in unused] + out
+            out.append((None, j))
+    return [(k, None) for k in unused] + out
 
 
 def _char_diff(old: str, new: str) -> str:
