@@ -23,6 +23,8 @@ folder defaults to `./build` under the current folder.
     store_password     REFORMKG_STORE_PASSWORD     its password
     cors_origins       REFORMKG_CORS_ORIGINS       comma-separated origins ("*")
     warm_views         REFORMKG_WARM_VIEWS         "0": do not compute the views at start (on)
+    review             REFORMKG_REVIEW             "1": local review mode, confirm/reject on links (off)
+    reviewer           REFORMKG_REVIEWER           the name review mode records decisions under
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ ENVIRONMENT: dict[str, str] = {
     "store_password": "REFORMKG_STORE_PASSWORD",
     "cors_origins": "REFORMKG_CORS_ORIGINS",
     "warm_views": "REFORMKG_WARM_VIEWS",
+    "review": "REFORMKG_REVIEW",
+    "reviewer": "REFORMKG_REVIEWER",
 }
 
 
@@ -79,6 +83,8 @@ class Settings:
     store_password: str | None = None
     cors_origins: tuple[str, ...] = ("*",)
     warm_views: bool = True
+    review: bool = False
+    reviewer: str = ""
 
     @property
     def manifest(self) -> Path:

@@ -21,6 +21,10 @@ from reformkg.vocab import ID
 
 __all__ = [
     "CJK_FONT",
+    "DOC_COLOURS",
+    "LINK_COLOURS",
+    "MUTED",
+    "doc_colour",
     "LEVEL_COLOURS",
     "LEVEL_NAMES",
     "View",
@@ -40,6 +44,30 @@ CJK_FONT = (
     '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
     '"Microsoft YaHei", sans-serif'
 )
+
+#: One colour per document for the whole product, by the document's place in the manifest
+#: (`reformkg.graph.read.lineages.documents`), whatever a page filters: the evolution view, the
+#: lineage pages and the measure pages agree. None is close to the link colours below.
+DOC_COLOURS = (
+    "#2e6fba",
+    "#2e9e5b",
+    "#b0418a",
+    "#1a9aa0",
+    "#d08a12",
+    "#7b5cc4",
+    "#8a5a3c",
+    "#7d8f1e",
+)
+#: Links between versions: near-black, so no document colour is mistaken for a link.
+LINK_COLOURS = {"evolves": "#262b33", "same": "#262b33"}
+#: A lineage member outside the filter, drawn to keep the lineage whole.
+MUTED = "#e4e7eb"
+
+
+def doc_colour(index: int) -> str:
+    """The colour of the document at `index` in the manifest's order."""
+    return DOC_COLOURS[index % len(DOC_COLOURS)]
+
 
 #: Agency level → node colour (most senior darkest/warmest).
 LEVEL_COLOURS: dict[str, str] = {

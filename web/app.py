@@ -32,7 +32,7 @@ from reformkg.graph.query.pool import InlineRunner, QueryPool, Stores
 from reformkg.graph.query.remote import RemoteStore
 from reformkg.graph.query.store import load_dataset, open_store
 from reformkg.settings import Settings
-from reformkg.web import pages, queries_routes, sparql, viz_routes
+from reformkg.web import lineage_routes, pages, queries_routes, review, sparql, viz_routes
 
 log = logging.getLogger("reformkg.web")
 
@@ -223,6 +223,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runner = runner
     app.state.dataset = load_dataset(store)
     app.state.triples = triples
+    review.enable(app.state, settings)
 
     @app.get("/healthz", tags=["service"], summary="Liveness and size of the store")
     def healthz() -> dict[str, Any]:
@@ -232,6 +233,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router, tags=["sparql"])
     app.include_router(queries_routes.router, tags=["queries"])
     app.include_router(viz_routes.router)
+    app.include_router(lineage_routes.router)
+    app.include_router(review.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     _install_errors(app)

@@ -218,6 +218,8 @@ def _resource_context(request: Request, iri: str) -> dict[str, Any]:
         "alternates": _alternates(iri),
         "usage": res.usage(store, iri),
     }
+    from reformkg.web.lineage_routes import links_block
+
     if rk + "Measure" in types:
         summary = res.measure_summary(store, iri)
         ctx.update(
@@ -230,6 +232,7 @@ def _resource_context(request: Request, iri: str) -> dict[str, Any]:
             themes=res.theme_evidence(store, iri),
             points=res.practice_points(store, iri),
             related=res.related_measures(store, iri),
+            **links_block(request, iri),
             source=res.source_lines(
                 Path(_settings(request).build_dir) / SOURCES_DIR,
                 str(summary.get("file") or ""),

@@ -32,7 +32,9 @@ __all__ = [
     "LinkInfo",
     "MeasureNotFound",
     "Step",
+    "counterpart_links",
     "find",
+    "natural_order",
     "link_rows",
     "render",
     "resolve",
@@ -45,7 +47,11 @@ __all__ = [
 MAX_CANDIDATES = 30
 RELATION_NAMES = {"SameReform": "same", "Evolution": "evolution", "Related": "related"}
 #: rk:linkStatus individual → the status column of the links export and the pages.
-STATUS_NAMES = {"MachineProposed": "machine", "CuratorConfirmed": "confirmed", "CuratorAdded": "added"}
+STATUS_NAMES = {
+    "MachineProposed": "machine",
+    "CuratorConfirmed": "confirmed",
+    "CuratorAdded": "added",
+}
 _DOC_NUMBER = re.compile(
     r"^(?P<doc>[a-z0-9][a-z0-9-]*):(?P<number>[A-Za-z0-9]+)(?:-(?P<part>\d+))?$"
 )
@@ -277,6 +283,19 @@ SELECT ?s ?t ?rel ?score ?status (GROUP_CONCAT(?ev; separator="{SEP}") AS ?evide
     return sorted(out, key=lambda x: (_natural(x.source), _natural(x.target), x.source, x.target))
 
 
+natural_order = _natural
+
+
+def counterpart_links(store: SparqlStore, iris: list[str]) -> list[LinkInfo]:
+    """The same-reform and evolution links among the measures `iris`."""
+    values = " ".join(str(_iri_term(i)) for i in iris)
+    return [
+        x
+        for x in _links(store, f"VALUES ?s {{ {values} }} VALUES ?t {{ {values} }}")
+        if x.relation != "related"
+    ]
+
+
 def trace(store: SparqlStore, iri: str) -> Chain:
     """The chain through `iri`, earliest batch first, with its links and the related measures."""
     lineage = _lineage(store, iri)
@@ -286,13 +305,7 @@ def trace(store: SparqlStore, iri: str) -> Chain:
     ordered = sorted(
         steps.values(), key=lambda s: (s.batch_order, s.date, s.doc_id, _natural(s.iri))
     )
-    members = {s.iri for s in ordered}
-    values = " ".join(f"<{i}>" for i in members)
-    links = [
-        x
-        for x in _links(store, f"VALUES ?s {{ {values} }} VALUES ?t {{ {values} }}")
-        if x.relation != "related"
-    ]
+    links = counterpart_links(store, sorted({s.iri for s in ordered}))
     related_links = [
         x
         for x in _links(store, "FILTER(?s = ?m || ?t = ?m)", {"m": _iri_term(iri)})
