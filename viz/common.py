@@ -24,6 +24,11 @@ __all__ = [
     "DOC_COLOURS",
     "LINK_COLOURS",
     "MUTED",
+    "SMALL_LABEL",
+    "attach_find",
+    "declutter",
+    "label_box",
+    "overlap",
     "doc_colour",
     "LEVEL_COLOURS",
     "LEVEL_NAMES",
@@ -219,6 +224,87 @@ def separate(
         if not moved:
             break
     return {n: (x, y) for n, (x, y) in xy.items()}
+
+
+_S2T = None
+
+
+def _traditional(ch: str) -> str:
+    """The traditional form of one simplified character (itself when it has none)."""
+    global _S2T
+    if _S2T is None:
+        import opencc
+
+        _S2T = opencc.OpenCC("s2t")
+    out: str = _S2T.convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def attach_find(view: dict[str, Any], keys: Mapping[str, Iterable[str]]) -> None:
+    """Give the page's find box what it matches: per node its names (canonical, aliases,
+    printed forms) simplified and lower-cased, and the traditional forms of their characters,
+    so an analyst may type either script (viz.js normalises the query with the same map)."""
+    from reformkg.graph.read.search import normalise
+
+    find = {
+        n: sorted({normalise("".join(k.split())) for k in ks if k.strip()})
+        for n, ks in sorted(keys.items())
+    }
+    chars = sorted({ch for ks in find.values() for k in ks for ch in k})
+    view["find"] = find
+    view["t2s"] = {t: ch for ch in chars if (t := _traditional(ch)) != ch}
+
+
+def label_box(
+    x: float, y: float, label: str, font: float, below: float
+) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1) of a node's label drawn under its dot (vis-network's place
+    for a dot's label), from its text: a CJK character is about one font size wide, other
+    characters about half of it; lines are 1.25 font sizes apart.
+
+    >>> label_box(0, 0, "深圳", 10, 5)
+    (-10.0, 7.0, 10.0, 19.5)
+    """
+    rows = label.split("\n")
+    width = max(sum(font if ord(c) > 0x2E80 else font * 0.55 for c in r) for r in rows)
+    top = float(y + below + 2)
+    return (x - width / 2, top, x + width / 2, top + font * 1.25 * len(rows))
+
+
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """The share of the smaller box covered by the other (0 to 1).
+
+    >>> overlap((0, 0, 10, 10), (5, 0, 15, 10))
+    0.5
+    """
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w * h / smaller if smaller else 0.0
+
+
+#: A label shrunk to this size is below viz.js' draw threshold at the first view: it shows
+#: when the analyst zooms in, instead of covering a busier node's label.
+SMALL_LABEL = 8
+
+
+def declutter(nodes: list[dict[str, Any]], limit: float = 0.2, keep: int = 0) -> int:
+    """Shrink the labels that would cover more than `limit` of a label drawn before them
+    (nodes come busiest first; the first `keep` are never shrunk), so the busiest labels stay
+    readable; how many were shrunk."""
+    placed: list[tuple[float, float, float, float]] = []
+    shrunk = 0
+    for k, n in enumerate(nodes):
+        font = float(n.get("font", {}).get("size", 14))
+        box = label_box(n["x"], n["y"], str(n.get("label", "")), font, float(n.get("size", 10)))
+        if k >= keep and any(overlap(box, p) > limit for p in placed):
+            n["font"] = {**n.get("font", {}), "size": SMALL_LABEL}
+            shrunk += 1
+        else:
+            placed.append(box)
+    return shrunk
 
 
 def script_json(data: Any) -> str:

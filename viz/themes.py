@@ -27,6 +27,7 @@ from reformkg.graph.read.analytics import PREFIXES, Filters, select_measures, sh
 from reformkg.viz.agencies import natural_key
 from reformkg.viz.common import (
     View,
+    attach_find,
     filter_notice,
     layout,
     lines,
@@ -259,7 +260,12 @@ def draw_themes(
     if not nodes:
         notices.append("没有符合筛选条件的举措 (no measure matches these filters)")
     kinds = [graph.nodes[n]["kind"] for n in graph]
-    return View(
+    for node in nodes:
+        node["rank"] = len(graph.nodes[node["id"]]["measures"])
+    tops = [
+        n for n in nodes if graph.nodes[n["id"]]["kind"] == "theme" and graph.nodes[n["id"]]["top"]
+    ]
+    view = View(
         view="themes",
         title="主题地图 Theme map",
         nodes=nodes,
@@ -284,7 +290,36 @@ def draw_themes(
             "places": kinds.count("place"),
             "grouped": grouped,
         },
+        focus=_focus(tops),
     )
+    attach_find(view, {n: _names(graph, n, measures) for n in graph})
+    return view
+
+
+def _focus(tops: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first view: the top themes, their labels (22 px on the canvas) at least 12 px."""
+    if not tops:
+        return None
+    xs = [float(n["x"]) for n in tops]
+    ys = [float(n["y"]) for n in tops]
+    return {
+        "x0": min(xs) - 60,
+        "y0": min(ys) - 40,
+        "x1": max(xs) + 60,
+        "y1": max(ys) + 40,
+        "min": 0.55,
+        "max": 1.0,
+    }
+
+
+def _names(graph: nx.DiGraph[str], n: str, measures: dict[str, str]) -> list[str]:
+    """What the find box matches for a node: its label and its id (a theme's, a place's)."""
+    d = graph.nodes[n]
+    if d["kind"] == "measure":
+        return [measures[n], short_id(n, "measure")]
+    if d["kind"] == "group":
+        return [str(graph.nodes[d["theme"]]["label"] or "")]
+    return [str(d["label"] or ""), short_id(n, d["kind"])]
 
 
 def _draw_node(
@@ -310,7 +345,7 @@ def _draw_node(
             label=name(n, theme),
             shape="box",
             color=TOP_THEME_COLOUR if d["top"] else THEME_COLOUR,
-            font={"color": "#ffffff", "size": 16 if d["top"] else 13},
+            font={"color": "#ffffff", "size": 22 if d["top"] else 15},
             title=lines(name(n, ""), f"{theme} · {len(ms)} 项举措 measures"),
         )
         return list_panel("theme", name(n, n), f"主题 theme · {theme}", measure_href(n, link_base))
