@@ -100,3 +100,42 @@ def apply_reviews(
     applied.sort(key=lambda x: (sort_key(x.source), sort_key(x.target)))
     stale.sort(key=lambda s: s.review.line)
     return Curated(out, applied, stale, len(reviews) - len(last))
+
+
+def worth_a_look(
+    links: Sequence[Link], reviewed: set[frozenset[MeasureKey]]
+) -> list[tuple[Link, str]]:
+    """The machine links a curator should read first, with why: a score within 0.03 of the
+    threshold that made it (a counterpart's or a related link's), or a name and a practice text
+    that disagree (one alike, the other not: 0.3 apart or more). Closest calls first; pairs
+    already reviewed are left out."""
+    from reformkg.etl import link as linking
+
+    out: list[tuple[float, tuple[str, int, str, int], tuple[str, int, str, int], Link, str]] = []
+    for x in links:
+        if (
+            x.status != "machine"
+            or x.score is None
+            or frozenset((x.source_key, x.target_key)) in reviewed
+        ):
+            continue
+        threshold = linking.RELATED_THRESHOLD if x.relation == "related" else linking.LINK_THRESHOLD
+        margin = x.score - threshold
+        gap = abs((x.name_cos or 0.0) - (x.body_cos or 0.0))
+        reasons = []
+        if margin < 0.03:
+            reasons.append(f"score {margin:+.3f} from the {x.relation} threshold {threshold}")
+        if gap >= 0.3:
+            reasons.append(f"names {x.name_cos:.2f} vs practice texts {x.body_cos:.2f}")
+        if reasons:
+            out.append(
+                (
+                    margin - gap,
+                    sort_key(x.source_key),
+                    sort_key(x.target_key),
+                    x,
+                    "; ".join(reasons),
+                )
+            )
+    out.sort(key=lambda r: (r[0], r[1], r[2]))
+    return [(x, why) for _, _, _, x, why in out]

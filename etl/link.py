@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -90,6 +90,10 @@ class Link:
     method: str
     evidence: tuple[str, ...]  # shared terms, sorted
     status: str = "machine"
+    #: the two similarities behind the score (not in the graph; `reformkg links review` ranks
+    #: links by them: near a threshold, or names and texts disagreeing)
+    name_cos: float | None = field(default=None, compare=False)
+    body_cos: float | None = field(default=None, compare=False)
 
 
 def measure_key(m: Measure) -> MeasureKey:
@@ -257,7 +261,16 @@ def link_measures(
         )
         if relation is None:
             continue
-        link = Link(ka, kb, relation, score, METHOD, tuple(context))
+        link = Link(
+            ka,
+            kb,
+            relation,
+            score,
+            METHOD,
+            tuple(context),
+            name_cos=round(float(scored.name_cos[k]), 3),
+            body_cos=round(float(scored.body_cos[k]), 3),
+        )
         slot = (ka[:2], kb[:2])  # one link per (item, counterpart item)
         rank = (score, sort_key(ka), sort_key(kb))
         if slot not in best or rank > best[slot][0]:

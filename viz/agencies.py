@@ -365,7 +365,8 @@ def _font(total: int, busiest: int) -> int:
 def _label_reach(node: dict[str, Any]) -> float:
     """Half the width of a node's label: the busiest agencies are kept that far apart, so
     their names (drawn largest) do not cover one another."""
-    box = label_box(0.0, 0.0, str(node["label"]), float(node["font"]["size"]), 0.0)
+    font = float(node.get("font", {}).get("size", 14))
+    box = label_box(0.0, 0.0, str(node["label"]), font, 0.0)
     return (box[2] - box[0]) / 2
 
 
@@ -376,7 +377,7 @@ def _focus(top: list[dict[str, Any]]) -> dict[str, Any] | None:
         return None
     xs = [float(n["x"]) for n in top]
     ys = [float(n["y"]) for n in top]
-    smallest = min(float(n["font"]["size"]) for n in top)
+    smallest = min(float(n.get("font", {}).get("size", 14)) for n in top)
     pad = 80.0
     return {
         "x0": min(xs) - pad,

@@ -10,8 +10,8 @@ from typing import Any
 from reformkg.settings import Settings
 
 NAME = "export"
-HELP = "Export measures, agencies, links or agency workload as CSV or JSON Lines."
-SUBJECTS = ("measures", "agencies", "links", "workload")
+HELP = "Export measures, agencies, links, lineages or agency workload as CSV or JSON Lines."
+SUBJECTS = ("measures", "agencies", "links", "lineages", "workload")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +37,10 @@ def rows_for(what: str, store: Any) -> tuple[list[str], list[dict[str, object]]]
         from reformkg.graph.read.trace import link_rows
 
         return link_rows(store)
+    if what == "lineages":
+        from reformkg.graph.read.lineages import lineage_rows
+
+        return lineage_rows(store)
     from reformkg.graph.read.analytics import workload_rows
 
     return workload_rows(store)
