@@ -30,7 +30,6 @@ def _one(store, query: str) -> int:
 def expected_counts(store, view: str, where: str = "") -> tuple[int, int]:
     """(nodes, edges) a view should draw, by SPARQL; ``where`` restricts ?m (the measures)."""
     m = f"?m a rk:Measure . {where}"
-    m2 = f"?m2 a rk:Measure . {where.replace('?m ', '?m2 ')}"
     if view == "agencies":
         nodes = _one(
             store,
@@ -43,14 +42,17 @@ def expected_counts(store, view: str, where: str = "") -> tuple[int, int]:
             {m} ?m rk:leadAgency|rk:responsibleAgency ?a , ?b . FILTER(STR(?a) < STR(?b)) }} }}""",
         )
     elif view == "evolution":
-        nodes = _one(store, f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {m} }}")
+        # the measures passing the filter, and every version of the lineages they are in
+        shown = f"""{{ {m} BIND(?m AS ?v) }} UNION {{ {m} ?r rk:hasVersion ?m , ?v }}"""
+        nodes = _one(store, f"SELECT (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {shown} }}")
         edges = _one(
             store,
             f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?x ?y ?r WHERE {{
-            {m} {m2}
-            {{ ?m rk:evolvesFrom ?m2 BIND(?m AS ?x) BIND(?m2 AS ?y) BIND("e" AS ?r) }}
-            UNION {{ ?m rk:sameReformAs ?m2 BIND(IF(STR(?m) < STR(?m2), ?m, ?m2) AS ?x)
-                     BIND(IF(STR(?m) < STR(?m2), ?m2, ?m) AS ?y) BIND("s" AS ?r) }} }} }}""",
+            {{ SELECT DISTINCT ?v WHERE {{ {shown} }} }}
+            {{ ?v rk:evolvesFrom ?w BIND(?v AS ?x) BIND(?w AS ?y) BIND("e" AS ?r) }}
+            UNION {{ ?v rk:sameReformAs ?w BIND(IF(STR(?v) < STR(?w), ?v, ?w) AS ?x)
+                     BIND(IF(STR(?v) < STR(?w), ?w, ?v) AS ?y) BIND("s" AS ?r) }}
+            ?w a rk:Measure . }} }}""",
         )
     else:
         measures = _one(store, f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {m} }}")

@@ -324,8 +324,8 @@ def draw_agencies(
         notices=notices,
         legend=[{"colour": LEVEL_COLOURS[lv], "text": LEVEL_NAMES[lv]} for lv in levels]
         + [
-            {"colour": "#ffffff", "text": "点的大小 = 牵头举措数 size = measures led"},
-            {"colour": "#ffffff", "text": "字号 = 全部举措数 label size = all measures"},
+            {"colour": "", "text": "点的大小 = 牵头举措数 size = measures led"},
+            {"colour": "", "text": "字号 = 全部举措数 label size = all measures"},
             {
                 "colour": "#aab7c4",
                 "text": "线宽 = 共同举措数（点击查看）width = shared measures (click)",

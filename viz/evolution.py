@@ -443,7 +443,7 @@ def draw_evolution(
             {"colour": LINK_COLOURS["same"], "text": "┅ 同一改革 same reform"},
             {"colour": MUTED, "text": "浅色 = 筛选之外的沿革成员 outside the filters"},
             {
-                "colour": "#ffffff",
+                "colour": "",
                 "text": "一行一条沿革；大点 = 有跨批次关联 a row per lineage; big dot = linked",
             },
         ],
