@@ -382,7 +382,7 @@ def _cap_related(links: Iterable[Link]) -> list[Link]:
     count: dict[MeasureKey, int] = {}
     related = sorted(
         (x for x in links if x.relation == "related"),
-        key=lambda x: (-x.score, sort_key(x.source_key), sort_key(x.target_key)),
+        key=lambda x: (-(x.score or 0.0), sort_key(x.source_key), sort_key(x.target_key)),
     )
     for x in related:
         if count.get(x.source_key, 0) < MAX_RELATED and count.get(x.target_key, 0) < MAX_RELATED:

@@ -123,7 +123,8 @@ def read_reviews(path: Path) -> list[Review]:
         if len(row) != len(FIELDS):
             raise InputError(str(path), number, f"{len(row)} cells, expected {len(FIELDS)}")
         cells = [_unquote(c.strip()) for c in row]
-        review = Review(*cells, line=number)  # type: ignore[arg-type]
+        source, target, decision, relation, reviewer, date, note = cells
+        review = Review(source, target, decision, relation, reviewer, date, note, line=number)
         problem = check(review)
         if problem:
             raise InputError(str(path), number, problem)

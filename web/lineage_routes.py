@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from reformkg.graph.read import lineages as read
 from reformkg.graph.read.lineages import STAGES, LineageSummary
 from reformkg.viz.common import doc_colour
+from reformkg.vocab import ID
 from reformkg.web.pages import _page, _store, templates
 from reformkg.web.review import review_context
 
@@ -24,7 +25,7 @@ router = APIRouter()
 
 def measure_ref(iri: str) -> str:
     """`doc_id:number[-part]` of a measure IRI, the form of data/link-reviews.csv and `trace`."""
-    doc, _, tail = iri.removeprefix(f"{read.ID}measure/").partition("/")
+    doc, _, tail = iri.removeprefix(f"{ID}measure/").partition("/")
     return f"{doc}:{tail}"
 
 
@@ -140,7 +141,7 @@ def lineages_page(
 @router.get("/lineages/{doc}/{number}", response_class=HTMLResponse, include_in_schema=False)
 def lineage_page(request: Request, doc: str, number: str) -> HTMLResponse:
     """One lineage: timeline, links between versions, versions side by side."""
-    iri = f"{read.ID}reform/{doc}/{number}"
+    iri = f"{ID}reform/{doc}/{number}"
     detail = read.lineage(_store(request), iri)
     if detail is None:
         return _page(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -163,14 +164,14 @@ def lineage_summaries(store: SparqlStore) -> list[LineageSummary]:
         )
     }
     out = []
-    for r, ms in members.items():
+    for reform, ms in members.items():
         versions = tuple(sorted((fields[m] for m in ms if m in fields), key=_version_order))
         own = sorted({t for v in versions for t in v.themes})
         f = [facets.get(m, {}) for m in ms]
         out.append(
             LineageSummary(
-                iri=r,
-                label=labels[r],
+                iri=reform,
+                label=labels[reform],
                 versions=versions,
                 themes=tuple((t, theme_labels.get(f"{ID}theme/{t}", t)) for t in own),
                 theme_ids=frozenset(t for x in f for t in x.get("themes", ())),
@@ -185,10 +186,10 @@ def lineage_summaries(store: SparqlStore) -> list[LineageSummary]:
     return sorted(out, key=lambda x: (-x.length, _version_order(x.versions[0]), x.iri))
 
 
-def _facets(store: SparqlStore) -> dict[str, dict[str, set]]:
+def _facets(store: SparqlStore) -> dict[str, dict[str, set[Any]]]:
     """Per version: theme ids with every broader theme; (place id, label) with every place it
     lies within. What the /lineages filters match, as the views' filters do."""
-    out: dict[str, dict[str, set]] = {}
+    out: dict[str, dict[str, set[Any]]] = {}
     for r in select(
         store,
         SPARQL_PREFIXES
@@ -433,7 +434,8 @@ def _cell(row: list[Unit | None], k: int) -> Cell | None:
 
 
 def _opcodes(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return [(str(tag), i1, i2, j1, j2) for tag, i1, i2, j1, j2 in ops]
 
 
 def mark_point_starts(rows: list[list[Cell | None]]) -> list[list[Cell | None]]:
