@@ -196,7 +196,8 @@ def test_clicking_an_agency_link_lists_the_shared_measures(live_server, wide):
     panel.wait_for(state="visible")
     assert "共同承担" in panel.inner_text()
     assert panel.locator("ol a[href^='/id/measure/']").count() == min(edge["weight"], 80)
-    # the hover tooltip does not stay over the graph after a click
+    # the hover tooltip does not stay over the graph after a click, even with the pointer on it
+    wide.wait_for_timeout(600)  # longer than vis-network's tooltip delay
     assert wide.evaluate(
         "() => { const t = document.querySelector('.vis-tooltip'); return !t || t.style.visibility !== 'visible'; }"
     )

@@ -163,7 +163,7 @@ def test_one_link_per_item_pair_and_well_formed(links):
         assert list(x.evidence) == sorted(set(x.evidence)) and x.evidence
         assert x.method == linkmod.METHOD
     assert links == sorted(
-        links, key=lambda x: (linkmod._sort_key(x.source_key), linkmod._sort_key(x.target_key))
+        links, key=lambda x: (linkmod.sort_key(x.source_key), linkmod.sort_key(x.target_key))
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import networkx as nx
@@ -226,30 +227,33 @@ def separate(
     return {n: (x, y) for n, (x, y) in xy.items()}
 
 
-_S2T = None
+@lru_cache(maxsize=1)
+def _s2t() -> Any:
+    import opencc
+
+    return opencc.OpenCC("s2t")
 
 
+@lru_cache(maxsize=20_000)
 def _traditional(ch: str) -> str:
     """The traditional form of one simplified character (itself when it has none)."""
-    global _S2T
-    if _S2T is None:
-        import opencc
-
-        _S2T = opencc.OpenCC("s2t")
-    out: str = _S2T.convert(ch)
+    out: str = _s2t().convert(ch)
     return out if len(out) == 1 else ch
+
+
+@lru_cache(maxsize=100_000)
+def _find_key(name: str) -> str:
+    """A name as the find box matches it: simplified, lower-cased, without spaces."""
+    from reformkg.graph.read.search import normalise
+
+    return normalise("".join(name.split()))
 
 
 def attach_find(view: dict[str, Any], keys: Mapping[str, Iterable[str]]) -> None:
     """Give the page's find box what it matches: per node its names (canonical, aliases,
     printed forms) simplified and lower-cased, and the traditional forms of their characters,
     so an analyst may type either script (viz.js normalises the query with the same map)."""
-    from reformkg.graph.read.search import normalise
-
-    find = {
-        n: sorted({normalise("".join(k.split())) for k in ks if k.strip()})
-        for n, ks in sorted(keys.items())
-    }
+    find = {n: sorted({_find_key(k) for k in ks if k.strip()}) for n, ks in sorted(keys.items())}
     chars = sorted({ch for ks in find.values() for k in ks for ch in k})
     view["find"] = find
     view["t2s"] = {t: ch for ch in chars if (t := _traditional(ch)) != ch}

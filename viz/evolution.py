@@ -2,12 +2,14 @@
 file.
 
 Analysts read it to follow a reform from one batch of measures to the next: each document
-(batch) is a column in batch order, with its date (stated or inferred) above it, and the links
-graph joins a measure to the one it evolves from (an arrow, later → earlier) or to the same
-reform elsewhere (dashed). Clicking a link, or a linked measure, shows what changed between the
-earlier and the later text, character by character (difflib: Chinese has no spaces to diff
-words on). Past `cap` measures, linked ones are kept first, since the links are what the view
-is for; the page says how many are shown.
+(batch) is a column in batch order, headed by its short Chinese title and date (stated or
+inferred), and each reform lineage is a row, so an arrow (earlier → later, 演进) or a dashed
+line (the same reform) never crosses the canvas. A filter never cuts a lineage: the other
+versions of every lineage it touches are drawn too, muted, because "where did this come from"
+is the question the view answers (the measure page's button opens a measure with its
+counterparts). Clicking a link, or a linked measure, shows what changed between the earlier and
+the later text, character by character (difflib: Chinese has no spaces to diff words on). Past
+`cap` measures, linked ones are kept first; the page says how many are shown.
 
 The work is split so each part can be checked alone: `read_evolution` is the only stage that
 asks the store, `model_evolution` decides what is shown without one, and `draw_evolution`

@@ -29,10 +29,12 @@ from reformkg.viz.common import (
     View,
     attach_find,
     filter_notice,
+    label_box,
     layout,
     lines,
     measure_href,
     new_network,
+    separate,
     vis_lists,
 )
 from reformkg.viz.facets import attach_graph_facets
@@ -254,7 +256,14 @@ def draw_themes(
     drawn: nx.Graph[str] = nx.Graph()
     drawn.add_nodes_from(node["id"] for node in nodes)
     drawn.add_edges_from((e["from"], e["to"]) for e in edges)
+    # themes are boxes holding their names: keep them that far apart, so no name covers another
+    sizes = {
+        node["id"]: _half_width(node)
+        for node in nodes
+        if graph.nodes[node["id"]]["kind"] == "theme"
+    }
     pos = layout(drawn, scale=1100)
+    pos.update(separate({n: pos[n] for n in sizes}, sizes))
     for node in nodes:
         node["x"], node["y"] = pos[node["id"]]
     if not nodes:
@@ -294,6 +303,12 @@ def draw_themes(
     )
     attach_find(view, {n: _names(graph, n, measures) for n in graph})
     return view
+
+
+def _half_width(node: dict[str, Any]) -> float:
+    """Half the width of a theme's box: its name at its font size, and the box's padding."""
+    box = label_box(0.0, 0.0, str(node["label"]), float(node["font"]["size"]), 0.0)
+    return (box[2] - box[0]) / 2 + 8
 
 
 def _focus(tops: list[dict[str, Any]]) -> dict[str, Any] | None:

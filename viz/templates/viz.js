@@ -202,11 +202,19 @@
       ctx.restore();
     });
   }
+  // After a click the side panel says it all: the hover tooltip is hidden, and stays hidden
+  // while the pointer rests on what was clicked (vis-network would show it again).
+  var quiet = false;
   function hideTooltip() {
     var tip = container.querySelector(".vis-tooltip");
     if (tip) tip.style.visibility = "hidden";
   }
+  network.on("showPopup", function () { if (quiet) hideTooltip(); });
+  ["blurNode", "blurEdge"].forEach(function (ev) {
+    network.on(ev, function () { quiet = false; });
+  });
   network.on("click", function (params) {
+    quiet = params.nodes.length > 0 || params.edges.length > 0;
     hideTooltip();
     if (params.nodes.length) show(params.nodes[0]);
     else if (params.edges.length) {
