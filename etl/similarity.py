@@ -238,6 +238,8 @@ def shared_phrases(
     found: set[str] = set()
 
     def keep(phrase: str) -> None:
+        if len(phrase) < min_len:  # trimming only shortens it: nothing to keep (no cut needed)
+            return
         if len(phrase) > max_len:
             found.update(w for w in words(phrase) if len(w) >= 4 and w not in GENERIC_WORDS)
             return
