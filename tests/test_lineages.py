@@ -338,3 +338,30 @@ def test_lineage_pages_are_the_same_for_any_hash_seed(build_dir):
         for seed in ("0", "7")
     }
     assert len(outs) == 1
+
+
+def _view_data(html: str) -> dict:
+    import json
+
+    raw = re.search(r'<script type="application/json" id="rk-data">(.*?)</script>', html, re.S)
+    assert raw
+    return json.loads(raw[1])
+
+
+@pytest.mark.parametrize("printed", ["市市场监管局", "市场监管局", "市場監管局"])
+def test_agency_filter_takes_printed_names(live_server, printed):
+    """市场监管局 or the printed 市市场监管局 used to give an empty canvas."""
+    canonical = _view_data(
+        httpx.get(f"{live_server}/viz/evolution", params={"agency": "深圳市市场监督管理局"}).text
+    )
+    typed = _view_data(httpx.get(f"{live_server}/viz/evolution", params={"agency": printed}).text)
+    assert typed["stats"] == canonical["stats"] and typed["stats"]["nodes"] > 10
+    assert typed["filters"] == {"agency": "深圳市市场监督管理局"}
+
+
+def test_evolution_panels_lead_to_the_side_by_side_page(live_server):
+    data = _view_data(
+        httpx.get(f"{live_server}/viz/evolution", params={"measure": "sz-bizenv-2022-b1/34"}).text
+    )
+    assert data["stats"]["nodes"] == 3 and data["stats"]["edges"] == 3
+    assert {p.get("lineage") for p in data["panels"].values()} == {"/lineages/sz-bizenv-2022-b1/34"}

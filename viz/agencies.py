@@ -116,6 +116,38 @@ def agency_view(
     return view
 
 
+def canonical_agency(store: ox.Store, name: str) -> str | None:
+    """The agency an analyst meant by `name`: its canonical name, a printed name or alias
+    (市市场监管局 → 深圳市市场监督管理局), or a part of one, in either script; the busiest agency
+    when several contain it; None when none does.
+
+    Why: the agency filter takes a canonical name, and analysts type what the documents print.
+    """
+    from reformkg.viz.common import find_key
+
+    wanted = find_key(name)
+    if not wanted:
+        return None
+    rows = select(
+        store,
+        PREFIXES
+        + """SELECT ?a ?name ?alias (COUNT(DISTINCT ?m) AS ?n) WHERE {
+        ?a a rk:Agency ; skos:prefLabel ?name . OPTIONAL { ?a skos:altLabel ?alias }
+        OPTIONAL { ?m rk:leadAgency|rk:responsibleAgency ?a } } GROUP BY ?a ?name ?alias""",
+    )
+    exact: dict[str, int] = {}
+    partial: dict[str, int] = {}
+    for r in rows:
+        canonical, count = str(r["name"]), int(r["n"] or 0)
+        for key in {find_key(canonical), find_key(str(r["alias"] or ""))} - {""}:
+            if key == wanted:
+                exact[canonical] = count
+            elif wanted in key:
+                partial[canonical] = count
+    found = exact or partial
+    return min(found, key=lambda a: (-found[a], a)) if found else None
+
+
 def read_agencies(store: ox.Store, filters: Filters) -> AgencyRows:
     """One round of queries per page, and the only one: the later stages never see the store."""
     aliases: dict[str, list[str]] = {}

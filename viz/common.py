@@ -27,6 +27,7 @@ __all__ = [
     "MUTED",
     "SMALL_LABEL",
     "attach_find",
+    "find_key",
     "declutter",
     "label_box",
     "overlap",
@@ -242,7 +243,7 @@ def _traditional(ch: str) -> str:
 
 
 @lru_cache(maxsize=100_000)
-def _find_key(name: str) -> str:
+def find_key(name: str) -> str:
     """A name as the find box matches it: simplified, lower-cased, without spaces."""
     from reformkg.graph.read.search import normalise
 
@@ -253,7 +254,7 @@ def attach_find(view: dict[str, Any], keys: Mapping[str, Iterable[str]]) -> None
     """Give the page's find box what it matches: per node its names (canonical, aliases,
     printed forms) simplified and lower-cased, and the traditional forms of their characters,
     so an analyst may type either script (viz.js normalises the query with the same map)."""
-    find = {n: sorted({_find_key(k) for k in ks if k.strip()}) for n, ks in sorted(keys.items())}
+    find = {n: sorted({find_key(k) for k in ks if k.strip()}) for n, ks in sorted(keys.items())}
     chars = sorted({ch for ks in find.values() for k in ks for ch in k})
     view["find"] = find
     view["t2s"] = {t: ch for ch in chars if (t := _traditional(ch)) != ch}

@@ -397,13 +397,19 @@ def draw_evolution(
         net.add_edge(earlier, later, title=f"{RELATIONS[rel]}{score_text}", relation=rel, **style)
         drawn.append((a, b, rel, score))
     nodes, edges = vis_lists(net)
-    lineage_of = {m: min(g, key=natural_key) for g in lineages for m in g}
+    lineage_of = {
+        m: min(g, key=lambda x: (measures[x]["order"], natural_key(x))) for g in lineages for m in g
+    }
     for n in nodes:
         if n["id"] in lineage_of:
             n["lin"] = short_id(lineage_of[n["id"]], "measure")
+            if link_base == "/id/":  # served: the lineage page is there (a file has no server)
+                panels[n["id"]]["lineage"] = f"/lineages/{n['lin']}"
         n["rank"] = len(list(graph.neighbors(n["id"]))) + len(list(graph.predecessors(n["id"])))
     for e, (a, b, rel, score) in zip(edges, drawn, strict=True):
         panels[e["id"]] = _link_panel(graph, a, b, rel, score, link_base)
+        if "lineage" in panels[a]:
+            panels[e["id"]]["lineage"] = panels[a]["lineage"]
         for m, other in ((a, b), (b, a)):
             panels[m]["links"].append(
                 {"edge": e["id"], "relation": RELATIONS[rel], "label": measures[other]["label"]}

@@ -128,6 +128,10 @@
     body.appendChild(el("h2", p.title));
     if (p.subtitle) body.appendChild(el("p", p.subtitle, "rk-sub"));
     if (p.href) body.appendChild(link(p.href, "打开页面 Open page →"));
+    if (p.lineage) {
+      body.appendChild(document.createTextNode(" · "));
+      body.appendChild(link(p.lineage, "各版本并排对照 Versions side by side →"));
+    }
     if (p.facts && p.facts.length) {
       var dl = el("dl");
       p.facts.forEach(function (f) { dl.appendChild(el("dt", f[0])); dl.appendChild(el("dd", f[1])); });
