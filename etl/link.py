@@ -277,11 +277,21 @@ def link_measures(
             best[slot] = (rank, link)
     by_key = {measure_key(m): m for m in measures}
     unique = _UniqueTerms(measures)
+    row = {measure_key(m): i for i, m in enumerate(measures)}
+    sharing = similarity.pairs_with_unique_ngram(unique.texts, DISTINCT_MIN_CHARS)
+
+    def may_keep(x: Link) -> bool:
+        """A related link needs a term unique to its pair, which (almost always) holds a run of
+        DISTINCT_MIN_CHARS characters no other measure has: pairs without one are not read."""
+        a, b = sorted((row[x.source_key], row[x.target_key]))
+        return x.relation != "related" or (a, b) in sharing
+
     # shared phrases are read for the links that may be kept only: jieba on both texts is the
     # costly part; a related link needs them first, to show a term unique to the pair
     candidates = [
         _with_phrases(x, by_key[x.source_key], by_key[x.target_key])
         for x in _through_lineage([x for _, x in best.values()])
+        if may_keep(x)
     ]
     kept = _cap_related(
         x for x in candidates if x.relation != "related" or unique.any_unique(x, by_key)
