@@ -312,27 +312,30 @@ class _UniqueTerms:
     def __init__(self, measures: Sequence[Measure]) -> None:
         self.texts = [m.name.clean + "。" + m.practice.clean for m in measures]
         self.row = {measure_key(m): i for i, m in enumerate(measures)}
-        matrix, _, idf = similarity.tfidf_matrix(
-            [Counter(similarity.bigrams(t)) for t in self.texts], MAX_DF_RATIO
-        )
-        self.column = {f: i for i, f in enumerate(idf)}
-        self.by_column = matrix.tocsc()
+        self._index: tuple[dict[str, int], sparse.csc_matrix] | None = None
+
+    def _columns(self) -> tuple[dict[str, int], sparse.csc_matrix]:
+        """The bigram presence matrix, built on first use: with no related candidate left after
+        the pre-test (the 10x synthetic corpus), linking never pays for it."""
+        if self._index is None:
+            matrix, _, idf = similarity.tfidf_matrix(
+                [Counter(similarity.bigrams(t)) for t in self.texts], MAX_DF_RATIO
+            )
+            self._index = ({f: i for i, f in enumerate(idf)}, matrix.tocsc())
+        return self._index
 
     def holders(self, term: str) -> set[int] | None:
         """Rows whose text contains `term`, or None when the term is boilerplate throughout."""
+        column, by_column = self._columns()
         cols = sorted(
-            {self.column[b] for b in similarity.bigrams(term) if b in self.column},
-            key=lambda c: self.by_column.indptr[c + 1] - self.by_column.indptr[c],
+            {column[b] for b in similarity.bigrams(term) if b in column},
+            key=lambda c: by_column.indptr[c + 1] - by_column.indptr[c],
         )
         if not cols:
             return None
         rows: set[int] | None = None
         for c in cols:
-            found = set(
-                self.by_column.indices[
-                    self.by_column.indptr[c] : self.by_column.indptr[c + 1]
-                ].tolist()
-            )
+            found = set(by_column.indices[by_column.indptr[c] : by_column.indptr[c + 1]].tolist())
             rows = found if rows is None else rows & found
         return {r for r in rows or () if term in self.texts[r]}
 
