@@ -33,7 +33,6 @@ link.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -276,9 +275,11 @@ def link_measures(
         if slot not in best or rank > best[slot][0]:
             best[slot] = (rank, link)
     by_key = {measure_key(m): m for m in measures}
-    unique = _UniqueTerms(measures)
     row = {measure_key(m): i for i, m in enumerate(measures)}
-    sharing = similarity.pairs_with_unique_ngram(unique.texts, DISTINCT_MIN_CHARS)
+    index = similarity.NgramIndex(
+        [m.name.clean + "。" + m.practice.clean for m in measures], DISTINCT_MIN_CHARS
+    )
+    sharing = index.unique_pairs()
 
     def may_keep(x: Link) -> bool:
         """A related link needs a term unique to its pair, which (almost always) holds a run of
@@ -294,60 +295,26 @@ def link_measures(
         if may_keep(x)
     ]
     kept = _cap_related(
-        x for x in candidates if x.relation != "related" or unique.any_unique(x, by_key)
+        x for x in candidates if x.relation != "related" or _any_unique(x, index, row)
     )
     return sorted(kept, key=lambda x: (sort_key(x.source_key), sort_key(x.target_key)))
 
 
-class _UniqueTerms:
-    """Whether a shared term occurs in no measure but the two it links.
+def _any_unique(link: Link, index: similarity.NgramIndex, row: dict[MeasureKey, int]) -> bool:
+    """Whether the link's evidence holds a term of DISTINCT_MIN_CHARS or more characters that no
+    measure but its two contains.
 
     Why: a related link on shared topic words alone (船舶, 私募基金, 营业执照) joined most of the
     hard negatives; a term of four or more characters that only the two measures use (职务科技成果,
-    数字人民币, 法院电子卷宗) is evidence that they touch the same instrument. Exact, without a
-    scan of every text per term: the measures holding every character bigram of the term (a
-    superset, from a sparse presence matrix) are checked by substring.
+    数字人民币, 法院电子卷宗) is evidence that they touch the same instrument.
     """
-
-    def __init__(self, measures: Sequence[Measure]) -> None:
-        self.texts = [m.name.clean + "。" + m.practice.clean for m in measures]
-        self.row = {measure_key(m): i for i, m in enumerate(measures)}
-        self._index: tuple[dict[str, int], sparse.csc_matrix] | None = None
-
-    def _columns(self) -> tuple[dict[str, int], sparse.csc_matrix]:
-        """The bigram presence matrix, built on first use: with no related candidate left after
-        the pre-test (the 10x synthetic corpus), linking never pays for it."""
-        if self._index is None:
-            matrix, _, idf = similarity.tfidf_matrix(
-                [Counter(similarity.bigrams(t)) for t in self.texts], MAX_DF_RATIO
-            )
-            self._index = ({f: i for i, f in enumerate(idf)}, matrix.tocsc())
-        return self._index
-
-    def holders(self, term: str) -> set[int] | None:
-        """Rows whose text contains `term`, or None when the term is boilerplate throughout."""
-        column, by_column = self._columns()
-        cols = sorted(
-            {column[b] for b in similarity.bigrams(term) if b in column},
-            key=lambda c: by_column.indptr[c + 1] - by_column.indptr[c],
-        )
-        if not cols:
-            return None
-        rows: set[int] | None = None
-        for c in cols:
-            found = set(by_column.indices[by_column.indptr[c] : by_column.indptr[c + 1]].tolist())
-            rows = found if rows is None else rows & found
-        return {r for r in rows or () if term in self.texts[r]}
-
-    def any_unique(self, link: Link, by_key: dict[MeasureKey, Measure]) -> bool:
-        pair = {self.row[link.source_key], self.row[link.target_key]}
-        for term in link.evidence:
-            if ":" in term or len(term) < DISTINCT_MIN_CHARS:
-                continue
-            rows = self.holders(term)
-            if rows is not None and rows <= pair:
-                return True
-        return False
+    pair = {row[link.source_key], row[link.target_key]}
+    for term in link.evidence:
+        if ":" in term or len(term) < DISTINCT_MIN_CHARS:
+            continue
+        if index.holders(term) <= pair:
+            return True
+    return False
 
 
 def _with_phrases(link: Link, later: Measure, earlier: Measure) -> Link:

@@ -277,11 +277,16 @@ SELECT ?score WHERE {{ ?l rk:linkSource <{start}> ; rk:score ?score ;
     assert scores and scores[0]["score"] >= linkmod.LINK_THRESHOLD
 
 
-def test_pairs_with_a_unique_run_of_four_characters():
-    from reformkg.etl.similarity import pairs_with_unique_ngram
+def test_ngram_index_finds_runs_unique_to_a_pair_and_who_holds_a_term():
+    from reformkg.etl.similarity import NgramIndex
 
     texts = ["开展知识产权证券化试点", "打造知识产权证券化品牌", "知识产权保护", "无关", "证券化"]
     # 产权证券 is in texts 0 and 1 only; 知识产权 is in three texts; 证券化 is three characters
-    assert pairs_with_unique_ngram(texts) == {(0, 1)}
-    assert pairs_with_unique_ngram(texts + ["知识产权证券化"]) == set()  # now in three texts
-    assert pairs_with_unique_ngram(["ABCD 1234", "ABCD 1234"]) == set()  # Chinese runs only
+    assert NgramIndex(texts).unique_pairs() == {(0, 1)}
+    assert NgramIndex([*texts, "知识产权证券化"]).unique_pairs() == set()  # now in three texts
+    assert NgramIndex(["ABCD 1234", "ABCD 1234"]).unique_pairs() == set()  # Chinese runs only
+    index = NgramIndex(texts)
+    assert index.holders("知识产权证券化") == {0, 1}
+    assert index.holders("知识产权") == {0, 1, 2}
+    assert index.holders("证券化") == {0, 1, 4}  # shorter than a run: every text is read
+    assert index.holders("产权证券化特色") == set()
