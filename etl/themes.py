@@ -7,7 +7,7 @@ file and rebuilds. This module only knows how to match and score.
 Matching is Chinese-aware forward maximum matching over the vocabulary (the classic dictionary
 segmentation): at each position the longest term wins and is consumed, so 知识产权证券化 counts
 once for IP securitisation and not again as 知识产权, and 国家税务总局 is not three hits. Text is
-NFKC-normalised (full-width Latin and digits become ASCII) and whitespace is removed (PDF
+read in simplified characters (reformkg.hanzi), NFKC-normalised (full-width Latin and digits become ASCII) and whitespace is removed (PDF
 letter-spacing such as 二 三 产 业 would otherwise hide terms).
 
 Scoring, kept simple enough to explain to an analyst:
@@ -39,6 +39,7 @@ from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from reformkg.etl.records import Measure
+from reformkg.hanzi import simplified
 from reformkg.vocab import ID
 
 __all__ = [
@@ -103,8 +104,9 @@ class ThemeHit:
 
 
 def normalise(text: str) -> str:
-    """NFKC, upper-case Latin, no whitespace: the form both terms and texts are matched in."""
-    return "".join(unicodedata.normalize("NFKC", text).upper().split())
+    """Simplified characters, NFKC, upper-case Latin, no whitespace: the form both terms and
+    texts are matched in (so a traditional printing finds the same terms)."""
+    return "".join(unicodedata.normalize("NFKC", simplified(text)).upper().split())
 
 
 def _concept_id(iri: Node) -> str:
@@ -243,9 +245,9 @@ def classify(measure: Measure, vocab: Vocabulary) -> list[ThemeHit]:
     """Themes of one measure from its name, practice text and effect text (best first)."""
     return classify_text(
         {
-            "name": measure.name.clean,
-            "practice": measure.practice.clean,
-            "effect": measure.effect.clean if measure.effect is not None else "",
+            "name": measure.name.simplified,
+            "practice": measure.practice.simplified,
+            "effect": measure.effect.simplified if measure.effect is not None else "",
         },
         vocab,
     )

@@ -30,12 +30,14 @@ from reformkg.errors import QueryError
 from reformkg.graph.query.pool import Outcome, QueryJob, Stores, evaluate
 from reformkg.graph.query.remote import RemoteStore
 from reformkg.graph.query.store import Row, TermTuple, to_tuple, tuple_value
+from reformkg.hanzi import simplified
 
 __all__ = ["NamedQuery", "Param", "bind", "list_queries", "load_query", "rows", "run_named"]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = (
     "string",
+    "text",
     "integer",
     "decimal",
     "date",
@@ -159,7 +161,8 @@ def to_term(param: Param, value: str) -> ox.NamedNode | ox.Literal:
         if param.type in _MINT:
             if value.startswith(str(ns.ID)):
                 return ox.NamedNode(value)
-            return ox.NamedNode(str(_MINT[param.type](value)))
+            # canonical names are in simplified characters: 市場監督管理局 names the same body
+            return ox.NamedNode(str(_MINT[param.type](simplified(value))))
         if param.type == "iri":
             if not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", value):
                 raise ValueError("not an http(s) IRI")
@@ -172,6 +175,8 @@ def to_term(param: Param, value: str) -> ox.NamedNode | ox.Literal:
             return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
         if param.type == "decimal":
             return ox.Literal(str(Decimal(value)), datatype=ox.NamedNode(XSD + "decimal"))
+        if param.type == "text":  # every Chinese text of the graph has its simplified form
+            return ox.Literal(simplified(value))
         return ox.Literal(value)
     except (ValueError, InvalidOperation) as err:
         raise QueryError(

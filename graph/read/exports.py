@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from reformkg.graph.query.store import PlainValue, SparqlStore, as_int, select
 from reformkg.graph.read.measures import SEP, measure_fields
+from reformkg.hanzi import printed_only
 
 MEASURE_FIELDS = [
     "iri",
@@ -41,9 +42,10 @@ MEASURE_FIELDS = [
 ]
 AGENCY_FIELDS = ["iri", "name", "level", "aliases", "lead_count", "responsible_count"]
 
-_POINTS = """
+_POINTS = f"""
 PREFIX rk: <https://w3id.org/reformkg/ontology#>
-SELECT ?m ?pos ?text WHERE { ?m rk:hasPracticePoint ?p . ?p rk:position ?pos ; rk:text ?text }
+SELECT ?m ?pos ?text WHERE {{ ?m rk:hasPracticePoint ?p . ?p rk:position ?pos ; rk:text ?text .
+  {printed_only("?text", "?p", "rk:text")} }}
 """
 
 _AGENCIES = """
