@@ -8,6 +8,7 @@ Thin routes: each reads the store and settings from app.state, calls the read mo
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,16 +19,22 @@ from fastapi.templating import Jinja2Templates
 
 from reformkg import media
 from reformkg.build_files import ONTOLOGY_PAGE, SOURCES_DIR
-from reformkg.errors import ReformKGError
+from reformkg.errors import ReformKGError, RequestError
 from reformkg.graph.query.named import list_queries
 from reformkg.graph.query.store import SparqlStore
 from reformkg.graph.read import resources as res
 from reformkg.graph.read import search as fts
+from reformkg.graph.read.agency import agency_page
+from reformkg.graph.read.deadlines import NOTE, STATUS_KEYS, parse_as_of
+from reformkg.graph.read.measure_page import cross_batch, diff_html, has_markup, printed_line
+from reformkg.graph.read.terms import LEVELS
 from reformkg.settings import Settings
+from reformkg.web.deps import get_measure_rows, get_options, get_status_labels
+from reformkg.viz.assets import TEMPLATES as VIZ_TEMPLATES
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates = Jinja2Templates(directory=[str(HERE / "templates"), str(VIZ_TEMPLATES)])
 templates.env.globals.update(href=res.local_href, compact=res.compact, prefixes=res.PREFIXES)
 # A query-string value: everything encoded (Jinja's urlencode keeps '/' and ':').
 templates.env.filters["qs"] = lambda value: quote(str(value), safe="")
@@ -70,6 +77,55 @@ def negotiate(accept: str | None, fmt: str | None) -> media.Media:
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    """A template of web/templates rendered in the app's layout (for the other page routes)."""
+    return _page(request, name, context, status)
+
+
+#: Paths that answer machines only: their errors stay JSON whatever the Accept header says.
+_API_PATHS = ("/sparql", "/api/", "/healthz", "/openapi.json", "/static/", "/viz/assets/")
+
+
+def wants_html(request: Request) -> bool:
+    """True when a person asked for a page: `format=html`, or a browser's Accept header on a
+    page or named question (the API paths and other formats keep the JSON error shape)."""
+    fmt = (request.query_params.get("format") or "").lower()
+    if request.url.path.startswith(_API_PATHS):
+        return False
+    if fmt:
+        return fmt == "html"
+    try:
+        chosen = media.negotiate("table", request.headers.get("accept"), None)
+    except media.NotAcceptable:
+        return False
+    return chosen.media_type == "text/html" and "text/html" in (
+        request.headers.get("accept") or ""
+    )
+
+
+_HEADINGS = {
+    400: ("请求有误", "Bad request"),
+    404: ("未找到", "Not found"),
+    406: ("无法提供该格式", "Not acceptable"),
+    503: ("暂时无法回答", "Unavailable"),
+}
+
+
+def error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """An error as one sentence in the app's layout (the page a browser shows)."""
+    zh, en = _HEADINGS.get(status, ("出错了", "Error"))
+    response = _page(
+        request,
+        "error.html",
+        {"title": zh, "nav": "", "heading_zh": zh, "heading_en": en, "message": message},
+        status=status,
+    )
+    response.headers.update(headers or {})
+    return response
 
 
 # --------------------------------------------------------------------------- query page, statics
@@ -203,6 +259,37 @@ def _resource(request: Request, iri: str, fmt: str | None) -> Response:
     return page
 
 
+#: What a measure's or an agency's page shows in its own sections: left out of the generic
+#: statements below them, so each fact is on the page once.
+_SHOWN = {
+    "measure": {
+        "rdfs:label", "rk:inDocument", "rk:inSection", "rk:partOfItem", "rk:number",
+        "rk:numberLabel", "rk:part", "rk:leadAgency", "rk:responsibleAgency",
+        "rk:involvesAgency", "rk:sourcePlace", "rk:promotionScope", "rk:deadline",
+        "rk:deadlineText", "rk:hasTheme", "rk:themeAssignment", "rk:practiceText",
+        "rk:hasPracticePoint", "rk:effectText", "rk:evolvesFrom", "rk:evolvesInto",
+        "rk:sameReformAs", "rk:relatedTo", "rk:sourceFile", "rk:lineStart", "rk:lineEnd",
+        "rk:linkSource", "rk:linkTarget", "rk:hasMeasure", "rk:hasPart",
+    },
+    "agency": {
+        "skos:prefLabel", "skos:altLabel", "rk:level", "rk:leads", "rk:responsibleFor",
+        "rk:involvedIn", "rk:leadAgency", "rk:responsibleAgency", "rk:involvesAgency",
+    },
+}
+
+
+def _not_shown(rows: list[res.PropertyRow], kind: str) -> list[res.PropertyRow]:
+    shown = _SHOWN.get(kind, set())
+    return [r for r in rows if res.compact(r.predicate) not in shown]
+
+
+def _as_of_param(request: Request) -> dt.date:
+    try:
+        return parse_as_of(request.query_params.get("asOf"))
+    except ValueError as err:
+        raise RequestError(400, str(err)) from None
+
+
 def _resource_context(request: Request, iri: str) -> dict[str, Any]:
     """Everything resource.html shows: the generic description plus extras for its type."""
     store, labels = _store(request), _labels(request)
@@ -217,32 +304,53 @@ def _resource_context(request: Request, iri: str) -> dict[str, Any]:
         "kind": "other",
         "alternates": _alternates(iri),
         "usage": res.usage(store, iri),
+        "statuses": get_status_labels(request),
+        "note": NOTE,
     }
     if rk + "Measure" in types:
+        as_of = _as_of_param(request)
         summary = res.measure_summary(store, iri)
+        row = get_measure_rows(request).get(iri)
+        lines = res.source_lines(
+            Path(_settings(request).build_dir) / SOURCES_DIR,
+            str(summary.get("file") or ""),
+            int(summary.get("start") or 0),
+            int(summary.get("end") or -1),
+        )
         ctx.update(
             kind="measure",
             summary=summary,
-            leads=res.measure_list(store, iri, "leadAgency"),
-            responsibles=res.measure_list(store, iri, "responsibleAgency"),
+            row=row,
+            as_of=as_of.isoformat(),
+            status=row.status(as_of) if row else None,
             places=res.measure_list(store, iri, "sourcePlace"),
             scopes=res.measure_list(store, iri, "promotionScope"),
             themes=res.theme_evidence(store, iri),
             points=res.practice_points(store, iri),
-            related=res.related_measures(store, iri),
-            source=res.source_lines(
-                Path(_settings(request).build_dir) / SOURCES_DIR,
-                str(summary.get("file") or ""),
-                int(summary.get("start") or 0),
-                int(summary.get("end") or -1),
-            ),
+            cross=cross_batch(store, iri),
+            diff_html=diff_html,
+            source=[(n, printed_line(line)) for n, line in lines],
+            raw_source=lines if any(has_markup(line) for _, line in lines) else [],
         )
     elif types & {rk + "Agency", rk + "CollectiveAgency"}:
-        ctx.update(kind="agency", measures=res.agency_measures(store, iri))
+        opts = get_options(request)
+        agency = next((a for a in opts.agencies if a.iri == iri), None)
+        if agency is not None:
+            as_of = _as_of_param(request)
+            ctx.update(
+                kind="agency",
+                a=agency_page(get_measure_rows(request), opts, agency, as_of),
+                as_of=as_of.isoformat(),
+                status_keys=STATUS_KEYS,
+                level_names=LEVELS,
+            )
     elif rk + "Document" in types:
         ctx.update(kind="document", measures=res.document_contents(store, iri))
     elif res.PREFIXES["skos"] + "Concept" in types:
         ctx.update(kind="theme", measures=res.theme_measures(store, iri))
+    kind = str(ctx["kind"])
+    ctx["properties"] = _not_shown(d.properties, kind)
+    ctx["incoming"] = _not_shown(d.incoming, kind)
     return ctx
 
 

@@ -30,12 +30,14 @@ from reformkg.errors import QueryError
 from reformkg.graph.query.pool import Outcome, QueryJob, Stores, evaluate
 from reformkg.graph.query.remote import RemoteStore
 from reformkg.graph.query.store import Row, TermTuple, to_tuple, tuple_value
+from reformkg.script import to_simplified
 
 __all__ = ["NamedQuery", "Param", "bind", "list_queries", "load_query", "rows", "run_named"]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = (
     "string",
+    "text",
     "integer",
     "decimal",
     "date",
@@ -172,6 +174,9 @@ def to_term(param: Param, value: str) -> ox.NamedNode | ox.Literal:
             return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
         if param.type == "decimal":
             return ox.Literal(str(Decimal(value)), datatype=ox.NamedNode(XSD + "decimal"))
+        if param.type == "text":
+            # Chinese text to find: the documents print simplified characters (破產 → 破产)
+            return ox.Literal(to_simplified(value))
         return ox.Literal(value)
     except (ValueError, InvalidOperation) as err:
         raise QueryError(

@@ -1,0 +1,77 @@
+"""Serve time: the words the product shows for its fields, roles, levels and statuses.
+
+One table, Chinese first in the documents' own terms (牵头单位, 责任单位, 完成时限 …) with the
+English alongside, read by the pages, the views, the named questions' forms and the CSV
+exports, so a column is called the same wherever an analyst meets it.
+
+>>> label("lead_agencies")
+'牵头单位'
+>>> label("lead_agencies", "en")
+'Lead agencies'
+>>> ROLES["lead"]
+('牵头', 'lead')
+"""
+
+from __future__ import annotations
+
+__all__ = ["FIELDS", "LEVELS", "ROLES", "label"]
+
+#: Field key → (Chinese, English).
+FIELDS: dict[str, tuple[str, str]] = {
+    "iri": ("IRI", "IRI"),
+    "document": ("文件", "Document"),
+    "document_title": ("文件标题", "Document title"),
+    "batch": ("批次", "Batch"),
+    "date": ("日期", "Date"),
+    "seq": ("序号", "Number"),
+    "number": ("序号", "Number"),
+    "part": ("任务", "Task"),
+    "starred": ("星标", "Starred"),
+    "name": ("改革事项", "Measure"),
+    "name_raw": ("改革事项（原文）", "Measure as printed"),
+    "section": ("章节", "Section"),
+    "places": ("来源", "Source places"),
+    "lead_agencies": ("牵头单位", "Lead agencies"),
+    "lead_agencies_raw": ("牵头单位（原文）", "Lead agencies as printed"),
+    "responsible_agencies": ("责任单位", "Responsible agencies"),
+    "responsible_agencies_raw": ("责任单位（原文）", "Responsible agencies as printed"),
+    "scope": ("推广范围", "Scope of promotion"),
+    "deadline": ("完成时限", "Deadline"),
+    "deadline_date": ("完成时限（日期）", "Deadline date"),
+    "status": ("状态", "Status"),
+    "practices": ("主要内容/创新做法", "Practice"),
+    "effect": ("实施效果", "Effect"),
+    "themes": ("主题", "Themes"),
+    "source_file": ("来源文件", "Source file"),
+    "line_start": ("起始行", "First line"),
+    "line_end": ("结束行", "Last line"),
+    "role": ("角色", "Role"),
+    "agency": ("单位", "Agency"),
+    "aliases": ("别名", "Aliases"),
+    "level": ("级别", "Level"),
+    "lead_count": ("牵头数", "Measures led"),
+    "responsible_count": ("责任数", "Measures co-responsible"),
+    "total": ("合计", "Total"),
+    "kind": ("类型", "Kind"),
+    "snippet": ("匹配片段", "Matching text"),
+    "score": ("相关度", "Score"),
+}
+
+#: Role key → (Chinese, English): 牵头 = lead agency, 责任 = co-responsible agency.
+ROLES: dict[str, tuple[str, str]] = {"lead": ("牵头", "lead"), "responsible": ("责任", "responsible")}
+
+#: Agency level short name → (Chinese, English).
+LEVELS: dict[str, tuple[str, str]] = {
+    "national": ("国家级", "national"),
+    "provincial": ("省级", "provincial"),
+    "city": ("市级", "city"),
+    "district": ("区级", "district"),
+    "collective": ("集体", "collective"),
+    "unknown": ("未知", "unknown"),
+}
+
+
+def label(key: str, lang: str = "zh") -> str:
+    """The heading of a field in `lang` (``zh`` or ``en``); the key itself when unknown."""
+    zh, en = FIELDS.get(key, (key, key))
+    return en if lang == "en" else zh
