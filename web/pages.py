@@ -27,6 +27,7 @@ from reformkg.graph.read import search as fts
 from reformkg.graph.read.agency import agency_page
 from reformkg.graph.read.deadlines import NOTE, STATUS_KEYS, parse_as_of
 from reformkg.graph.read.measure_page import cross_batch, diff_html, has_markup, printed_line
+from reformkg.graph.read.search_page import KINDS, search_page
 from reformkg.graph.read.terms import LEVELS
 from reformkg.settings import Settings
 from reformkg.web.deps import get_measure_rows, get_options, get_status_labels
@@ -54,6 +55,11 @@ def _store(request: Request) -> SparqlStore:
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def labels(request: Request) -> dict[str, str]:
+    """Labels of every IRI (for pages that link IRIs by their Chinese labels)."""
+    return _labels(request)
 
 
 def _labels(request: Request) -> dict[str, str]:
@@ -181,16 +187,35 @@ def search(
     q: str = Query("", description="Words to find (simplified or traditional characters)"),
     limit: int = Query(50, ge=1, le=500),
     kind: str | None = Query(None, description="Only this kind: measure, agency, theme, ..."),
+    doc: str | None = Query(None, description="Only hits of this document (its id)"),
+    theme: str | None = Query(None, description="Only measures with this theme (its id)"),
+    place: str | None = Query(None, description="Only measures from this place (its label)"),
+    sort: str = Query("relevance", description="relevance or date (latest document first)"),
     format: str | None = Query(None, description="json or html (default: from Accept)"),
 ) -> Response:
-    """Ranked hits as JSON (Accept: application/json or format=json) or as an HTML page."""
+    """Ranked hits as JSON (Accept: application/json or format=json) or as an HTML page with
+    facets by kind, document, theme and place."""
+    if sort not in ("relevance", "date"):
+        raise RequestError(400, f"sort={sort!r} is not relevance or date")
     index = fts.get_index(request.app.state, _store(request))
-    hits = index.search(q, limit=limit, kind=kind) if q.strip() else []
-    results = [fts.hit_json(h) for h in hits]
+    opts = get_options(request)
+    chosen = {"kind": kind, "doc": doc, "theme": theme, "place": place}
+    found = search_page(index, get_measure_rows(request), opts, q, chosen, sort=sort, limit=limit)
     wants_json = (format or "").lower() == "json" or (
         not format and negotiate(request.headers.get("accept"), None).media_type != "text/html"
     )
     if wants_json:
+        results = [
+            {
+                **r.hit,
+                "document_short_title": r.doc_short or None,
+                "date": r.doc_date or None,
+                "number": r.row.number if r.row else None,
+                "lead_agencies": [n for n, _ in r.row.leads] if r.row else [],
+                "themes": [t for t, _ in r.row.themes] if r.row else [],
+            }
+            for r in found.results
+        ]
         return JSONResponse(
             {"query": q, "normalised": fts.normalise(q), "count": len(results), "results": results}
         )
@@ -198,11 +223,17 @@ def search(
         request,
         "search.html",
         {
-            "title": f"Search: {q}" if q else "Search",
+            "title": f"搜索：{q}" if q else "搜索 Search",
             "nav": "search",
             "q": q,
-            "results": results,
+            "found": found,
+            "chosen": chosen,
+            "sort": sort,
+            "limit": limit,
+            "kinds": KINDS,
             "size": len(index),
+            "statuses": get_status_labels(request),
+            "today": dt.date.today(),
         },
     )
 

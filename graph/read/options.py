@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reformkg.errors import QueryError
+from reformkg.graph.query.named import NamedQuery
 from reformkg.graph.query.store import SparqlStore, optional_int, optional_str, select
 from reformkg.graph.read.terms import LEVELS
 from reformkg.script import normalise
@@ -24,6 +26,7 @@ __all__ = [
     "documents",
     "options",
     "resolve_agency",
+    "resolve_params",
     "short_id",
 ]
 
@@ -178,3 +181,22 @@ def resolve_agency(opts: Options, typed: str) -> Agency | None:
         if wanted in {normalise(agency.name), *(normalise(a) for a in agency.aliases)}:
             return agency
     return None
+
+
+def resolve_params(opts: Options, query: NamedQuery, values: dict[str, str]) -> dict[str, str]:
+    """The values with every agency parameter turned into its agency's IRI, whatever name was
+    typed (canonical, alias, printed short name, either script); QueryError naming the
+    parameter when no agency is called so. Other values pass unchanged."""
+    out = dict(values)
+    for param in query.params:
+        typed = (values.get(param.name) or "").strip()
+        if param.type != "agency" or not typed:
+            continue
+        agency = resolve_agency(opts, typed)
+        if agency is None:
+            raise QueryError(
+                f"parameter {param.name}={typed!r}: no agency is called so "
+                "(canonical name, alias or printed short name)"
+            )
+        out[param.name] = agency.iri
+    return out

@@ -14,7 +14,7 @@ exports, so a column is called the same wherever an analyst meets it.
 
 from __future__ import annotations
 
-__all__ = ["FIELDS", "LEVELS", "ROLES", "label"]
+__all__ = ["COLUMNS", "FIELDS", "LEVELS", "ROLES", "column", "label"]
 
 #: Field key → (Chinese, English).
 FIELDS: dict[str, tuple[str, str]] = {
@@ -75,3 +75,58 @@ def label(key: str, lang: str = "zh") -> str:
     """The heading of a field in `lang` (``zh`` or ``en``); the key itself when unknown."""
     zh, en = FIELDS.get(key, (key, key))
     return en if lang == "en" else zh
+
+
+#: Column (SPARQL variable) of the named questions → (Chinese, English).
+COLUMNS: dict[str, tuple[str, str]] = {
+    "measure": ("改革事项", "measure"),
+    "label": ("名称", "name"),
+    "doc": ("文件", "document"),
+    "deadline": ("完成时限（日期）", "deadline date"),
+    "deadlineText": ("完成时限", "deadline"),
+    "leads": ("牵头单位", "lead agencies"),
+    "agency": ("单位", "agency"),
+    "agencyLabel": ("单位名称", "agency name"),
+    "agencyA": ("单位甲", "agency A"),
+    "labelA": ("单位甲名称", "agency A name"),
+    "agencyB": ("单位乙", "agency B"),
+    "labelB": ("单位乙名称", "agency B name"),
+    "shared": ("共同举措数", "measures shared"),
+    "asLead": ("牵头数", "as lead"),
+    "asResponsible": ("责任数", "as responsible"),
+    "measures": ("举措数", "measures"),
+    "role": ("角色", "role"),
+    "month": ("月份", "month"),
+    "theme": ("主题", "theme"),
+    "themeLabel": ("主题名称", "theme name"),
+    "names": ("举措名称", "measure names"),
+    "scope": ("推广范围", "scope"),
+    "sourcePlace": ("来源", "source place"),
+    "assigned": ("所属主题", "assigned theme"),
+    "place": ("来源", "place"),
+    "source": ("较晚举措", "later measure"),
+    "sourceLabel": ("较晚举措名称", "later measure name"),
+    "target": ("较早举措", "earlier measure"),
+    "targetLabel": ("较早举措名称", "earlier measure name"),
+    "relation": ("关系", "relation"),
+    "score": ("相关度", "score"),
+    "evidence": ("依据", "evidence"),
+    "earlier": ("较早举措", "earlier measure"),
+    "earlierLabel": ("较早举措名称", "earlier measure name"),
+    "earlierDoc": ("较早文件", "earlier document"),
+    "steps": ("步数", "steps"),
+    "title": ("标题", "title"),
+    "batchOrder": ("批次", "batch"),
+    "issued": ("日期", "date"),
+    "dateStatus": ("日期状态", "date status"),
+    "dateEvidence": ("日期依据", "date evidence"),
+    "documentNumber": ("文号", "document number"),
+    "best": ("最佳命中", "best match"),
+    "fields": ("命中字段", "fields"),
+    "leadRaw": ("牵头单位（原文）", "lead as printed"),
+}
+
+
+def column(name: str) -> tuple[str, str]:
+    """A named question's column as (Chinese, English); the variable name when unknown."""
+    return COLUMNS.get(name, (name, name))
