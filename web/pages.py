@@ -9,6 +9,7 @@ Thin routes: each reads the store and settings from app.state, calls the read mo
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -143,7 +144,7 @@ def query_page(request: Request) -> HTMLResponse:
     return _page(
         request,
         "query.html",
-        {"title": "Query", "nav": "query", "examples": _examples(_settings(request))},
+        {"title": "SPARQL 查询 Query", "nav": "query", "examples": _examples(_settings(request))},
     )
 
 
@@ -175,7 +176,36 @@ def ontology_docs(request: Request) -> Response:
             },
             status=404,
         )
-    return FileResponse(path, media_type="text/html; charset=utf-8")
+    style, body = ontology_parts(path.read_text(encoding="utf-8"))
+    return _page(
+        request,
+        "ontology.html",
+        {"title": "本体 Ontology", "nav": "ontology", "style": style, "body": body},
+    )
+
+
+_ONTOLOGY_TAGS = re.compile(r"<(/?)(header|nav|main)\b")
+
+
+def ontology_parts(page: str) -> tuple[str, str]:
+    """The build's ontology page as (its styles, its body), to show inside the app's layout:
+    its own header, nav and main become classed blocks and its styles apply inside
+    `.onto` only, so they cannot restyle the app's header."""
+    style = "".join(re.findall(r"<style>(.*?)</style>", page, re.S))
+    body_match = re.search(r"<body[^>]*>(.*)</body>", page, re.S)
+    body = body_match.group(1) if body_match else ""
+    body = _ONTOLOGY_TAGS.sub(
+        lambda m: "</div" if m.group(1) else f'<div class="onto-{m.group(2)}"', body
+    )
+    scoped = []
+    for rule in re.findall(r"([^{}]+)\{([^{}]*)\}", style):
+        selectors = []
+        for sel in rule[0].split(","):
+            sel = re.sub(r"^\s*(body)\b", "", sel.strip())
+            sel = re.sub(r"\b(header|nav|main)\b", r".onto-\1", sel)
+            selectors.append(f".onto {sel}".rstrip())
+        scoped.append(f"{', '.join(selectors)} {{{rule[1]}}}")
+    return "\n".join(scoped), body
 
 
 # --------------------------------------------------------------------------- search
