@@ -368,9 +368,9 @@ def _resource_context(request: Request, iri: str) -> dict[str, Any]:
         "statuses": get_status_labels(request),
         "note": NOTE,
     }
-    if rk + "Measure" in types:
+    summary = res.measure_summary(store, iri) if rk + "Measure" in types else {}
+    if summary:  # a measure with the fields every measure has (else: the generic page)
         as_of = _as_of_param(request)
-        summary = res.measure_summary(store, iri)
         row = get_measure_rows(request).get(iri)
         lines = res.source_lines(
             Path(_settings(request).build_dir) / SOURCES_DIR,

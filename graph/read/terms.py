@@ -58,7 +58,10 @@ FIELDS: dict[str, tuple[str, str]] = {
 }
 
 #: Role key → (Chinese, English): 牵头 = lead agency, 责任 = co-responsible agency.
-ROLES: dict[str, tuple[str, str]] = {"lead": ("牵头", "lead"), "responsible": ("责任", "responsible")}
+ROLES: dict[str, tuple[str, str]] = {
+    "lead": ("牵头", "lead"),
+    "responsible": ("责任", "responsible"),
+}
 
 #: Agency level short name → (Chinese, English).
 LEVELS: dict[str, tuple[str, str]] = {
@@ -71,9 +74,29 @@ LEVELS: dict[str, tuple[str, str]] = {
 }
 
 
-def label(key: str, lang: str = "zh") -> str:
-    """The heading of a field in `lang` (``zh`` or ``en``); the key itself when unknown."""
-    zh, en = FIELDS.get(key, (key, key))
+#: Fields whose heading differs in a table of another kind than measures.
+OTHER_TABLES: dict[str, dict[str, tuple[str, str]]] = {
+    "agencies": {"name": ("单位", "Agency")},
+    "links": {
+        "source": ("较晚举措", "Later measure"),
+        "target": ("较早举措", "Earlier measure"),
+        "relation": ("关系", "Relation"),
+        "evidence": ("依据", "Evidence"),
+    },
+    "workload": {
+        "dimension": ("维度", "Breakdown"),
+        "key": ("取值", "Value"),
+        "label": ("单位名称", "Agency name"),
+        "collective": ("集体", "Collective"),
+        "led": ("牵头", "Led"),
+        "responsible": ("责任", "Co-responsible"),
+    },
+}
+
+
+def label(key: str, lang: str = "zh", table: str = "measures") -> str:
+    """The heading of a field of `table` in `lang` (``zh`` or ``en``); the key when unknown."""
+    zh, en = OTHER_TABLES.get(table, {}).get(key) or FIELDS.get(key, (key, key))
     return en if lang == "en" else zh
 
 
