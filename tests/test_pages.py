@@ -183,7 +183,8 @@ def test_theme_page_shows_hierarchy_and_measures(client, store) -> None:
 
 
 def _cbd_size(store, iri: str) -> int:
-    """Distinct asserted triples of the resource, its practice points and theme assignments."""
+    """Distinct asserted triples of the resource, its practice points and theme assignments,
+    and its links across batches, inferred ones included (rk:evolvesInto)."""
     rows = select(
         store,
         f"""PREFIX rk: <{RK}>
@@ -191,7 +192,8 @@ def _cbd_size(store, iri: str) -> int:
           {{ GRAPH ?g {{ ?m ?p ?o }} BIND(?m AS ?s) }}
           UNION {{ ?m rk:hasPracticePoint ?s . GRAPH ?g {{ ?s ?p ?o }} }}
           UNION {{ ?m rk:themeAssignment ?s . GRAPH ?g {{ ?s ?p ?o }} }}
-          FILTER(?g != <https://w3id.org/reformkg/graph/inferred>) }}""",
+          FILTER(?g != <https://w3id.org/reformkg/graph/inferred>
+                 || ?p IN (rk:evolvesFrom, rk:evolvesInto, rk:sameReformAs, rk:relatedTo)) }}""",
         {"m": ox.NamedNode(iri)},
     )
     return len(rows)
@@ -216,6 +218,20 @@ def test_turtle_and_jsonld_by_content_negotiation(client, store, sample_measure)
     assert isomorphic(rdflib.Graph().parse(data=jsonld.text, format="json-ld"), g_ttl)
     by_param = client.get(_local(iri) + "?format=ttl", headers={"Accept": "text/html"})
     assert by_param.text == ttl.text
+    # the project's prefixes, data IRIs included (id:measure\/…), and a compacted JSON-LD
+    assert "@prefix id: <https://w3id.org/reformkg/id/> ." in ttl.text
+    assert f"<{iri}>" not in ttl.text and "id:measure\\/" in ttl.text
+    document = jsonld.json()
+    context = client.get("/context.jsonld").json()["@context"]
+    assert document["@context"] == context and context["rk"] == RK
+    assert any(node["@id"] == "id:" + iri.removeprefix(ID) for node in document["@graph"])
+
+
+def test_the_earlier_measure_states_its_later_version(client) -> None:
+    """Both directions of a link across batches: the earlier measure's Turtle carries the
+    inferred rk:evolvesInto that only the later measure states."""
+    ttl = client.get("/id/measure/sz-bizenv-2022-b1/47", headers={"Accept": "text/turtle"}).text
+    assert "rk:evolvesInto id:measure\\/ccr-typical-2024\\/8" in ttl
 
 
 def test_browser_accept_header_gets_html(client, sample_measure) -> None:

@@ -9,6 +9,7 @@ Thin routes: each reads the store and settings from app.state, calls the read mo
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from reformkg.build_files import ONTOLOGY_PAGE, SOURCES_DIR
 from reformkg.errors import ReformKGError, RequestError
 from reformkg.graph.query.named import list_queries
 from reformkg.graph.query.store import SparqlStore
+from reformkg.graph.read import rdf_out
 from reformkg.graph.read import resources as res
 from reformkg.graph.read import search as fts
 from reformkg.graph.read.agency import agency_page
@@ -206,6 +208,17 @@ def ontology_parts(page: str) -> tuple[str, str]:
             selectors.append(f".onto {sel}".rstrip())
         scoped.append(f"{', '.join(selectors)} {{{rule[1]}}}")
     return "\n".join(scoped), body
+
+
+@router.get(rdf_out.CONTEXT_PATH, include_in_schema=False)
+def jsonld_context() -> Response:
+    """The JSON-LD context every document of this server is compacted with (its prefixes)."""
+    body = json.dumps({"@context": rdf_out.CONTEXT}, ensure_ascii=False, indent=1)
+    return Response(
+        body,
+        media_type="application/ld+json; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 # --------------------------------------------------------------------------- search
