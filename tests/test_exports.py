@@ -84,7 +84,9 @@ def test_csv_headers_and_themes_in_chinese_by_default_or_english(build_dir, stor
             io.StringIO(export(build_dir, "measures", "--labels", "keys").stdout.decode())
         )
     )
-    assert {"牵头单位", "责任单位", "完成时限", "推广范围", "实施效果", "起始行", "结束行"} <= set(zh[0])
+    assert {"牵头单位", "责任单位", "完成时限", "推广范围", "实施效果", "起始行", "结束行"} <= set(
+        zh[0]
+    )
     assert {"Lead agencies", "Deadline", "First line", "Last line"} <= set(en[0])
     assert "source_lines" not in keys[0] and {"line_start", "line_end"} <= set(keys[0])
     assert all(r["line_start"].isdigit() and r["line_end"].isdigit() for r in keys)

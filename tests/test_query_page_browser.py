@@ -92,7 +92,9 @@ def test_query_page_flow(page, live_server, example, artifacts) -> None:
     assert csv_download.value.suggested_filename == f"{query.name}.csv"
     on_screen = _column(page, col)
     in_file = [r[col] for r in table[1:]]
-    assert [t.split(":")[-1] for t in on_screen] == [t.rsplit("/", 1)[-1].split("#")[-1].split(":")[-1] for t in in_file] or len(set(on_screen)) < len(on_screen)
+    assert [t.split(":")[-1] for t in on_screen] == [
+        t.rsplit("/", 1)[-1].split("#")[-1].split(":")[-1] for t in in_file
+    ] or len(set(on_screen)) < len(on_screen)
     with page.expect_download() as json_download:
         page.click("[data-dl=json]")
     answer = json.loads(Path(json_download.value.path()).read_text("utf-8"))

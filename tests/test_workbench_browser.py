@@ -127,7 +127,7 @@ def test_q1_busiest_agencies_of_the_2022_list_and_their_passed_deadlines(
     assert int(dated[0]["n"]) == 185
 
     # the busiest agency's page: counts over every document, one row per measure
-    page.click(f"#workload-table tbody tr:first-child td a")
+    page.click("#workload-table tbody tr:first-child td a")
     page.wait_for_selector("#agency-measures")
     page.wait_for_selector("html[data-tables-ready=true]")
     check_page(page, axe, artifacts, "q1-agency")
@@ -191,7 +191,11 @@ def test_q2_how_ip_securitisation_changed_between_batches(
           FILTER(?rel != rk:Related) }""",
     )
     assert len(links) == 1
-    later, earlier, score = str(links[0]["later"]), str(links[0]["earlier"]), float(links[0]["score"])
+    later, earlier, score = (
+        str(links[0]["later"]),
+        str(links[0]["earlier"]),
+        float(links[0]["score"]),
+    )
     page.goto(live_server + "/workload")
     page.fill("#rk-top-q", "知识产权证券化")
     page.press("#rk-top-q", "Enter")
@@ -203,17 +207,19 @@ def test_q2_how_ip_securitisation_changed_between_batches(
     assert page.url.endswith("/id/measure/sz-bizenv-2022-b1/47")
     block = page.locator("#cross-batch")
     assert "较晚版本" in block.inner_text()
-    later_row = block.locator("tr", has=page.locator(f"a[href='/id/{later[len(ID):]}']"))
+    later_row = block.locator("tr", has=page.locator(f"a[href='/id/{later[len(ID) :]}']"))
     assert "演进" in later_row.inner_text() and f"{score:.3f}" in later_row.inner_text()
     assert "rk:evolvesInto" in later_row.inner_text() and "推理" in later_row.inner_text()
     changes = block.locator("ul.diff li")
     assert changes.count() == 4  # one sentence dropped, one reworded, two points added
     assert "新增" in block.locator("ul.diff").inner_text()
 
-    page.click(f"#cross-batch a[href='/id/{later[len(ID):]}']")
+    page.click(f"#cross-batch a[href='/id/{later[len(ID) :]}']")
     page.wait_for_selector("#cross-batch")
     check_page(page, axe, artifacts, "q2-measure-later")
-    earlier_row = page.locator("#cross-batch tr", has=page.locator(f"a[href='/id/{earlier[len(ID):]}']"))
+    earlier_row = page.locator(
+        "#cross-batch tr", has=page.locator(f"a[href='/id/{earlier[len(ID) :]}']")
+    )
     assert "较早版本" in page.locator("#cross-batch").inner_text()
     assert "rk:evolvesFrom" in earlier_row.inner_text()
     assert "推理" not in earlier_row.inner_text()  # stated by the later measure itself

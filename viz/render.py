@@ -144,7 +144,10 @@ def _nav(page: Page, current: str) -> list[dict[str, Any]]:
 def _site(page: Page, current: str) -> dict[str, Any]:
     """What the shared header (_header.html) needs: the current section and its stylesheet."""
     section = "workload" if current == "workload" else "viz"
-    return {"current": section, "site_css": [] if page.standalone else [page.asset_base + "site.css"]}
+    return {
+        "current": section,
+        "site_css": [] if page.standalone else [page.asset_base + "site.css"],
+    }
 
 
 def render_view(view: View, options: Mapping[str, list[dict[str, str]]], page: Page) -> str:

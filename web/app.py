@@ -132,9 +132,7 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, err: StarletteHTTPException) -> Response:
-        return _answer(
-            request, err.status_code, "http", str(err.detail), dict(err.headers or {})
-        )
+        return _answer(request, err.status_code, "http", str(err.detail), dict(err.headers or {}))
 
 
 ERROR_SCHEMA = {

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from reformkg import media
@@ -32,9 +32,10 @@ from reformkg.graph.read.deadlines import NOTE, STATUS_KEYS, parse_as_of
 from reformkg.graph.read.measure_page import cross_batch, diff_html, has_markup, printed_line
 from reformkg.graph.read.search_page import KINDS, search_page
 from reformkg.graph.read.terms import LEVELS
+from reformkg.script import normalise
 from reformkg.settings import Settings
-from reformkg.web.deps import get_measure_rows, get_options, get_status_labels
 from reformkg.viz.assets import TEMPLATES as VIZ_TEMPLATES
+from reformkg.web.deps import get_measure_rows, get_options, get_status_labels
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -109,9 +110,7 @@ def wants_html(request: Request) -> bool:
         chosen = media.negotiate("table", request.headers.get("accept"), None)
     except media.NotAcceptable:
         return False
-    return chosen.media_type == "text/html" and "text/html" in (
-        request.headers.get("accept") or ""
-    )
+    return chosen.media_type == "text/html" and "text/html" in (request.headers.get("accept") or "")
 
 
 _HEADINGS = {
@@ -260,7 +259,7 @@ def search(
             for r in found.results
         ]
         return JSONResponse(
-            {"query": q, "normalised": fts.normalise(q), "count": len(results), "results": results}
+            {"query": q, "normalised": normalise(q), "count": len(results), "results": results}
         )
     return _page(
         request,
@@ -337,17 +336,47 @@ def _resource(request: Request, iri: str, fmt: str | None) -> Response:
 #: statements below them, so each fact is on the page once.
 _SHOWN = {
     "measure": {
-        "rdfs:label", "rk:inDocument", "rk:inSection", "rk:partOfItem", "rk:number",
-        "rk:numberLabel", "rk:part", "rk:leadAgency", "rk:responsibleAgency",
-        "rk:involvesAgency", "rk:sourcePlace", "rk:promotionScope", "rk:deadline",
-        "rk:deadlineText", "rk:hasTheme", "rk:themeAssignment", "rk:practiceText",
-        "rk:hasPracticePoint", "rk:effectText", "rk:evolvesFrom", "rk:evolvesInto",
-        "rk:sameReformAs", "rk:relatedTo", "rk:sourceFile", "rk:lineStart", "rk:lineEnd",
-        "rk:linkSource", "rk:linkTarget", "rk:hasMeasure", "rk:hasPart",
+        "rdfs:label",
+        "rk:inDocument",
+        "rk:inSection",
+        "rk:partOfItem",
+        "rk:number",
+        "rk:numberLabel",
+        "rk:part",
+        "rk:leadAgency",
+        "rk:responsibleAgency",
+        "rk:involvesAgency",
+        "rk:sourcePlace",
+        "rk:promotionScope",
+        "rk:deadline",
+        "rk:deadlineText",
+        "rk:hasTheme",
+        "rk:themeAssignment",
+        "rk:practiceText",
+        "rk:hasPracticePoint",
+        "rk:effectText",
+        "rk:evolvesFrom",
+        "rk:evolvesInto",
+        "rk:sameReformAs",
+        "rk:relatedTo",
+        "rk:sourceFile",
+        "rk:lineStart",
+        "rk:lineEnd",
+        "rk:linkSource",
+        "rk:linkTarget",
+        "rk:hasMeasure",
+        "rk:hasPart",
     },
     "agency": {
-        "skos:prefLabel", "skos:altLabel", "rk:level", "rk:leads", "rk:responsibleFor",
-        "rk:involvedIn", "rk:leadAgency", "rk:responsibleAgency", "rk:involvesAgency",
+        "skos:prefLabel",
+        "skos:altLabel",
+        "rk:level",
+        "rk:leads",
+        "rk:responsibleFor",
+        "rk:involvedIn",
+        "rk:leadAgency",
+        "rk:responsibleAgency",
+        "rk:involvesAgency",
     },
 }
 

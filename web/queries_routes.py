@@ -213,7 +213,9 @@ async def _question_page(
             "rows": [{c: r[c] for c in columns} for r in plain],
             "truncated": outcome.truncated,
             "editor": inject_values(query.text, substitutions),
-            "used": [(p, _shown(p, typed), values.get(p.name, p.default) or "") for p in query.params],
+            "used": [
+                (p, _shown(p, typed), values.get(p.name, p.default) or "") for p in query.params
+            ],
         }
     except QueryError as err:
         error = str(err)

@@ -144,9 +144,7 @@ def deadlines_page(
     filters = Filters.from_params({"doc": doc, "theme": theme, "place": place})
     store = get_store(request)
     rows = get_measure_rows(request)
-    roles = cached(
-        request.app.state, ("roles", filters), lambda: measure_roles(store, filters)
-    )
+    roles = cached(request.app.state, ("roles", filters), lambda: measure_roles(store, filters))
     kept = [r for r in roles if role == "all" or r[2] == "lead"]
     names = {a.iri: a.name for a in opts.agencies}
     months, grid = deadline_grid(kept, names, {m: r.deadline for m, r in rows.items()}, as_of)
@@ -163,8 +161,10 @@ def deadlines_page(
                 iris = [m for c in row.cells.values() for m in c.measures] + row.landed
             listed = [
                 {"row": rows[m], "status": rows[m].status(as_of)}
-                for m in sorted(iris, key=lambda i: (rows[i].deadline.date or "9", rows[i].batch,
-                                                     rows[i].number_key))
+                for m in sorted(
+                    iris,
+                    key=lambda i: (rows[i].deadline.date or "9", rows[i].batch, rows[i].number_key),
+                )
                 if m in rows
             ]
     return pages.page(

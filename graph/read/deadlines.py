@@ -92,9 +92,7 @@ class Deadline:
         return self.date[:7] if self.date else None
 
 
-def status_of(
-    date: str | None, text: str | None, as_of: dt.date, stated: str | None = None
-) -> str:
+def status_of(date: str | None, text: str | None, as_of: dt.date, stated: str | None = None) -> str:
     """The status key of one deadline as of `as_of` (see the module docstring)."""
     if stated in ("landed", "no-deadline"):
         return stated

@@ -99,7 +99,9 @@ def cross_batch(store: SparqlStore, iri: str) -> list[CrossBatchLink]:
         record = records.get(other)
         props = direct.get(other, {})
         relation = _OF_RECORD.get((record.relation or "").removeprefix(RK_NS)) if record else None
-        relation = relation or next((_OF_PROPERTY[p] for p in props if p in _OF_PROPERTY), "related")
+        relation = relation or next(
+            (_OF_PROPERTY[p] for p in props if p in _OF_PROPERTY), "related"
+        )
         zh, en = _RELATIONS[relation]
         direction = "earlier" if (m.batch_order, m.iri) < (me.batch_order, me.iri) else "later"
         link = CrossBatchLink(
@@ -120,8 +122,13 @@ def cross_batch(store: SparqlStore, iri: str) -> list[CrossBatchLink]:
         out.append(link)
     return sorted(
         out,
-        key=lambda x: (x.direction != "earlier", x.relation == "related", -(x.score or 0),
-                       x.other.batch_order, x.other.iri),
+        key=lambda x: (
+            x.direction != "earlier",
+            x.relation == "related",
+            -(x.score or 0),
+            x.other.batch_order,
+            x.other.iri,
+        ),
     )
 
 

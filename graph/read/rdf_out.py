@@ -41,9 +41,10 @@ def _local(text: str) -> str | None:
         if ch in _ESCAPED or (ch in "-." and i == 0) or (ch == "." and i == len(text) - 1):
             out.append("\\" + ch)
         elif ch == "%":
-            if not all(c in "0123456789abcdefABCDEF" for c in text[i + 1 : i + 3]) or len(
-                text[i + 1 : i + 3]
-            ) < 2:
+            if (
+                not all(c in "0123456789abcdefABCDEF" for c in text[i + 1 : i + 3])
+                or len(text[i + 1 : i + 3]) < 2
+            ):
                 return None
             out.append(ch)
         elif ch.isalnum() or ch in "_-.:" or unicodedata.category(ch).startswith("L"):
@@ -99,7 +100,7 @@ def turtle(triples: Iterable[ox.Triple]) -> bytes:
 def _compact(iri: str) -> str:
     for prefix, ns in sorted(_PREFIXES.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
+            return f"{prefix}:{iri[len(ns) :]}"
     return iri
 
 

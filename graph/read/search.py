@@ -34,6 +34,7 @@ FIELD_WEIGHTS = {"name": 10.0, "alias": 8.0, "practice": 3.0, "point": 3.0, "eff
 KIND_ORDER = ("measure", "item", "agency", "theme", "document", "section", "place", "scope")
 SNIPPET_WIDTH = 36  # characters either side of the first hit
 
+
 def _terms(query: str) -> list[str]:
     """Query terms: white-space separated, normalised, de-duplicated, longest first."""
     seen = dict.fromkeys(t for t in normalise(query.strip()).split() if t)
