@@ -45,7 +45,8 @@ class Result:
     hit: dict[str, object]  # reformkg.graph.read.search.hit_json
     row: MeasureRow | None  # the measure's facts when the hit is a measure
     doc_short: str
-    doc_date: str
+    doc_date: str  # ISO, for sorting
+    doc_when: str  # as shown: the stated date, or the year of an inferred one, marked
     values: Mapping[str, tuple[str, ...]]  # facet → this result's values
 
 
@@ -75,6 +76,7 @@ def _result(hit: Hit, rows: Mapping[str, MeasureRow], opts: Options) -> Result:
         row=row,
         doc_short=doc.short_title if doc else "",
         doc_date=(doc.issued or "") if doc else "",
+        doc_when=_when(doc.issued, doc.date_status) if doc else "",
         values={
             "kind": (hit.entry.kind,),
             "doc": (doc.id,) if doc else (),
@@ -133,3 +135,14 @@ def search_page(
 def _negated(date: str) -> tuple[int, ...]:
     """A sort key putting later dates first (stable sort keeps relevance within a date)."""
     return tuple(-int(p) for p in date.split("-") if p.isdigit())
+
+
+def _when(issued: str | None, status: str) -> str:
+    """A document's date as a list shows it: an inferred date is only good for its year.
+
+    >>> _when("2022-01-01", "inferred"), _when("2023-10-27", "stated"), _when(None, "unknown")
+    ('2022（推定）', '2023-10-27', '')
+    """
+    if not issued:
+        return ""
+    return issued if status == "stated" else f"{issued[:4]}（推定）"
