@@ -30,8 +30,8 @@ from reformkg.graph.read import search as fts
 from reformkg.graph.read.agency import agency_page
 from reformkg.graph.read.deadlines import NOTE, STATUS_KEYS, parse_as_of
 from reformkg.graph.read.measure_page import cross_batch, diff_html, has_markup, printed_line
-from reformkg.graph.read.search_page import KINDS, search_page
-from reformkg.graph.read.terms import LEVELS
+from reformkg.graph.read.search_page import search_page
+from reformkg.graph.read.terms import KINDS, LEVELS
 from reformkg.script import normalise
 from reformkg.settings import Settings
 from reformkg.viz.assets import TEMPLATES as VIZ_TEMPLATES

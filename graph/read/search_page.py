@@ -16,20 +16,10 @@ from dataclasses import dataclass, field
 from reformkg.graph.read.measure_table import MeasureRow
 from reformkg.graph.read.options import Options
 from reformkg.graph.read.search import Hit, SearchIndex, hit_json
+from reformkg.graph.read.terms import KINDS
 
-__all__ = ["FACETS", "KINDS", "Facet", "Result", "SearchPage", "search_page"]
+__all__ = ["FACETS", "Facet", "Result", "SearchPage", "search_page"]
 
-#: Result kinds → (Chinese, English).
-KINDS: dict[str, tuple[str, str]] = {
-    "measure": ("改革事项", "measure"),
-    "item": ("改革条目", "item"),
-    "agency": ("单位", "agency"),
-    "theme": ("主题", "theme"),
-    "document": ("文件", "document"),
-    "section": ("章节", "section"),
-    "place": ("地点", "place"),
-    "scope": ("推广范围", "scope"),
-}
 #: The facets, in the order shown: URL parameter → (Chinese, English).
 FACETS: dict[str, tuple[str, str]] = {
     "kind": ("类型", "Kind"),

@@ -14,7 +14,7 @@ exports, so a column is called the same wherever an analyst meets it.
 
 from __future__ import annotations
 
-__all__ = ["COLUMNS", "FIELDS", "LEVELS", "ROLES", "column", "label"]
+__all__ = ["COLUMNS", "FIELDS", "KINDS", "LEVELS", "ROLES", "column", "label"]
 
 #: Field key → (Chinese, English).
 FIELDS: dict[str, tuple[str, str]] = {
@@ -63,6 +63,17 @@ ROLES: dict[str, tuple[str, str]] = {
     "responsible": ("责任", "responsible"),
 }
 
+#: Result kinds → (Chinese, English).
+KINDS: dict[str, tuple[str, str]] = {
+    "measure": ("改革事项", "measure"),
+    "item": ("改革条目", "item"),
+    "agency": ("单位", "agency"),
+    "theme": ("主题", "theme"),
+    "document": ("文件", "document"),
+    "section": ("章节", "section"),
+    "place": ("地点", "place"),
+    "scope": ("推广范围", "scope"),
+}
 #: Agency level short name → (Chinese, English).
 LEVELS: dict[str, tuple[str, str]] = {
     "national": ("国家级", "national"),
