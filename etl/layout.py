@@ -8,7 +8,7 @@ the text, never configured per file:
   without one continues it), rows separated by blank lines.
 
 The header row is recognised by its column names (data/columns.toml), compared in simplified
-characters (reformkg.hanzi), so a header printed 序號 / 試點任務 is the header 序号 / 试点任务
+characters (reformkg.script), so a header printed 序號 / 試點任務 is the header 序号 / 试点任务
 and the table needs no traditional synonyms. Everything the reader does not place in a row is
 returned as an element of its own kind, so the parser can account for every line.
 """
@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from reformkg.etl.text import clean, section_heading
-from reformkg.hanzi import simplified
+from reformkg.script import to_simplified
 
 FIELDS = (
     "number",
@@ -92,7 +92,7 @@ def column_names(path: Path) -> dict[str, str]:
 
 def _key(cell: str) -> str:
     """A header cell as header names are compared: cleaned, no white space, simplified."""
-    return simplified(re.sub(r"\s+", "", clean(cell)))
+    return to_simplified(re.sub(r"\s+", "", clean(cell)))
 
 
 def _header_fields(cells: list[str], names: dict[str, str]) -> list[str | None] | None:

@@ -3,7 +3,7 @@
 The manifest says what cannot be read (kind, batch order, jurisdiction); everything the
 document itself prints is read here, so a typo in the manifest cannot contradict the text.
 Every preamble and trailing line gets a role, which is how these lines are accounted for.
-Lines are recognised in simplified characters (reformkg.hanzi: 發改體改〔2023〕1號 is a document
+Lines are recognised in simplified characters (reformkg.script: 發改體改〔2023〕1號 is a document
 number, 等4條 a prose section) and what is kept is cut from the printed text at the same place.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from reformkg.etl.layout import Heading, Loose, Row
 from reformkg.etl.records import DocumentMeta
 from reformkg.etl.text import clean
-from reformkg.hanzi import simplified
+from reformkg.script import to_simplified
 
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]+〔\d{4}〕\d+号")
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
@@ -34,7 +34,7 @@ def _compact(text: str) -> str:
 
 def _simple(text: str) -> str:
     """The compact text in simplified characters: what lines are recognised by."""
-    return simplified(_compact(text))
+    return to_simplified(_compact(text))
 
 
 def read_preamble(
@@ -93,7 +93,7 @@ def _read_prose(meta: DocumentMeta, lines: list[tuple[int, str]], roles: dict[in
         if roles.get(n) != "body":
             continue
         c = clean(text)  # as printed; matched in simplified characters, cut at the same place
-        sc = simplified(c)
+        sc = to_simplified(c)
         if not meta.previous_batch_text and (m := _PREVIOUS.search(sc)):
             meta.previous_batch_text = c[m.start() : m.end()].strip()
         total = _TOTAL.search(sc)
@@ -115,7 +115,7 @@ def read_trailing(
     for element in elements:
         if isinstance(element, Loose) and element.kind == "stray":
             text = clean(element.text)
-            if note := _FOOTNOTE.match(simplified(text)):
+            if note := _FOOTNOTE.match(to_simplified(text)):
                 if "*" in text or "＊" in text:
                     meta.star_meaning = text[note.end() :]
                 meta.metadata_lines[element.line] = "footnote"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reformkg.hanzi import simplified
+from reformkg.script import to_simplified
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Text:
     simplified: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "simplified", simplified(self.clean))
+        object.__setattr__(self, "simplified", to_simplified(self.clean))
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class AgencyRef:
     def alias(self) -> str:
         """The name as printed without the qualifier printed after it (an alias of the body)."""
         printed = self.name_as_printed
-        if self.note and simplified(printed).endswith(self.note):
+        if self.note and to_simplified(printed).endswith(self.note):
             return printed[: len(printed) - len(self.note)]
         return printed
 
@@ -112,6 +112,7 @@ class DocumentMeta:
     jurisdiction: str  # place id used to resolve short agency names (市… → 深圳市…)
     date: str | None = None
     date_status: str = "unknown"  # stated | inferred | unknown
+    short_title: str = ""  # the short Chinese title lists and tables show (manifest)
     date_evidence: str = ""
     document_number: str = ""
     issuers: list[str] = field(default_factory=list)  # canonical agency names

@@ -3,7 +3,7 @@
 Only what extraction broke is cleaned; the characters themselves are kept exactly
 (no simplified/traditional or full/half-width normalisation). Callers keep the raw
 text alongside the cleaned one; what is recognised (a heading's item count) is recognised in
-simplified characters (reformkg.hanzi), so （8項） counts as （8项）.
+simplified characters (reformkg.script), so （8項） counts as （8项）.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from reformkg.hanzi import simplified
+from reformkg.script import to_simplified
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TAG = re.compile(r"</?(?:p|b|strong|i|em|span|div|br|td|tr|th)\b[^>]*>", re.IGNORECASE)
@@ -62,7 +62,7 @@ def section_heading(cell: str) -> tuple[str, int | None] | None:
     text = clean(cell)
     if not _HEADING.match(text) or len(text) > 60:
         return None
-    count = _COUNT.search(simplified(text))
+    count = _COUNT.search(to_simplified(text))
     return text, (int(count.group(1)) if count else None)
 
 

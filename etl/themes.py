@@ -8,7 +8,7 @@ This module only knows how to match and score.
 Matching is Chinese-aware forward maximum matching over the vocabulary (the classic dictionary
 segmentation): at each position the longest term wins and is consumed, so 知识产权证券化 counts
 once for IP securitisation and not again as 知识产权, and 国家税务总局 is not three hits. Text is
-read in simplified characters (reformkg.hanzi: a traditional printing finds the same terms),
+read in simplified characters (reformkg.script: a traditional printing finds the same terms),
 NFKC-normalised (full-width Latin and digits become ASCII), and whitespace is removed (PDF
 letter-spacing such as 二 三 产 业 would otherwise hide terms).
 
@@ -55,7 +55,7 @@ from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from reformkg.etl.records import AgencyRef, Measure
-from reformkg.hanzi import simplified
+from reformkg.script import to_simplified
 from reformkg.vocab import ID
 
 __all__ = [
@@ -130,7 +130,7 @@ class ThemeHit:
 def normalise(text: str) -> str:
     """Simplified characters, NFKC, upper-case Latin, no whitespace: the form both terms and
     texts are matched in (so a traditional printing finds the same terms)."""
-    return "".join(unicodedata.normalize("NFKC", simplified(text)).upper().split())
+    return "".join(unicodedata.normalize("NFKC", to_simplified(text)).upper().split())
 
 
 def _concept_id(iri: Node) -> str:

@@ -24,7 +24,7 @@ from reformkg.etl.link import Link
 from reformkg.etl.normalise import Resolver
 from reformkg.etl.records import AgencyRef, Measure, ParsedDocument
 from reformkg.etl.themes import ThemeHit
-from reformkg.hanzi import PRINTED_TAG, SIMPLIFIED_TAG, simplified
+from reformkg.script import PRINTED_TAG, SIMPLIFIED_TAG, to_simplified
 from reformkg.vocab import (
     ORG,
     PROV,
@@ -82,7 +82,7 @@ def in_both_scripts(
         for s, p, o in produce(*args, **kwargs):
             if isinstance(o, Literal) and (o.language or "").lower() in {"zh", "zh-hans"}:
                 text = str(o)
-                simple = simplified(text)
+                simple = to_simplified(text)
                 if simple != text:
                     yield s, p, Literal(text, lang=PRINTED_TAG)
                     if p not in PRINTED_ONLY:
@@ -105,6 +105,8 @@ def document_triples(doc: ParsedDocument) -> Iterator[Triple]:
     yield d, RDF.type, RK.Document
     yield d, DCTERMS.title, zh(meta.title)
     yield d, RDFS.label, zh(meta.title)
+    if meta.short_title:
+        yield d, DCTERMS.alternative, zh(meta.short_title)
     yield d, DCTERMS.identifier, Literal(meta.doc_id)
     yield d, RK.kind, Literal(meta.kind)
     yield d, RK.batchOrder, Literal(meta.batch_order)
@@ -229,7 +231,7 @@ def entity_triples(docs: Iterable[ParsedDocument], resolver: Resolver) -> Iterat
             scopes.update(m.scope)
             for ref in (*m.lead, *m.responsible):
                 entry = agencies.setdefault(ref.canonical, (ref.level, set(), set()))
-                entry[1].update({ref.alias, simplified(ref.alias)})
+                entry[1].update({ref.alias, to_simplified(ref.alias)})
                 entry[2].add(jurisdiction)
     for name in sorted(agencies):
         level, printed, where = agencies[name]

@@ -10,12 +10,13 @@ as a reprint that mixes scripts would.
 
 One caveat belongs to OpenCC, not to the parser: its s2t → t2s does not return every character
 (批复 → 批覆 → 批覆, 复议 → 複議/覆議 → 覆议), so the simplified form of a converted text is compared
-with the simplified form of the converted original (`simplified(S2T(x))`), and
+with the simplified form of the converted original (`to_simplified(S2T(x))`), and
 `test_opencc_round_trip_loses_only_these_characters` pins how little that is.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -44,9 +45,11 @@ from reformkg.etl.themes import classify, load_vocabulary
 from reformkg.etl.to_rdf import entity_triples, measure_triples
 from reformkg.graph.query.named import list_queries, run_named
 from reformkg.graph.query.store import open_store
+from reformkg.graph.read.deadlines import deadlines
 from reformkg.graph.read.measures import measure_fields
+from reformkg.graph.read.options import documents
 from reformkg.graph.read.search import build_index
-from reformkg.hanzi import fold, is_traditional, simplified
+from reformkg.script import is_traditional, normalise, to_simplified
 from reformkg.settings import Settings
 from reformkg.vocab import RK, agency_iri, measure_iri, section_iri
 
@@ -102,7 +105,7 @@ def as_printed(converted_text: str, original_text: str) -> bool:
 
 
 def same_simplified(converted_text: str, original_text: str) -> bool:
-    return simplified(converted_text) == simplified(S2T(original_text))
+    return to_simplified(converted_text) == to_simplified(S2T(original_text))
 
 
 # --------------------------------------------------------------------------- records
@@ -320,8 +323,8 @@ def test_deadline_in_either_script(printed: str, date: str | None) -> None:
     )
 )
 def test_simplified_keeps_length_and_agrees_with_opencc(text: str) -> None:
-    out = simplified(text)
-    assert len(out) == len(text) == len(fold(text))
+    out = to_simplified(text)
+    assert len(out) == len(text) == len(normalise(text))
     full = T2S(text)
     if len(full) == len(text):
         assert out == full
@@ -333,7 +336,7 @@ def test_simplified_fast_path_changes_nothing_opencc_would_change() -> None:
     for path in sorted((ROOT / "data" / "raw").glob("*.txt")):
         for line in path.read_text(encoding="utf-8").split("\n"):
             for text in (line, S2T(line)):
-                assert simplified(text) == T2S(text)
+                assert to_simplified(text) == T2S(text)
 
 
 # --------------------------------------------------------------------------- the graph
@@ -364,7 +367,7 @@ def test_graph_keeps_the_printed_text_and_its_simplified_form(converted, resolve
     printed = {
         r.alias for x in doc.measures for r in x.lead if r.canonical == "深圳市市场监督管理局"
     }
-    assert printed | {simplified(a) for a in printed} <= aliases
+    assert printed | {to_simplified(a) for a in printed} <= aliases
 
 
 # --------------------------------------------------------------------------- whole builds
@@ -382,7 +385,7 @@ def traditional_build(tmp_path_factory) -> Path:
 
 def _same_form(value: object) -> object:
     """A value of an answer as both builds must agree on it (see the module docstring)."""
-    return simplified(S2T(value)) if isinstance(value, str) else value
+    return to_simplified(S2T(value)) if isinstance(value, str) else value
 
 
 QUERIES = [q.name for q in list_queries(ROOT / "queries")]
@@ -424,6 +427,20 @@ def test_pages_read_the_printed_form(build_dir, traditional_build) -> None:
             S2T(o.doc_title),
         ), iri
         assert (f.lead_agencies, f.themes, f.places) == (o.lead_agencies, o.themes, o.places)
+    as_of = dt.date(2022, 7, 1)
+    old_deadlines = deadlines(open_store(build_dir))
+    for iri, d in deadlines(open_store(traditional_build)).items():
+        o = old_deadlines[iri]
+        assert (d.date, d.text, d.status(as_of)) == (
+            o.date,
+            o.text and S2T(o.text),
+            o.status(as_of),
+        )
+    old_docs = documents(open_store(build_dir))
+    new_docs = documents(open_store(traditional_build))
+    assert [(d.iri, d.title, d.short_title) for d in new_docs] == [
+        (d.iri, S2T(d.title), S2T(d.short_title)) for d in old_docs
+    ]
 
 
 def test_search_finds_either_script_and_shows_the_printed_form(build_dir, traditional_build):

@@ -25,7 +25,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from reformkg.graph.read.analytics import Filters, select_measures, short_id
-from reformkg.hanzi import printed_only
+from reformkg.script import printed_only
 from reformkg.viz.agencies import natural_key
 from reformkg.viz.common import View, filter_notice, lines, measure_href, new_network, vis_lists
 from reformkg.viz.facets import attach_graph_facets

@@ -24,7 +24,7 @@ from pyvis.network import Network
 
 from reformkg.graph.query.store import select
 from reformkg.graph.read.analytics import PREFIXES, Filters, select_measures, short_id
-from reformkg.hanzi import printed_only
+from reformkg.script import printed_only
 from reformkg.viz.agencies import natural_key
 from reformkg.viz.common import (
     View,

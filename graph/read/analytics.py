@@ -38,7 +38,7 @@ import pyoxigraph as ox
 from networkx.algorithms import bipartite
 
 from reformkg.graph.query.store import Row, SparqlStore, optional_str, select
-from reformkg.hanzi import printed_only
+from reformkg.script import printed_only
 from reformkg.vocab import (
     ID,
     RK,

@@ -9,7 +9,7 @@ The facts the SHACL shapes require of every measure (ontology/shapes.ttl: its ty
 document, item, star, source file and lines; the document's identifier, title and batch order)
 are required by the query too; everything else is optional. The shapes allow one value of each
 field (one per script: a text printed in traditional characters has its simplified form beside
-it, and the query keeps the printed one, reformkg.hanzi.printed_only), so there is one row per
+it, and the query keeps the printed one, reformkg.script.printed_only), so there is one row per
 measure. Its links to places, agencies and themes, which may be
 many, come grouped from a second query (their values sorted): pyoxigraph takes longer to plan a
 query the more OPTIONALs it has, steeply (about 8 ms for both queries as one, 4 ms apart,
@@ -32,7 +32,7 @@ from reformkg.graph.query.store import (
     optional_str,
     select,
 )
-from reformkg.hanzi import printed_only
+from reformkg.script import printed_only
 from reformkg.vocab import SPARQL_PREFIXES
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Full-text search over names and texts, simplified and traditional characters alike.
 
 The index is built once from the store (SPARQL), so it finds exactly what the graph holds. Both
-the query and every indexed text are converted to simplified characters (reformkg.hanzi, OpenCC
+the query and every indexed text are converted to simplified characters (reformkg.script, OpenCC
 t2s) and case-folded, so 開立銀行賬戶 finds 开立银行账户. Chinese has no spaces, so matching works on the
 whole query term (a substring hit) and, for partial matches, on character bigrams.
 
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from reformkg.graph.query.store import SparqlStore, select
 from reformkg.graph.read.resources import compact
-from reformkg.hanzi import PRINTED_TAG, fold, printed_only
+from reformkg.script import PRINTED_TAG, normalise, printed_only
 from reformkg.vocab import SPARQL_PREFIXES
 
 if TYPE_CHECKING:
@@ -33,12 +33,6 @@ FIELD_WEIGHTS = {"name": 10.0, "alias": 8.0, "practice": 3.0, "point": 3.0, "eff
 #: Kinds in display order (and tie-break order): measures first.
 KIND_ORDER = ("measure", "item", "agency", "theme", "document", "section", "place", "scope")
 SNIPPET_WIDTH = 36  # characters either side of the first hit
-
-
-def normalise(text: str) -> str:
-    """Simplified, case-folded text of the same length as `text` (positions map one to one):
-    reformkg.hanzi.fold, the form every search compares."""
-    return fold(text)
 
 
 def _terms(query: str) -> list[str]:

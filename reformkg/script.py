@@ -1,15 +1,17 @@
-"""Simplified and traditional characters as one text: the form every match and lookup compares.
+"""Ground: simplified and traditional characters as one text, for every search, match and lookup.
 
 Runs at build time (the parser, the resolver, themes and linking match on it) and at serve time
-(search, named questions), so it lives in the ground room.
+(the search index, the named full-text question, `reformkg trace`, an agency typed into a form),
+so it lives in the ground room.
 
 The same reform lists are printed in simplified characters, in traditional ones (Hong Kong and
-Macao editions, reprints, OCR of older prints) and sometimes in a mix. Records keep the printed
-text; every comparison is made on its simplified form, so 市市場監管局 resolves where 市市场监管局
-does, and a header 序號 is the column 序号.
+Macao editions, reprints, OCR of older prints) and sometimes in a mix; analysts may type either.
+Records keep the printed text; every comparison is made on its simplified form, so 市市場監管局
+resolves where 市市场监管局 does, a header 序號 is the column 序号, and 破產 and 破产 are the same
+word.
 
-`simplified` is OpenCC's traditional-to-simplified conversion (t2s: its phrase dictionary first,
-so 乾隆 stays and 乾燥 becomes 干燥) made to keep the length of the text: when a phrase
+`to_simplified` is OpenCC's traditional-to-simplified conversion (t2s: its phrase dictionary
+first, so 乾隆 stays and 乾燥 becomes 干燥) made to keep the length of the text: when a phrase
 conversion changes the length, the text is converted character by character instead. A position
 in the simplified form is therefore the same position in the printed text, so a match found on
 the simplified form cuts the printed text at the same place.
@@ -20,6 +22,11 @@ it is. The trigger characters are read once from the dictionaries of the install
 character that TSCharacters changes, and, for each phrase of TSPhrases that changes nothing but
 characters TSCharacters leaves alone (反覆 → 反复), the characters where it differs. A text with
 none of them cannot be changed by any entry, so the fast path gives the same output as OpenCC.
+
+>>> to_simplified("知識產權證券化")
+'知识产权证券化'
+>>> normalise("ＡＢ開立")  # case-folded, same length as the input
+'ａｂ开立'
 """
 
 from __future__ import annotations
@@ -31,7 +38,14 @@ from pathlib import Path
 
 import opencc
 
-__all__ = ["PRINTED_TAG", "SIMPLIFIED_TAG", "fold", "is_traditional", "printed_only", "simplified"]
+__all__ = [
+    "PRINTED_TAG",
+    "SIMPLIFIED_TAG",
+    "is_traditional",
+    "normalise",
+    "printed_only",
+    "to_simplified",
+]
 
 #: In the graph, a text printed in traditional (or mixed) characters is tagged PRINTED_TAG and
 #: its simplified form SIMPLIFIED_TAG is stored beside it on the same property (etl/to_rdf.py);
@@ -81,8 +95,8 @@ def _char(ch: str) -> str:
 
 
 @lru_cache(maxsize=16384)
-def simplified(text: str) -> str:
-    """The simplified form of `text`, of the same length (positions map one to one)."""
+def to_simplified(text: str) -> str:
+    """The text in simplified characters, one character for one (positions map one to one)."""
     if not _triggers().search(text):
         return text
     converted = _convert(text)
@@ -93,12 +107,12 @@ def simplified(text: str) -> str:
 
 def is_traditional(text: str) -> bool:
     """True when the text has characters whose simplified form differs (traditional or mixed)."""
-    return simplified(text) != text
+    return to_simplified(text) != text
 
 
-def fold(text: str) -> str:
-    """Simplified and case-folded, of the same length: the form search compares."""
-    converted = simplified(text)
+def normalise(text: str) -> str:
+    """Simplified, case-folded text of the same length as `text` (what search compares)."""
+    converted = to_simplified(text)
     folded = converted.casefold()
     return folded if len(folded) == len(text) else converted.lower()
 
