@@ -118,12 +118,12 @@ def _entry(
         raise bad(f"batch_order {doc['batch_order']} is used twice")
     if doc["jurisdiction"] not in places:
         raise bad(f"jurisdiction {doc['jurisdiction']!r} is not a place id of data/places.csv")
-    short = doc.get("short_title", "")
-    if not isinstance(short, str):
-        raise bad("short_title must be a string")
     date = doc.get("date")
     if date is not None and (not isinstance(date, str) or not _is_date(date)):
         raise bad(f"date {date!r} must be an ISO date YYYY-MM-DD")
+    short_title = doc.get("short_title", "")
+    if not isinstance(short_title, str):
+        raise bad("short_title must be a string")
     status = doc.get("date_status", "inferred" if date else "unknown")
     if status not in DATE_STATUSES:
         raise bad(f"date_status {status!r} is not one of {sorted(DATE_STATUSES)}")
@@ -138,7 +138,7 @@ def _entry(
         doc_id=doc["id"],
         file=doc["file"],
         title=doc["title"],
-        short_title=short.strip(),
+        short_title=short_title.strip(),
         kind=doc["kind"],
         batch_order=doc["batch_order"],
         jurisdiction=doc["jurisdiction"],

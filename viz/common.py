@@ -245,7 +245,7 @@ def _traditional(ch: str) -> str:
 @lru_cache(maxsize=100_000)
 def find_key(name: str) -> str:
     """A name as the find box matches it: simplified, lower-cased, without spaces."""
-    from reformkg.graph.read.search import normalise
+    from reformkg.script import normalise
 
     return normalise("".join(name.split()))
 

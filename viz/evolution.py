@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from reformkg.graph.query.store import Row
 from reformkg.graph.read.analytics import Filters, select_measures, short_id
 from reformkg.graph.read.lineages import documents
+from reformkg.script import printed_only
 from reformkg.viz.agencies import natural_key
 from reformkg.viz.common import (
     LINK_COLOURS,
@@ -146,12 +147,23 @@ def evolution_view(
     return view
 
 
-_MEASURES = """SELECT ?m (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?doc)
+#: The measures' fields, texts as printed (issue 17: a traditional text is held in both
+#: scripts); `{values}` is where the lineage members outside the filters are named.
+_MEASURES = (
+    """SELECT ?m (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?doc)
         (SAMPLE(?o) AS ?order) (SAMPLE(?i) AS ?issued) (SAMPLE(?t) AS ?text)
         (SAMPLE(?title) AS ?docTitle) WHERE { {values}
-        ?m rk:inDocument ?d . OPTIONAL { ?m rdfs:label ?l } OPTIONAL { ?m rk:practiceText ?t }
+        ?m rk:inDocument ?d . OPTIONAL { ?m rdfs:label ?l """
+    + printed_only("?l", "?m", "rdfs:label")
+    + """ }
+        OPTIONAL { ?m rk:practiceText ?t """
+    + printed_only("?t", "?m", "rk:practiceText")
+    + """ }
         OPTIONAL { ?d rk:batchOrder ?o } OPTIONAL { ?d dcterms:issued ?i }
-        OPTIONAL { ?d dcterms:title ?title } } GROUP BY ?m"""
+        OPTIONAL { ?d dcterms:title ?title """
+    + printed_only("?title", "?d", "dcterms:title")
+    + """ } } GROUP BY ?m"""
+)
 
 
 def read_evolution(store: ox.Store, filters: Filters) -> EvolutionRows:

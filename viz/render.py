@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from reformkg.graph.query.store import Row, select
 from reformkg.graph.read.analytics import PREFIXES, short_id
+from reformkg.script import printed_only
 from reformkg.viz.assets import TEMPLATES, inline_script, inline_style
 from reformkg.viz.common import CJK_FONT, View, script_json
 
@@ -82,9 +83,9 @@ def filter_options(store: ox.Store) -> dict[str, list[dict[str, str]]]:
     def rows(query: str) -> list[Row]:
         return select(store, PREFIXES + query)
 
-    docs = rows("""SELECT ?d (SAMPLE(?t) AS ?title) (SAMPLE(?o) AS ?order) WHERE {
-        ?d a rk:Document . OPTIONAL { ?d dcterms:title ?t } OPTIONAL { ?d rk:batchOrder ?o } }
-        GROUP BY ?d""")
+    docs = rows(f"""SELECT ?d (SAMPLE(?t) AS ?title) (SAMPLE(?o) AS ?order) WHERE {{
+        ?d a rk:Document . OPTIONAL {{ ?d dcterms:title ?t {printed_only("?t", "?d", "dcterms:title")} }}
+        OPTIONAL {{ ?d rk:batchOrder ?o }} }} GROUP BY ?d""")
     themes = rows("""SELECT ?t (SAMPLE(?l) AS ?label) WHERE {
         ?m rk:hasTheme/skos:broader* ?t . OPTIONAL { ?t skos:prefLabel ?l FILTER(lang(?l) = "zh") }
         } GROUP BY ?t""")
@@ -134,12 +135,23 @@ def _assets(page: Page, scripts: Sequence[str], styles: Sequence[str]) -> dict[s
 
 
 def _nav(page: Page, current: str) -> list[dict[str, Any]]:
+    """The views' own navigation (served pages show it under the site's header)."""
     items = [("index", "概览 Overview")] + [(k, v[0]) for k, v in VIEWS.items()]
-    items.append(("workload", "工作量表 Workload table"))
+    if page.standalone:
+        items.append(("workload", "工作量表 Workload table"))
     out = [{"href": page.href(k), "text": t, "current": k == current} for k, t in items]
     if not page.standalone:  # the lineage pages are served, never written to files
         out.append({"href": "/lineages", "text": "改革沿革 Lineages", "current": False})
     return out
+
+
+def _site(page: Page, current: str) -> dict[str, Any]:
+    """What the shared header (_header.html) needs: the current section and its stylesheet."""
+    section = "workload" if current == "workload" else "viz"
+    return {
+        "current": section,
+        "site_css": [] if page.standalone else [page.asset_base + "site.css"],
+    }
 
 
 def render_view(view: View, options: Mapping[str, list[dict[str, str]]], page: Page) -> str:
@@ -156,6 +168,7 @@ def render_view(view: View, options: Mapping[str, list[dict[str, str]]], page: P
             k: view["filters"].get(k, "") for k in ("doc", "theme", "place", "agency", "measure")
         },
         nav=_nav(page, view["view"]),
+        **_site(page, view["view"]),
         font=CJK_FONT,
         description=VIEWS[view["view"]][1],
         action=page.href(view["view"]).split("?")[0],
@@ -171,6 +184,7 @@ def render_index(summary: Mapping[str, Any], page: Page) -> str:
         summary=summary,
         page=page,
         nav=_nav(page, "index"),
+        **_site(page, "index"),
         font=CJK_FONT,
         **_assets(page, [], ["viz.css"]),
     )
@@ -195,6 +209,7 @@ def render_table(
         title=title,
         notices=list(notices),
         nav=_nav(page, "workload"),
+        **_site(page, "workload"),
         font=CJK_FONT,
         **_assets(page, ["table.js"], ["viz.css"]),
     )

@@ -28,7 +28,9 @@ from reformkg.graph.query.store import (
     select,
     solutions,
 )
+from reformkg.graph.read import rdf_out
 from reformkg.graph.read.measures import measure_fields
+from reformkg.script import PRINTED_TAG, printed_only
 from reformkg.vocab import ID, INFERRED_GRAPH, PAGE_PREFIXES, SPARQL_PREFIXES, _segment
 
 ID_BASE = str(ID)
@@ -84,8 +86,9 @@ def load_labels(store: SparqlStore) -> dict[str, str]:
     """One label per IRI in the whole dataset (skos:prefLabel > rdfs:label > dcterms:title).
 
     Built once per app (a few thousand rows) so that every link on every page can show a label
-    without one query per link. Chinese labels win over untagged, then English ones; ties break
-    by value, so the choice is stable across runs.
+    without one query per link. Chinese labels win over untagged, then English ones, and of
+    Chinese ones the printed form (PRINTED_TAG, where a text was printed in traditional
+    characters) over its simplified form; ties break by value, so the choice is stable.
     """
     rows = select(
         store,
@@ -95,11 +98,13 @@ def load_labels(store: SparqlStore) -> dict[str, str]:
             ?s ?p ?l . FILTER(isIRI(?s)) }""",
     )
     lang_rank = {"zh": 0, "": 1, "en": 2}
-    best: dict[str, tuple[tuple[int, int, str], str]] = {}
+    best: dict[str, tuple[tuple[int, int, int, str], str]] = {}
     for row in rows:
         s, label = str(row["s"]), str(row["l"])
-        lang = str(row["lang"] or "").split("-")[0].lower()
-        key = (LABEL_PROPERTIES.index(str(row["p"])), lang_rank.get(lang, 3), label)
+        tag = str(row["lang"] or "").lower()
+        lang = tag.split("-")[0]
+        printed = 0 if tag == PRINTED_TAG.lower() else 1
+        key = (LABEL_PROPERTIES.index(str(row["p"])), lang_rank.get(lang, 3), printed, label)
         if s not in best or key < best[s][0]:
             best[s] = (key, label)
     return {s: label for s, (_, label) in best.items()}
@@ -244,11 +249,19 @@ def describe(
 # --------------------------------------------------------------------------- CBD and serialisation
 
 
+#: Inferred statements a description keeps: the links across batches seen from the earlier
+#: measure (rk:evolvesInto, and the symmetric ones), which the later measure alone states.
+INFERRED_KEPT = frozenset(
+    RK + p for p in ("evolvesFrom", "evolvesInto", "sameReformAs", "relatedTo")
+)
+
+
 def cbd(store: SparqlStore, iri: str, *, with_inferred: bool = False) -> list[ox.Triple]:
     """The resource's Concise Bounded Description: its triples, blank nodes and practice points.
 
-    Asserted graphs only unless `with_inferred`: the inferred closure repeats schema facts
-    (owl:Thing types, inverse links) that a client can recompute from the ontology.
+    Asserted graphs only unless `with_inferred`, apart from the links across batches
+    (`INFERRED_KEPT`): the rest of the closure repeats schema facts (owl:Thing types, inverse
+    links) that a client can recompute from the ontology.
     """
     inferred = ox.NamedNode(str(INFERRED_GRAPH))
     seen_nodes: set[str] = set()
@@ -260,7 +273,11 @@ def cbd(store: SparqlStore, iri: str, *, with_inferred: bool = False) -> list[ox
             continue
         seen_nodes.add(str(subject))
         for quad in _quads(store, subject):
-            if quad.graph_name == inferred and not with_inferred:
+            if (
+                quad.graph_name == inferred
+                and not with_inferred
+                and quad.predicate.value not in INFERRED_KEPT
+            ):
                 continue
             triples[str(quad.triple)] = quad.triple
             obj = quad.object
@@ -272,16 +289,13 @@ def cbd(store: SparqlStore, iri: str, *, with_inferred: bool = False) -> list[ox
 
 
 def serialize(triples: list[ox.Triple], rdf_format_name: str) -> bytes:
-    """The triples in a pyoxigraph RdfFormat (by name); Turtle with the project's prefixes."""
+    """The triples in a pyoxigraph RdfFormat (by name); Turtle with the project's prefixes
+    and JSON-LD compacted (reformkg.graph.read.rdf_out)."""
     rdf_format = getattr(ox.RdfFormat, rdf_format_name)
     if rdf_format == ox.RdfFormat.TURTLE:
-        # id: and graph: are left out: their local names contain '/', which Turtle must escape.
-        used = {
-            p: ns
-            for p, ns in PREFIXES.items()
-            if p not in {"id", "graph"} and any(ns in str(t) for t in triples)
-        }
-        return ox.serialize(triples, format=rdf_format, prefixes=used) or b""
+        return rdf_out.turtle(triples)
+    if rdf_format == ox.RdfFormat.JSON_LD:
+        return rdf_out.jsonld(triples)
     return ox.serialize(triples, format=rdf_format) or b""
 
 
@@ -358,8 +372,10 @@ def practice_points(store: SparqlStore, iri: str) -> list[Row]:
         SPARQL_PREFIXES
         + """SELECT ?m ?point ?position ?text WHERE {
             ?m rk:hasPracticePoint ?point .
-            OPTIONAL { ?point rk:position ?position } OPTIONAL { ?point rk:text ?text } }
-            ORDER BY ?position ?point""",
+            OPTIONAL { ?point rk:position ?position }
+            OPTIONAL { ?point rk:text ?text """
+        + printed_only("?text", "?point", "rk:text")
+        + """ } } ORDER BY ?position ?point""",
         {"m": ox.NamedNode(iri)},
     )
 
