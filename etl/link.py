@@ -279,7 +279,7 @@ def link_measures(
     by_key = {measure_key(m): m for m in measures}
     row = {measure_key(m): i for i, m in enumerate(measures)}
     index = similarity.NgramIndex(
-        [m.name.clean + "。" + m.practice.clean for m in measures], DISTINCT_MIN_CHARS
+        [m.name.simplified + "。" + m.practice.simplified for m in measures], DISTINCT_MIN_CHARS
     )
     sharing = index.unique_pairs()
 

@@ -381,16 +381,15 @@ def provenance_triples(links: Iterable[Link], applied: Iterable[Applied]) -> lis
     return triples
 
 
+@in_both_scripts
 def lineage_triples(
     found: Iterable[Lineage], names: dict[tuple[str, str, int | None], str]
-) -> list[Triple]:
-    """One rk:Reform per lineage, labelled with its latest version's name, with its versions."""
-    triples: list[Triple] = []
+) -> Iterator[Triple]:
+    """One rk:Reform per lineage, labelled with its latest version's name (in both scripts when
+    printed in traditional characters), with its versions."""
     for lineage in found:
         node = reform_iri(*lineage.anchor)
-        triples += [
-            (node, RDF.type, RK.Reform),
-            (node, RDFS.label, zh(names[lineage.versions[-1]])),
-        ]
-        triples += [(node, RK.hasVersion, _link_end(k)) for k in lineage.versions]
-    return triples
+        yield node, RDF.type, RK.Reform
+        yield node, RDFS.label, zh(names[lineage.versions[-1]])
+        for k in lineage.versions:
+            yield node, RK.hasVersion, _link_end(k)

@@ -117,7 +117,7 @@ def test_lineages_page_lists_filters_and_sorts(live_server, store):
     assert page.status_code == 200
     total = len(select(store, P + "SELECT ?r WHERE { ?r a rk:Reform }"))
     assert page.text.count('href="/lineages/') == total
-    assert "深圳营商环境首批清单" in page.text  # short Chinese document titles
+    assert "深圳营商环境创新试点首批清单" in page.text  # short Chinese document titles
     land = httpx.get(f"{live_server}/lineages", params={"theme": "mixed-use-land"}).text
     assert 0 < land.count('href="/lineages/') < total and "混合产业用地" in land
     agency = httpx.get(f"{live_server}/lineages", params={"agency": "市场监督管理局"}).text
@@ -130,7 +130,12 @@ def test_lineage_page_and_measure_page_link_to_each_other(live_server):
     page = httpx.get(f"{live_server}/lineages/sz-bizenv-2022-b1/34")
     assert page.status_code == 200
     assert page.text.count("<th style=") == 3  # three versions side by side
-    for head in ("深圳营商环境首批清单", "发改委再推广深圳举措", "综改典型经验", "2023-10-27"):
+    for head in (
+        "深圳营商环境创新试点首批清单",
+        "再次推广深圳综改举措的通知",
+        "综改试点典型经验",
+        "2023-10-27",
+    ):
         assert head in page.text
     assert "牵头单位" in page.text and "完成时限" in page.text and "得分 score" in page.text
     measure = httpx.get(f"{live_server}/id/measure/ccr-typical-2024/1").text
@@ -176,13 +181,13 @@ def test_named_question_and_export(build_dir, capsys):
     )
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert {r["reform"] for r in rows} == {MIXED_USE} and len(rows) == 3
-    assert main(["export", "lineages", "--build", str(build_dir)]) == 0
+    assert main(["export", "lineages", "--build", str(build_dir), "--labels", "keys"]) == 0
     out = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     mixed = [r for r in out if r["lineage"] == MIXED_USE]
     assert [r["document_short_title"] for r in mixed] == [
-        "深圳营商环境首批清单",
-        "发改委再推广深圳举措",
-        "综改典型经验",
+        "深圳营商环境创新试点首批清单",
+        "再次推广深圳综改举措的通知",
+        "综改试点典型经验",
     ]
     assert [r["position"] for r in mixed] == ["1", "2", "3"]
 

@@ -99,9 +99,9 @@ def test_lineage_page_shows_three_versions_side_by_side(live_server, wide, artif
     heads = wide.locator("#side-by-side thead th").all_inner_texts()
     assert len(heads) == 3
     assert [h.split(" · ")[0] for h in heads] == [
-        "深圳营商环境首批清单",
-        "发改委再推广深圳举措",
-        "综改典型经验",
+        "深圳营商环境创新试点首批清单",
+        "再次推广深圳综改举措的通知",
+        "综改试点典型经验",
     ]
     assert "2023-10-27" in heads[1]
     # each column holds its version's text; added words are marked inside sentences

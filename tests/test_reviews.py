@@ -159,7 +159,7 @@ def test_stale_reviews_are_reported_not_applied(reviewed):
 
 def test_links_export_has_the_status_column(reviewed):
     out = subprocess.run(
-        [sys.executable, "-m", "reformkg.cli", "export", "links"],
+        [sys.executable, "-m", "reformkg.cli", "export", "links", "--labels", "keys"],
         cwd=ROOT,
         capture_output=True,
         text=True,

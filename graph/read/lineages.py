@@ -26,6 +26,7 @@ from reformkg.graph.read.trace import (
     sentence_pairs,
     sentences,
 )
+from reformkg.script import printed_only
 from reformkg.vocab import ID, SPARQL_PREFIXES
 
 __all__ = [
@@ -80,12 +81,14 @@ def documents(store: SparqlStore) -> list[Doc]:
     rows = select(
         store,
         SPARQL_PREFIXES
-        + """SELECT ?d ?id ?title (SAMPLE(?s) AS ?short) (SAMPLE(?i) AS ?issued)
-        (SAMPLE(?ds) AS ?status) (SAMPLE(?k) AS ?kind) ?order WHERE {
-        ?d a rk:Document ; dcterms:identifier ?id ; dcterms:title ?title ; rk:batchOrder ?order .
-        OPTIONAL { ?d dcterms:alternative ?s } OPTIONAL { ?d dcterms:issued ?i }
-        OPTIONAL { ?d rk:dateStatus ?ds } OPTIONAL { ?d rk:kind ?k }
-        } GROUP BY ?d ?id ?title ?order""",
+        + f"""SELECT ?d ?id (SAMPLE(?t) AS ?title) (SAMPLE(?s) AS ?short) (SAMPLE(?i) AS ?issued)
+        (SAMPLE(?ds) AS ?status) (SAMPLE(?k) AS ?kind) ?order WHERE {{
+        ?d a rk:Document ; dcterms:identifier ?id ; rk:batchOrder ?order .
+        OPTIONAL {{ ?d dcterms:title ?t {printed_only("?t", "?d", "dcterms:title")} }}
+        OPTIONAL {{ ?d dcterms:alternative ?s {printed_only("?s", "?d", "dcterms:alternative")} }}
+        OPTIONAL {{ ?d dcterms:issued ?i }}
+        OPTIONAL {{ ?d rk:dateStatus ?ds }} OPTIONAL {{ ?d rk:kind ?k }}
+        }} GROUP BY ?d ?id ?order""",
     )
     rows.sort(key=lambda r: (as_int(r["order"]), str(r["id"])))
     return [
@@ -143,7 +146,8 @@ def lineage_summaries(store: SparqlStore) -> list[LineageSummary]:
     rows = select(
         store,
         SPARQL_PREFIXES
-        + """SELECT ?r ?label ?m WHERE { ?r a rk:Reform ; rdfs:label ?label ; rk:hasVersion ?m }""",
+        + f"""SELECT ?r ?label ?m WHERE {{ ?r a rk:Reform ; rdfs:label ?label ; rk:hasVersion ?m .
+        {printed_only("?label", "?r", "rdfs:label")} }}""",
     )
     members: dict[str, list[str]] = {}
     labels: dict[str, str] = {}
@@ -217,7 +221,8 @@ def lineage_of(store: SparqlStore, measure: str) -> tuple[str, str] | None:
     rows = select(
         store,
         SPARQL_PREFIXES
-        + """SELECT ?m ?r ?label WHERE { ?r rk:hasVersion ?m ; rdfs:label ?label } LIMIT 1""",
+        + f"""SELECT ?m ?r ?label WHERE {{ ?r rk:hasVersion ?m ; rdfs:label ?label .
+        {printed_only("?label", "?r", "rdfs:label")} }} LIMIT 1""",
         {"m": ox.NamedNode(measure)},
     )
     return (str(rows[0]["r"]), str(rows[0]["label"])) if rows else None
@@ -278,7 +283,8 @@ def lineage(store: SparqlStore, iri: str) -> LineageDetail | None:
     rows = select(
         store,
         SPARQL_PREFIXES
-        + """SELECT ?r ?label ?m WHERE { ?r a rk:Reform ; rdfs:label ?label ; rk:hasVersion ?m }""",
+        + f"""SELECT ?r ?label ?m WHERE {{ ?r a rk:Reform ; rdfs:label ?label ; rk:hasVersion ?m .
+        {printed_only("?label", "?r", "rdfs:label")} }}""",
         {"r": ox.NamedNode(iri)},
     )
     if not rows:
