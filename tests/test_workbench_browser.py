@@ -316,7 +316,7 @@ def test_every_page_has_the_header_and_the_basics(
     name, path, page, live_server, axe, artifacts
 ) -> None:
     page.goto(live_server + path)
-    assert page.locator("header.rk-top nav a").count() == 8  # 改革沿革 Lineages: issue 15
+    assert page.locator("header.rk-top nav a").count() == 7
     assert page.evaluate("document.documentElement.lang") == "zh-Hans"
     if name == "not-found":
         page.console_errors.clear()  # the browser logs the 404 status the page is sent with
