@@ -139,14 +139,20 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh page that records console errors in `page.console_errors`."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+def open_page(browser, width: int = 1400, height: int = 900):
+    """A fresh page (and its context) that records console errors in `page.console_errors`."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     pg = context.new_page()
     pg.console_errors = []
     pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    return context, pg
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records console errors in `page.console_errors`."""
+    context, pg = open_page(browser)
     yield pg
     context.close()
 

@@ -21,11 +21,9 @@ WIDE = {"width": 1440, "height": 900}
 @pytest.fixture
 def wide(browser):
     """A page at 1440×900, the size the issue's targets are stated for."""
-    context = browser.new_context(viewport=WIDE)
-    pg = context.new_page()
-    pg.console_errors = []
-    pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    from conftest import open_page
+
+    context, pg = open_page(browser, WIDE["width"], WIDE["height"])
     yield pg
     context.close()
 

@@ -50,6 +50,7 @@ from reformkg.viz.common import (
     layout,
     lines,
     measure_href,
+    measure_items,
     new_network,
     vis_lists,
 )
@@ -430,21 +431,14 @@ def _edge_panel(graph: nx.Graph[str], u: str, v: str, panel_cap: int, link_base:
         d = graph.nodes[a]
         return str(d.get("label") or f"其他 {len(d.get('agencies', []))} 个单位")
 
-    items = sorted(shared, key=natural_key)
+    items, more = measure_items(sorted(shared, key=natural_key), labels, panel_cap, link_base)
     return {
         "kind": "shared",
         "title": f"{name(u)} — {name(v)}",
-        "subtitle": f"共同承担 {len(items)} 项举措 (shared measures)",
+        "subtitle": f"共同承担 {len(shared)} 项举措 (shared measures)",
         "items_title": "共同举措 Shared measures",
-        "items": [
-            {
-                "label": labels.get(m, m),
-                "href": measure_href(m, link_base),
-                "note": short_id(m, "measure"),
-            }
-            for m in items[:panel_cap]
-        ],
-        "more": max(len(items) - panel_cap, 0),
+        "items": items,
+        "more": more,
     }
 
 

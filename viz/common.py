@@ -40,6 +40,7 @@ __all__ = [
     "layout",
     "lines",
     "measure_href",
+    "measure_items",
     "new_network",
     "script_json",
     "separate",
@@ -117,6 +118,25 @@ def measure_href(iri: str, link_base: str = "/id/") -> str:
     'https://w3id.org/reformkg/id/measure/d/1'
     """
     return link_base + str(iri).removeprefix(str(ID))
+
+
+def measure_items(
+    measures: Iterable[str], labels: Mapping[str, str], cap: int, link_base: str = "/id/"
+) -> tuple[list[dict[str, str]], int]:
+    """A panel's list of measures (label, page, short id), at most `cap`, in the given order,
+    and how many were left out."""
+    from reformkg.graph.read.analytics import short_id
+
+    ms = list(measures)
+    items = [
+        {
+            "label": labels.get(m, m),
+            "href": measure_href(m, link_base),
+            "note": short_id(m, "measure"),
+        }
+        for m in ms[:cap]
+    ]
+    return items, max(len(ms) - cap, 0)
 
 
 def new_network(directed: bool = False) -> Network:

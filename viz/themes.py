@@ -34,6 +34,7 @@ from reformkg.viz.common import (
     layout,
     lines,
     measure_href,
+    measure_items,
     new_network,
     separate,
     vis_lists,
@@ -454,19 +455,13 @@ def _list_panel(
     """At most `panel_cap` measures, in printed order, so a top theme's panel stays readable;
     ``more`` says how many were left out."""
     items = sorted(ms, key=natural_key)
+    listed, more = measure_items(items, measures, panel_cap, link_base)
     return {
         "kind": kind,
         "title": title,
         "subtitle": subtitle,
         "href": href,
         "facts": [["举措 measures", len(items)]],
-        "items": [
-            {
-                "label": measures.get(m, m),
-                "href": measure_href(m, link_base),
-                "note": short_id(m, "measure"),
-            }
-            for m in items[:panel_cap]
-        ],
-        "more": max(len(items) - panel_cap, 0),
+        "items": listed,
+        "more": more,
     }
