@@ -7,9 +7,7 @@ as /sparql. Answers are JSON by default, or CSV, TSV and an HTML table (`format=
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -28,10 +26,11 @@ from reformkg.graph.query.named import (
     rows,
     shown_columns,
 )
+from reformkg.spreadsheet import write_table
 from reformkg.web.deps import get_runner, get_settings
 
 router = APIRouter()
-RESERVED = {"format", "inference"}
+RESERVED = {"format", "inference", "raw"}
 
 
 class ParameterInfo(BaseModel):
@@ -133,9 +132,16 @@ def _cell(value: object) -> str:
     },
 )
 async def run_query(
-    name: str, request: Request, format: str | None = None, inference: bool = False
+    name: str,
+    request: Request,
+    format: str | None = None,
+    inference: bool = False,
+    raw: bool = False,
 ) -> Any:
-    """Run a named query; its parameters are passed as `?name=value` (see /queries)."""
+    """Run a named query; its parameters are passed as `?name=value` (see /queries).
+
+    CSV and TSV cells that a spreadsheet would run as formulas (= + - @ …) start with an
+    apostrophe; `raw=true` gives the values exactly, for programs."""
     try:
         query: NamedQuery = load_query(get_settings(request).queries_dir, name)
     except QueryError as err:
@@ -168,12 +174,11 @@ async def run_query(
         return HTMLResponse(
             _table_html(query.title, query.description, columns, cells), headers=headers
         )
-    buf = io.StringIO()
-    writer = csv.writer(
-        buf,
+    text = write_table(
+        columns,
+        cells,
         delimiter="," if fmt == "csv" else "\t",
         lineterminator="\r\n" if fmt == "csv" else "\n",
+        raw=raw,
     )
-    writer.writerow(columns)
-    writer.writerows(cells)
-    return Response(buf.getvalue(), media_type=media.content_type(chosen), headers=headers)
+    return Response(text, media_type=media.content_type(chosen), headers=headers)

@@ -7,13 +7,12 @@ graph keeps it (the *_raw fields) and in sorted order otherwise.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping
 
 from reformkg.graph.query.store import PlainValue, SparqlStore, as_int, select
 from reformkg.graph.read.measures import SEP, measure_fields
+from reformkg.spreadsheet import write_table
 
 MEASURE_FIELDS = [
     "iri",
@@ -121,15 +120,17 @@ def agency_rows(store: SparqlStore) -> tuple[list[str], list[dict[str, object]]]
 
 
 def write_rows(
-    fields: list[str], rows: Iterable[Mapping[str, object]], fmt: str, *, bom: bool = False
+    fields: list[str],
+    rows: Iterable[Mapping[str, object]],
+    fmt: str,
+    *,
+    bom: bool = False,
+    raw: bool = False,
 ) -> str:
-    """CSV (UTF-8, optional BOM so Excel opens Chinese text right) or JSON Lines."""
+    """CSV (UTF-8, optional BOM so Excel opens Chinese text right; cells a spreadsheet would
+    run as formulas neutralised unless `raw`, see reformkg.spreadsheet) or JSON Lines."""
     if fmt == "jsonl":
         return "".join(
             json.dumps({f: r.get(f) for f in fields}, ensure_ascii=False) + "\n" for r in rows
         )
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\r\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return ("\ufeff" if bom else "") + buf.getvalue()
+    return write_table(fields, ([r.get(f) for f in fields] for r in rows), bom=bom, raw=raw)

@@ -20,6 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bom", action="store_true", help="start CSV with a UTF-8 byte-order mark (for Excel)"
     )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV values exactly as stored, for programs: no apostrophe before cells that "
+        "begin with = + - @ (which a spreadsheet would run as formulas)",
+    )
     parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
     parser.add_argument("--build", type=Path, help="build folder (default: ./build)")
 
@@ -47,7 +53,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from reformkg.graph.read.exports import write_rows
 
     fields, rows = rows_for(args.what, open_store(settings.build_dir))
-    text = write_rows(fields, rows, args.format, bom=args.bom)
+    text = write_rows(fields, rows, args.format, bom=args.bom, raw=args.raw)
     if args.out:
         args.out.write_text(text, encoding="utf-8", newline="")
         print(f"wrote {len(rows)} {args.what} to {args.out}", file=sys.stderr)
