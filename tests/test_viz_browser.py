@@ -290,10 +290,13 @@ def evil_build(tmp_path_factory):
     """A tiny build whose labels and texts are HTML: they must show as text, never run."""
     import pyoxigraph as ox
 
+    from reformkg.build_files import seal
+
     folder = tmp_path_factory.mktemp("evil-build")
     store = ox.Store()
     store.load(EVIL_TRIG.encode(), format=ox.RdfFormat.TRIG)
     store.dump(output=str(folder / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+    seal(folder)  # what a build does last: the app opens only a sealed build
     return folder
 
 
