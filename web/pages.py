@@ -122,14 +122,20 @@ def ontology_docs(request: Request) -> Response:
 @router.get("/search", include_in_schema=True, summary="Full-text search over names and texts")
 def search(
     request: Request,
-    q: str = Query("", description="Words to find (simplified or traditional characters)"),
+    q: str = Query(
+        "",
+        description=f"Words to find (simplified or traditional characters): at most "
+        f"{fts.MAX_CHARS} characters and {fts.MAX_TERMS} words",
+    ),
     limit: int = Query(50, ge=1, le=500),
     kind: str | None = Query(None, description="Only this kind: measure, agency, theme, ..."),
     format: str | None = Query(None, description="json or html (default: from Accept)"),
 ) -> Response:
     """Ranked hits as JSON (Accept: application/json or format=json) or as an HTML page."""
+    fts.check_query(q)  # before the index is built or any work is done
     index = fts.get_index(request.app.state, _store(request))
-    hits = index.search(q, limit=limit, kind=kind) if q.strip() else []
+    budget = _settings(request).search_timeout
+    hits = index.search(q, limit=limit, kind=kind, budget=budget) if q.strip() else []
     results = [fts.hit_json(h) for h in hits]
     wants_json = (format or "").lower() == "json" or (
         not format and negotiate(request.headers.get("accept"), None).media_type != "text/html"
