@@ -11,6 +11,7 @@ generically, whatever the build writes, so a new output is covered without namin
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 from pathlib import Path
@@ -63,9 +64,10 @@ TOP_LEVEL = frozenset(
         MANIFEST,
     }
 )
-#: Paths (relative, with /) the manifest leaves out: itself, and the timings, which differ on
-#: every run (the rest of a build is byte-identical from the same inputs).
-UNSEALED = frozenset({MANIFEST, TIMINGS})
+#: Paths (relative, with /; fnmatch patterns) the manifest leaves out: itself, and the timings,
+#: which differ on every run (the rest of a build is byte-identical from the same inputs). An
+#: output that changes when it is read (a database's lock or log files) belongs here too.
+UNSEALED = (MANIFEST, TIMINGS)
 #: The manifest's own format, so a later layout can be told from this one.
 FORMAT = 1
 _CHUNK = 1 << 20
@@ -88,7 +90,7 @@ def _paths(folder: Path) -> tuple[list[str], list[str]]:
     files, folders = [], []
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
-        if name in UNSEALED:
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in UNSEALED):
             continue
         if path.is_dir():
             folders.append(name)

@@ -200,3 +200,27 @@ def test_the_manifest_lists_every_output(build_dir: Path) -> None:
     nq = manifest["files"]["dataset.nq"]
     assert nq["bytes"] == (build_dir / "dataset.nq").stat().st_size
     assert nq["lines"] == len((build_dir / "dataset.nq").read_bytes().splitlines())
+
+
+def test_staged_swaps_in_whole_or_not_at_all(tmp_path: Path) -> None:
+    """The swap itself, without a whole build: a failure inside leaves the target as it was;
+    a target that is a symbolic link stays one, and what it points to is replaced."""
+    from reformkg.build_files import seal
+    from reformkg.graph.pipeline.publish import staged
+
+    real = tmp_path / "real-build"
+    real.mkdir()
+    (real / "dataset.nq").write_text("old\n")
+    seal(real)
+    link = tmp_path / "build"
+    link.symlink_to(real)
+    with pytest.raises(RuntimeError), staged(link) as fresh:
+        (fresh / "dataset.nq").write_text("half")
+        raise RuntimeError("the build failed")
+    assert (real / "dataset.nq").read_text() == "old\n" and verify(link)
+    assert list(tmp_path.glob(".*")) == []
+    with staged(link) as fresh:
+        (fresh / "dataset.nq").write_text("new\n")
+    assert link.is_symlink() and (real / "dataset.nq").read_text() == "new\n"
+    assert verify(link)["files"]["dataset.nq"]["lines"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "real-build"]

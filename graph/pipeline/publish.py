@@ -37,7 +37,7 @@ _RENAME_EXCHANGE = 2
 def staged(target: Path) -> Iterator[Path]:
     """A fresh folder beside `target` for the build to write into; on a normal exit it is
     sealed and swapped in whole, on an exception removed, and `target` is left untouched."""
-    target = Path(target).absolute()
+    target = _real(target)
     check_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
@@ -55,7 +55,7 @@ def staged(target: Path) -> Iterator[Path]:
 def check_target(target: Path) -> None:
     """ReformKGError when `target` holds something that is not build output (checked when the
     build starts, so the user learns it before the work, and again before the swap)."""
-    target = Path(target).absolute()
+    target = _real(target)
     if not target.exists():
         return
     if not target.is_dir():
@@ -68,6 +68,13 @@ def check_target(target: Path) -> None:
             f"{target} holds files a build does not write ({shown}); a build replaces its "
             "folder whole: give --out a new or empty folder"
         )
+
+
+def _real(target: Path) -> Path:
+    """The folder itself: a symbolic link is followed, so the build replaces what it points
+    to (swapping the link would leave the old build behind it)."""
+    path = Path(target).absolute()
+    return path.resolve() if path.is_symlink() else path
 
 
 def _listed(target: Path) -> frozenset[str]:
