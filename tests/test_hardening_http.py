@@ -255,6 +255,9 @@ def test_search_refuses_a_long_query_naming_q(live_server: str) -> None:
     assert_json_error(status, body, 414)
     ok = httpx.get(live_server + "/search", params={"q": "开办 企业", "format": "json"})
     assert ok.status_code == 200 and ok.json()["count"] > 0
+    page = httpx.get(live_server + "/search", params={"q": "开" * 201})  # a person: the page
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert "q: 201 characters; a search takes at most 200" in page.text
 
 
 def test_search_over_its_time_budget_is_stopped(impatient_server) -> None:

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from reformkg import media
 from reformkg.build_files import ONTOLOGY_PAGE, SOURCES_DIR
-from reformkg.errors import ReformKGError
+from reformkg.errors import QueryError, QueryTimeout, ReformKGError
 from reformkg.graph.query.named import list_queries
 from reformkg.graph.query.store import SparqlStore
 from reformkg.graph.read import resources as res
@@ -131,15 +131,25 @@ def search(
     kind: str | None = Query(None, description="Only this kind: measure, agency, theme, ..."),
     format: str | None = Query(None, description="json or html (default: from Accept)"),
 ) -> Response:
-    """Ranked hits as JSON (Accept: application/json or format=json) or as an HTML page."""
-    fts.check_query(q)  # before the index is built or any work is done
-    index = fts.get_index(request.app.state, _store(request))
-    budget = _settings(request).search_timeout
-    hits = index.search(q, limit=limit, kind=kind, budget=budget) if q.strip() else []
-    results = [fts.hit_json(h) for h in hits]
+    """Ranked hits as JSON (Accept: application/json or format=json) or as an HTML page.
+
+    A query over the limits (400) or over the time budget (503) is the JSON error for JSON
+    clients, and the search page saying so for people."""
     wants_json = (format or "").lower() == "json" or (
         not format and negotiate(request.headers.get("accept"), None).media_type != "text/html"
     )
+    index = fts.get_index(request.app.state, _store(request))
+    try:
+        fts.check_query(q)  # before any work is done
+        budget = _settings(request).search_timeout
+        hits = index.search(q, limit=limit, kind=kind, budget=budget) if q.strip() else []
+    except (QueryError, QueryTimeout) as err:
+        if wants_json:
+            raise
+        hits, refused = [], err
+    else:
+        refused = None
+    results = [fts.hit_json(h) for h in hits]
     if wants_json:
         return JSONResponse(
             {"query": q, "normalised": fts.normalise(q), "count": len(results), "results": results}
@@ -148,12 +158,14 @@ def search(
         request,
         "search.html",
         {
-            "title": f"Search: {q}" if q else "Search",
+            "title": "Search" if refused or not q else f"Search: {q}",
             "nav": "search",
-            "q": q,
+            "q": "" if refused else q,
             "results": results,
             "size": len(index),
+            "refused": str(refused) if refused else "",
         },
+        status=refused.status if refused else 200,
     )
 
 
