@@ -123,6 +123,9 @@ def _entry(
     date = doc.get("date")
     if date is not None and (not isinstance(date, str) or not _is_date(date)):
         raise bad(f"date {date!r} must be an ISO date YYYY-MM-DD")
+    short_title = doc.get("short_title", "")
+    if not isinstance(short_title, str):
+        raise bad("short_title must be a string")
     status = doc.get("date_status", "inferred" if date else "unknown")
     if status not in DATE_STATUSES:
         raise bad(f"date_status {status!r} is not one of {sorted(DATE_STATUSES)}")
@@ -143,6 +146,7 @@ def _entry(
         doc_id=doc["id"],
         file=doc["file"],
         title=doc["title"],
+        short_title=short_title.strip(),
         kind=doc["kind"],
         batch_order=doc["batch_order"],
         jurisdiction=doc["jurisdiction"],

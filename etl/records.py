@@ -96,6 +96,7 @@ class DocumentMeta:
     jurisdiction: str  # place id used to resolve short agency names (市… → 深圳市…)
     date: str | None = None
     date_status: str = "unknown"  # stated | inferred | unknown
+    short_title: str = ""  # the short Chinese title lists and tables show (manifest)
     date_evidence: str = ""
     document_number: str = ""
     issuers: list[str] = field(default_factory=list)  # canonical agency names

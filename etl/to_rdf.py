@@ -60,6 +60,8 @@ def document_triples(doc: ParsedDocument) -> Iterator[Triple]:
     yield d, RDF.type, RK.Document
     yield d, DCTERMS.title, zh(meta.title)
     yield d, RDFS.label, zh(meta.title)
+    if meta.short_title:
+        yield d, DCTERMS.alternative, zh(meta.short_title)
     yield d, DCTERMS.identifier, Literal(meta.doc_id)
     yield d, RK.kind, Literal(meta.kind)
     yield d, RK.batchOrder, Literal(meta.batch_order)

@@ -237,6 +237,12 @@ def theme_iri(theme_id: str) -> URIRef:
     return ID[f"theme/{_segment(theme_id)}"]
 
 
+def status_iri(key: str) -> URIRef:
+    """An implementation status of the SKOS status scheme (`status/landed`, `status/overdue`,
+    `status/not-due`, `status/no-deadline`)."""
+    return ID[f"status/{_segment(key)}"]
+
+
 def theme_assignment_iri(measure: URIRef, theme_id: str) -> URIRef:
     """The qualified assignment of a theme to a measure (`<measure>/theme/<id>`)."""
     return URIRef(f"{measure}/theme/{theme_id}")

@@ -38,9 +38,11 @@ PAGES = [
     "/viz/themes",
     "/viz/agencies?doc=sz-bizenv-2022-b1",
     "/workload",
+    "/deadlines",
     "/ontology",
     "/queries?format=html",
     "/queries/documents-timeline?format=html",
+    "/queries/overdue-measures?format=html&asOf=2023-01-01",
     "/id/no-such-thing",
 ]
 

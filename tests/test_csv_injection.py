@@ -123,7 +123,9 @@ def test_export_csv_has_no_formula(hostile: Path, what: str, bom: bool) -> None:
 def test_export_shows_the_hostile_text_as_text(hostile: Path) -> None:
     rows = {
         r["seq"]: r
-        for r in csv.DictReader(io.StringIO(cli("export", "measures", "--build", str(hostile))))
+        for r in csv.DictReader(
+            io.StringIO(cli("export", "measures", "--labels", "keys", "--build", str(hostile)))
+        )
     }
     assert rows["1"]["name"] == "'" + NAME
     assert rows["4"]["name"] == "'" + NAME_4
@@ -132,13 +134,15 @@ def test_export_shows_the_hostile_text_as_text(hostile: Path) -> None:
     assert rows["3"]["responsible_agencies"] == "'" + RESPONSIBLE
     agencies = [
         r["name"]
-        for r in csv.DictReader(io.StringIO(cli("export", "agencies", "--build", str(hostile))))
+        for r in csv.DictReader(
+            io.StringIO(cli("export", "agencies", "--labels", "keys", "--build", str(hostile)))
+        )
     ]
     assert "'" + LEAD in agencies and "'" + RESPONSIBLE in agencies
 
 
 def test_export_raw_keeps_the_values(hostile: Path) -> None:
-    text = cli("export", "measures", "--build", str(hostile), "--raw")
+    text = cli("export", "measures", "--labels", "keys", "--build", str(hostile), "--raw")
     rows = {r["seq"]: r for r in csv.DictReader(io.StringIO(text))}
     assert rows["1"]["name"] == NAME and rows["3"]["lead_agencies"] == LEAD
 
@@ -193,4 +197,27 @@ def test_query_page_download_is_neutralised(hostile_server: str, page) -> None:
     assert formulas(downloaded) == []
     served = httpx.get(f"{hostile_server}/sparql", params={"query": MEASURES, "format": "csv"})
     assert downloaded == table(served.text)
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize(
+    ("path", "table", "expected"),
+    [
+        ("/workload", "workload-table", "'" + LEAD),
+        ("/search?q=" + "拓展平台业务范围", "search-results", "'" + NAME),
+    ],
+)
+def test_workbench_table_downloads_are_neutralised(
+    hostile_server: str, page, path: str, table: str, expected: str
+) -> None:
+    """The workbench tables' CSV (web/static/table.js) follows the same rule."""
+    page.goto(hostile_server + path)
+    page.wait_for_selector(f"#{table} tbody tr")
+    with page.expect_download() as info:
+        page.click(f".tablebar[data-for={table}] button.download")
+    downloaded = list(
+        csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig")))
+    )
+    assert formulas(downloaded) == []
+    assert expected in [c for row in downloaded for c in row]
     assert page.console_errors == []

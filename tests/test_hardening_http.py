@@ -80,6 +80,7 @@ PAGES = [
     "/viz",
     "/viz/agencies",
     "/workload",
+    "/deadlines",
     "/search?q=%E5%BC%80%E5%8A%9E",
     "/queries",
     "/queries/documents-timeline?format=csv",
@@ -290,6 +291,7 @@ def test_500_says_what_failed_without_internals(build_dir: Path, gbk_queries: Pa
     proc, base = start_server(build_dir, {"REFORMKG_QUERIES": str(gbk_queries)})
     try:
         response = httpx.get(base + "/queries")
+        page = httpx.get(base + "/queries", headers={"Accept": "text/html"})  # a person
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -299,6 +301,8 @@ def test_500_says_what_failed_without_internals(build_dir: Path, gbk_queries: Pa
         assert internal not in response.text
     for name, value in SECURITY.items():
         assert response.headers.get(name) == value
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "GET /queries" in page.text and "UnicodeDecodeError" not in page.text
 
 
 def test_serve_runs_the_guarded_server(build_dir: Path) -> None:

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -34,7 +34,7 @@ from reformkg.graph.query.pool import InlineRunner, QueryPool, Stores
 from reformkg.graph.query.remote import RemoteStore
 from reformkg.graph.query.store import load_dataset, open_store
 from reformkg.settings import Settings
-from reformkg.web import pages, queries_routes, sparql, viz_routes
+from reformkg.web import pages, queries_routes, sparql, viz_routes, workbench
 from reformkg.web.guard import Guard
 
 log = logging.getLogger("reformkg.web")
@@ -110,33 +110,46 @@ def _open(
     return store, QueryPool(Stores.of(store), settings.workers, settings.timeout)
 
 
+def _answer(
+    request: Request, status: int, kind: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """The error as a page in the app's layout for a person (an HTML request to a page or a
+    named question), else in the one JSON shape."""
+    if pages.wants_html(request):
+        return pages.error_page(request, status, message, headers)
+    return error_response(status, kind, message, headers)
+
+
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ReformKGError)
-    async def _domain(_: Request, err: ReformKGError) -> JSONResponse:
-        return error_response(err.status, err.kind, str(err), err.headers)
+    async def _domain(request: Request, err: ReformKGError) -> Response:
+        return _answer(request, err.status, err.kind, str(err), err.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, err: RequestValidationError) -> Response:
         parts = [
             "{}: {}".format(".".join(str(x) for x in e.get("loc", ())), e.get("msg"))
             for e in err.errors()
         ]
-        return error_response(400, "bad-request", "; ".join(parts) or "invalid request")
+        return _answer(request, 400, "bad-request", "; ".join(parts) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
-        return error_response(err.status_code, "http", str(err.detail), dict(err.headers or {}))
+    async def _http(request: Request, err: StarletteHTTPException) -> Response:
+        return _answer(request, err.status_code, "http", str(err.detail), dict(err.headers or {}))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, err: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, err: Exception) -> Response:
         """Anything else: one sentence saying what failed, never the exception's class or text
-        (Starlette logs the traceback after this answer is sent)."""
-        return error_response(
-            500,
-            "internal",
+        (Starlette logs the traceback after this answer is sent). The page for a person falls
+        back to the JSON shape if the page itself cannot be drawn."""
+        message = (
             f"the server failed while answering {request.method} {request.url.path}; "
-            "the details are in the server's log",
+            "the details are in the server's log"
         )
+        try:
+            return _answer(request, 500, "internal", message)
+        except Exception:  # noqa: BLE001 - the error page must not fail in turn
+            return error_response(500, "internal", message)
 
 
 ERROR_SCHEMA = {
@@ -252,6 +265,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router, tags=["sparql"])
     app.include_router(queries_routes.router, tags=["queries"])
     app.include_router(viz_routes.router)
+    app.include_router(workbench.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     _install_errors(app)

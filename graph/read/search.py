@@ -24,14 +24,12 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
-
-import opencc
 
 from reformkg.errors import QueryError, QueryTimeout
 from reformkg.graph.query.store import SparqlStore, select
 from reformkg.graph.read.resources import compact
+from reformkg.script import normalise
 from reformkg.vocab import SPARQL_PREFIXES
 
 if TYPE_CHECKING:
@@ -48,30 +46,6 @@ MAX_CHARS = 200
 MAX_TERMS = 20
 #: Entries scored between two looks at the clock.
 _CLOCK_EVERY = 64
-
-_converter = opencc.OpenCC("t2s")
-_converter_lock = threading.Lock()
-
-
-@lru_cache(maxsize=4096)
-def _t2s_char(ch: str) -> str:
-    with _converter_lock:
-        out: str = _converter.convert(ch)
-    return out if len(out) == 1 else ch
-
-
-def normalise(text: str) -> str:
-    """Simplified, case-folded text of the same length as `text` (positions map one to one).
-
-    OpenCC converts phrases, which may change length; when it does, convert character by
-    character instead so that a hit position in the normalised text is a position in the original.
-    """
-    with _converter_lock:
-        converted: str = _converter.convert(text)
-    if len(converted) != len(text):
-        converted = "".join(_t2s_char(ch) for ch in text)
-    folded = converted.casefold()
-    return folded if len(folded) == len(text) else converted.lower()
 
 
 def check_query(query: str) -> None:
