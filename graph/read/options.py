@@ -15,7 +15,7 @@ from reformkg.errors import QueryError
 from reformkg.graph.query.named import NamedQuery
 from reformkg.graph.query.store import SparqlStore, optional_int, optional_str, select
 from reformkg.graph.read.terms import LEVELS
-from reformkg.script import normalise
+from reformkg.script import normalise, printed_only
 from reformkg.vocab import ID, SPARQL_PREFIXES
 
 __all__ = [
@@ -89,12 +89,14 @@ class Options:
         return next((d for d in self.documents if d.iri == iri), None)
 
 
-_DOCS = """SELECT ?d ?id ?title (SAMPLE(?alt) AS ?short) (SAMPLE(?i) AS ?issued)
-       (SAMPLE(?s) AS ?status) (SAMPLE(?o) AS ?batch) WHERE {
+_DOCS = f"""SELECT ?d ?id ?title (SAMPLE(?alt) AS ?short) (SAMPLE(?i) AS ?issued)
+       (SAMPLE(?s) AS ?status) (SAMPLE(?o) AS ?batch) WHERE {{
   ?d a rk:Document ; dcterms:identifier ?id ; dcterms:title ?title .
-  OPTIONAL { ?d dcterms:alternative ?alt } OPTIONAL { ?d dcterms:issued ?i }
-  OPTIONAL { ?d rk:dateStatus ?s } OPTIONAL { ?d rk:batchOrder ?o }
-} GROUP BY ?d ?id ?title"""
+  {printed_only("?title", "?d", "dcterms:title")}
+  OPTIONAL {{ ?d dcterms:alternative ?alt {printed_only("?alt", "?d", "dcterms:alternative")} }}
+  OPTIONAL {{ ?d dcterms:issued ?i }}
+  OPTIONAL {{ ?d rk:dateStatus ?s }} OPTIONAL {{ ?d rk:batchOrder ?o }}
+}} GROUP BY ?d ?id ?title"""
 
 _THEMES = """SELECT ?t (SAMPLE(?zh) AS ?zhLabel) (SAMPLE(?en) AS ?enLabel) WHERE {
   ?t a skos:Concept ; skos:inScheme ?scheme .
