@@ -177,5 +177,9 @@ def test_unbound_parameter_is_explained(page, live_server, settings) -> None:
     page.wait_for_function("document.querySelectorAll('#examples option').length > 1")
     page.select_option("#examples", value=str(names.index("overdue-measures")))
     page.click("#run")
-    page.wait_for_function("document.getElementById('status').textContent.includes('行')")
+    # the answer's line, not "运行中… Running…", which has 行 too (found failing under load)
+    page.wait_for_function(
+        "() => { const t = document.getElementById('status').textContent;"
+        " return t.includes('行') && !t.includes('运行中'); }"
+    )
     assert "?asOf" in page.inner_text("#status") and "未绑定" in page.inner_text("#status")
