@@ -88,7 +88,7 @@ def expected_counts(store, view: str, where: str = "") -> tuple[int, int]:
 def open_view(page, url: str) -> dict:
     """Load a view, wait until it says it is drawn, and read back what it drew."""
     page.goto(url)
-    page.wait_for_function("window.reformkgReady === true", timeout=20_000)
+    page.wait_for_function("() => window.reformkgReady === true", timeout=20_000)
     return page.evaluate("""() => ({
         stats: window.reformkgStats,
         nodes: window.reformkgNetwork.body.data.nodes.length,
@@ -185,7 +185,7 @@ def test_filter_form_controls_submit_as_url_parameters(live_server, page, store)
     page.select_option("#rk-filters select[name=doc]", "qhsk-ftz-b6")
     page.click("#rk-filters button[type=submit]")
     page.wait_for_url(re.compile(r".*doc=qhsk-ftz-b6.*"))
-    page.wait_for_function("window.reformkgReady === true")
+    page.wait_for_function("() => window.reformkgReady === true")
     stats = page.evaluate("window.reformkgStats")
     where = f"?m rk:inDocument <{ID}doc/qhsk-ftz-b6> ."
     assert (stats["nodes"], stats["edges"]) == expected_counts(store, "agencies", where)
