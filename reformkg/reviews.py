@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reformkg.errors import InputError
+from reformkg.spreadsheet import FORMULA_STARTS, neutralise
 
 __all__ = [
     "DECISIONS",
@@ -43,9 +44,6 @@ FIELDS = ("source", "target", "decision", "relation", "reviewer", "date", "note"
 DECISIONS = ("confirm", "reject", "add")
 RELATIONS = ("same", "evolution", "related")
 _REF = re.compile(r"^([a-z0-9][a-z0-9-]*):([A-Za-z0-9]+)(?:-(\d+))?$")
-#: Cells a spreadsheet would read as a formula; written with a leading apostrophe, read back
-#: without it (the apostrophe is how spreadsheets themselves mark text).
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _LOCK = threading.Lock()
 
 MeasureKey = tuple[str, str, int | None]
@@ -78,7 +76,8 @@ def parse_ref(ref: str) -> MeasureKey:
 
 
 def _unquote(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:2] in _FORMULA else cell
+    """A cell as typed: the apostrophe `neutralise` put before a formula-like text removed."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def check(review: Review) -> str | None:
@@ -133,8 +132,8 @@ def read_reviews(path: Path) -> list[Review]:
 
 
 def _cell(value: str) -> str:
-    value = " ".join(value.split())  # one line per review, whatever was typed
-    return "'" + value if value.startswith(_FORMULA) else value
+    """One line per review, whatever was typed, safe to open in a spreadsheet."""
+    return neutralise(" ".join(value.split()))
 
 
 def append_review(path: Path, review: Review) -> None:

@@ -37,14 +37,14 @@ def drawn(page) -> dict:
 def test_measure_page_opens_its_lineage_in_the_evolution_view(live_server, wide, artifacts):
     wide.goto(f"{live_server}/id/measure/sz-bizenv-2022-b1/47")
     wide.get_by_role("link", name="Evolution graph").click()
-    wide.wait_for_function("window.reformkgReady === true", timeout=20_000)
+    wide.wait_for_function("() => window.reformkgReady === true", timeout=20_000)
     got = drawn(wide)
     earlier, later = f"{ID}measure/sz-bizenv-2022-b1/47", f"{ID}measure/ccr-typical-2024/8"
     assert {earlier, later} <= set(got["nodes"])
     assert [earlier, later, "to"] in got["edges"]  # the arrow, earlier → later
     assert "no links between these measures" not in wide.locator("#rk-notices").inner_text()
     # the counterpart is outside the filter (another document), drawn muted
-    node = wide.evaluate(f"window.reformkgNetwork.body.data.nodes.get('{later}')")
+    node = wide.evaluate("(id) => window.reformkgNetwork.body.data.nodes.get(id)", later)
     assert node["color"]["background"] == "#e4e7eb"
     wide.screenshot(path=str(artifacts / "lineage-evolution-from-measure.png"))
     assert wide.console_errors == []
@@ -76,7 +76,7 @@ def test_find_box_finds_an_agency_by_its_printed_name(live_server, wide, query, 
     wide.locator("#rk-panel").wait_for(state="visible")
     assert wide.locator("#rk-panel h2").inner_text() == "深圳市市场监督管理局"
     target = f"{ID}agency/深圳市市场监督管理局"
-    selected = wide.evaluate("window.reformkgNetwork.getSelectedNodes()")
+    selected = wide.evaluate("() => window.reformkgNetwork.getSelectedNodes()")
     assert target in selected and len(selected) > 1  # the node and its neighbours
     # centred: the node is drawn inside the canvas
     box = wide.locator("#rk-network").bounding_box()
