@@ -39,7 +39,7 @@ from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from reformkg.etl.records import Measure
-from reformkg.vocab import ID
+from reformkg.vocab import ID, RK
 
 __all__ = [
     "FIELD_WEIGHTS",
@@ -111,6 +111,11 @@ def _concept_id(iri: Node) -> str:
     return unquote(str(iri).removeprefix(str(ID) + "theme/"))
 
 
+def _primary_language(lit: Literal) -> str:
+    """ "zh" for zh, zh-Hans and zh-Hant: the language, whatever the script subtag."""
+    return (lit.language or "").split("-")[0].lower()
+
+
 def load_vocabulary(ontology_dir: Path) -> Vocabulary:
     """Read the theme scheme and its hidden labels from `ontology_dir/themes.ttl`."""
     g = Graph()
@@ -121,11 +126,16 @@ def load_vocabulary(ontology_dir: Path) -> Vocabulary:
         if (iri, RDF.type, SKOS.Concept) not in g:
             continue
         labels = {
-            lit.language: str(lit)
+            _primary_language(lit): str(lit)
             for lit in g.objects(iri, SKOS.prefLabel)
             if isinstance(lit, Literal)
         }
-        terms = sorted({normalise(str(t)) for t in g.objects(iri, SKOS.hiddenLabel)} - {""})
+        # A name that is also a term is marked, not repeated: SKOS keeps pref- and hidden labels
+        # disjoint (integrity condition S13).
+        name_is_term = (iri, RK.prefLabelIsTerm, Literal(True)) in g
+        names = [labels["zh"]] if name_is_term and labels.get("zh") else []
+        hidden = [str(t) for t in g.objects(iri, SKOS.hiddenLabel)]
+        terms = sorted({normalise(t) for t in names + hidden} - {""})
         concepts[_concept_id(iri)] = Concept(
             id=_concept_id(iri),
             pref_zh=labels.get("zh", ""),

@@ -23,6 +23,8 @@ folder defaults to `./build` under the current folder.
     store_password     REFORMKG_STORE_PASSWORD     its password
     cors_origins       REFORMKG_CORS_ORIGINS       comma-separated origins ("*")
     warm_views         REFORMKG_WARM_VIEWS         "0": do not compute the views at start (on)
+    build_date         REFORMKG_BUILD_DATE         the date the dataset description gives (YYYY-MM-DD;
+                                                   default: the date of the checkout's commit)
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -59,6 +62,7 @@ ENVIRONMENT: dict[str, str] = {
     "store_password": "REFORMKG_STORE_PASSWORD",
     "cors_origins": "REFORMKG_CORS_ORIGINS",
     "warm_views": "REFORMKG_WARM_VIEWS",
+    "build_date": "REFORMKG_BUILD_DATE",
 }
 
 
@@ -79,6 +83,7 @@ class Settings:
     store_password: str | None = None
     cors_origins: tuple[str, ...] = ("*",)
     warm_views: bool = True
+    build_date: str | None = None
 
     @property
     def manifest(self) -> Path:
@@ -137,4 +142,9 @@ def _parse(name: str, raw: str, default: object) -> object:
         return value
     if isinstance(default, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if name == "build_date":
+        try:
+            return date.fromisoformat(raw.strip()).isoformat()
+        except ValueError:
+            raise ReformKGError(f"{variable}={raw!r} is not a date YYYY-MM-DD") from None
     return raw

@@ -180,7 +180,8 @@ def test_theme_page_shows_hierarchy_and_measures(client, store) -> None:
 
 
 def _cbd_size(store, iri: str) -> int:
-    """Distinct asserted triples of the resource, its practice points and theme assignments."""
+    """Distinct asserted triples of the resource, its practice points, theme assignments and
+    agency roles."""
     rows = select(
         store,
         f"""PREFIX rk: <{RK}>
@@ -188,6 +189,7 @@ def _cbd_size(store, iri: str) -> int:
           {{ GRAPH ?g {{ ?m ?p ?o }} BIND(?m AS ?s) }}
           UNION {{ ?m rk:hasPracticePoint ?s . GRAPH ?g {{ ?s ?p ?o }} }}
           UNION {{ ?m rk:themeAssignment ?s . GRAPH ?g {{ ?s ?p ?o }} }}
+          UNION {{ ?m rk:agencyRole ?s . GRAPH ?g {{ ?s ?p ?o }} }}
           FILTER(?g != <https://w3id.org/reformkg/graph/inferred>) }}""",
         {"m": ox.NamedNode(iri)},
     )
@@ -200,7 +202,7 @@ def test_turtle_and_jsonld_by_content_negotiation(client, store, sample_measure)
     assert ttl.status_code == 200 and ttl.headers["content-type"].startswith("text/turtle")
     assert "Accept" in ttl.headers.get("vary", "")
     g_ttl = rdflib.Graph().parse(data=ttl.text, format="turtle")
-    label = rdflib.Literal(sample_measure.name.clean, lang="zh")
+    label = rdflib.Literal(sample_measure.name.clean, lang="zh-Hans")
     assert (rdflib.URIRef(iri), rdflib.RDFS.label, label) in g_ttl
     assert len(g_ttl) == _cbd_size(store, iri)
     points = list(g_ttl.objects(rdflib.URIRef(iri), rdflib.URIRef(RK + "hasPracticePoint")))

@@ -138,9 +138,9 @@ def test_scheme_file_is_complete_skos():
     assert (scheme, RDF.type, SKOS.ConceptScheme) in g
     for c in g.subjects(RDF.type, SKOS.Concept):
         langs = Counter(label.language for label in g.objects(c, SKOS.prefLabel))
-        assert langs == Counter({"zh": 1, "en": 1}), c
-        assert {d.language for d in g.objects(c, SKOS.definition)} == {"zh", "en"}, c
-        assert all(t.language == "zh" for t in g.objects(c, SKOS.hiddenLabel)), c
+        assert langs == Counter({"zh-Hans": 1, "en": 1}), c
+        assert {d.language for d in g.objects(c, SKOS.definition)} == {"zh-Hans", "en"}, c
+        assert all(t.language == "zh-Hans" for t in g.objects(c, SKOS.hiddenLabel)), c
         top = (c, SKOS.topConceptOf, scheme) in g
         assert top == ((scheme, SKOS.hasTopConcept, c) in g)
         assert top != any(g.objects(c, SKOS.broader)), c
@@ -254,8 +254,8 @@ def test_assignment_triples_keep_the_evidence():
         (m, RK.themeAssignment, node),
         (node, RDF.type, RK.ThemeAssignment),
         (node, RK.assignedTheme, theme_iri("ip-securitisation")),
-        (node, RK.score, Literal(Decimal("4.50"), datatype=XSD.decimal)),
-        (node, RK.matchedTerm, Literal("知识产权证券化", lang="zh")),
+        (node, RK.themeScore, Literal(Decimal("4.50"), datatype=XSD.decimal)),
+        (node, RK.matchedTerm, Literal("知识产权证券化", lang="zh-Hans")),
         (node, RK.matchedField, Literal("name")),
         (node, RK.matchedField, Literal("practice")),
     }

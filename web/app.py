@@ -32,7 +32,7 @@ from reformkg.graph.query.pool import InlineRunner, QueryPool, Stores
 from reformkg.graph.query.remote import RemoteStore
 from reformkg.graph.query.store import load_dataset, open_store
 from reformkg.settings import Settings
-from reformkg.web import pages, queries_routes, sparql, viz_routes
+from reformkg.web import linked_data, pages, queries_routes, sparql, viz_routes
 
 log = logging.getLogger("reformkg.web")
 
@@ -232,6 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router, tags=["sparql"])
     app.include_router(queries_routes.router, tags=["queries"])
     app.include_router(viz_routes.router)
+    app.include_router(linked_data.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     _install_errors(app)

@@ -18,12 +18,14 @@ from fastapi.templating import Jinja2Templates
 
 from reformkg import media
 from reformkg.build_files import ONTOLOGY_PAGE, SOURCES_DIR
-from reformkg.errors import ReformKGError
+from reformkg.errors import ReformKGError, RequestError
 from reformkg.graph.query.named import list_queries
 from reformkg.graph.query.store import SparqlStore
 from reformkg.graph.read import resources as res
 from reformkg.graph.read import search as fts
 from reformkg.settings import Settings
+from reformkg.vocab import ONTOLOGY_IRI
+from reformkg.web import linked_data
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -98,9 +100,13 @@ def _examples(settings: Settings) -> list[dict[str, Any]]:
     return [{**q.summary(), "text": q.text} for q in queries]
 
 
-@router.get("/ontology", include_in_schema=False)
-def ontology_docs(request: Request) -> Response:
-    """The ontology documentation written by the build (build/ontology.html)."""
+@router.api_route("/ontology", methods=["GET", "HEAD"], include_in_schema=False)
+def ontology_docs(request: Request, format: str | None = None) -> Response:
+    """The ontology: its documentation written by the build (build/ontology.html), or the
+    ontology itself in an RDF format when the client asks for one (Accept or format=)."""
+    rdf = linked_data.ontology_rdf(request, format)
+    if rdf is not None:
+        return rdf
     path = Path(_settings(request).build_dir) / ONTOLOGY_PAGE
     if not path.is_file():
         return _page(
@@ -113,7 +119,15 @@ def ontology_docs(request: Request) -> Response:
             },
             status=404,
         )
-    return FileResponse(path, media_type="text/html; charset=utf-8")
+    return FileResponse(path, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+
+
+@router.api_route("/ontology/{version}", methods=["GET", "HEAD"], include_in_schema=False)
+def ontology_version(request: Request, version: str, format: str | None = None) -> Response:
+    """The ontology's versionIRI: the same answers as /ontology while it is the current version."""
+    if linked_data.version_iri(_store(request)) != f"{ONTOLOGY_IRI}/{version}":
+        raise RequestError(404, f"no ontology version {version} here; the current one: /ontology")
+    return ontology_docs(request, format)
 
 
 # --------------------------------------------------------------------------- search

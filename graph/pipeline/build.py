@@ -1,4 +1,5 @@
-"""Build time: the whole build, manifest + raw text → records → RDF → reasoning → validation → files.
+"""Build time: the whole build, manifest + raw text → records → RDF → derived shortcuts →
+validation → reasoning → the dataset's description → files.
 
 Stages run in a fixed order and are timed (`BuildResult.timings`); `progress(stage, event)`
 is called at each stage's start and end so the CLI can show progress and the benchmark can
@@ -29,7 +30,18 @@ from reformkg.graph.pipeline.write import write
 from reformkg.settings import Settings
 
 Progress = Callable[[str, str], None]
-STAGES = ("parse", "normalise", "themes", "link", "rdf", "reason", "validate", "serialise")
+STAGES = (
+    "parse",
+    "normalise",
+    "themes",
+    "link",
+    "rdf",
+    "derive",
+    "validate",
+    "reason",
+    "describe",
+    "serialise",
+)
 
 _Args = ParamSpec("_Args")
 _Out = TypeVar("_Out")
@@ -71,8 +83,10 @@ def build(
     themes = stage("themes", stages.assign_themes, docs, settings)
     links = stage("link", stages.link, docs, themes)
     asserted = stage("rdf", to_quads, docs, resolver, themes, links, settings)
+    stage("derive", stages.derive, asserted)
+    stage("validate", stages.validate, asserted, settings)
     inferred = stage("reason", stages.reason, asserted, settings)
-    stage("validate", stages.validate, asserted, inferred, settings)
+    stage("describe", stages.describe, asserted, inferred, docs, settings)
     report = report_mod.make_report(docs, themes, links, skipped, resolver)
     result = BuildResult(docs, timings, report, skipped, links, themes)
     stage("serialise", write, asserted, inferred, result, settings)

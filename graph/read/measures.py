@@ -55,8 +55,17 @@ WHERE {{
   {values}
   ?m a rk:Measure ; rk:inDocument ?doc ; rdfs:label ?name ; rk:partOfItem ?item ;
      rk:starred ?starred ; rk:sourceFile ?file ; rk:lineStart ?start ; rk:lineEnd ?end .
-  ?doc dcterms:identifier ?docId ; dcterms:title ?docTitle ; rk:batchOrder ?order .
-  OPTIONAL {{ ?doc dcterms:issued ?issued }}
+  ?doc dcterms:title ?docTitle ; rk:batchOrder ?order .
+  BIND(STRAFTER(STR(?doc), "/id/doc/") AS ?docId)  # the manifest id, as in the IRI
+  OPTIONAL {{ ?doc dcterms:issued ?stated }}
+  OPTIONAL {{ ?doc rk:issuedNotBefore ?notBefore }}
+  OPTIONAL {{ ?doc rk:issuedNotAfter ?notAfter }}
+  # a date as known: printed, a year or month, or the interval the evidence allows (issue 18)
+  BIND(COALESCE(STR(?stated),
+                IF(BOUND(?notBefore) && BOUND(?notAfter),
+                   CONCAT(STR(?notBefore), " to ", STR(?notAfter)), ?none),
+                CONCAT(STR(?notBefore), " or later"),
+                CONCAT(STR(?notAfter), " or earlier")) AS ?issued)
   OPTIONAL {{ ?doc rk:dateStatus ?dateStatus }}
   OPTIONAL {{ ?m rk:nameRaw ?nameRaw }}
   OPTIONAL {{ ?m rk:number ?number }}
@@ -91,7 +100,8 @@ WHERE {{
               FILTER(LANGMATCHES(LANG(?placeLabel), "zh")) }}
   OPTIONAL {{ ?m rk:leadAgency/skos:prefLabel ?leadName }}
   OPTIONAL {{ ?m rk:responsibleAgency/skos:prefLabel ?respName }}
-  OPTIONAL {{ ?m rk:hasTheme ?theme BIND(STRAFTER(STR(?theme), "/theme/") AS ?themeId) }}
+  OPTIONAL {{ ?m rk:themeAssignment/rk:assignedTheme ?theme
+              BIND(STRAFTER(STR(?theme), "/theme/") AS ?themeId) }}
 }}
 GROUP BY ?m
 """
@@ -105,10 +115,10 @@ class MeasureFields:
 
     iri: str
     document: str  # the rk:Document's IRI
-    doc_id: str  # its dcterms:identifier
+    doc_id: str  # its manifest id (the tail of its IRI)
     doc_title: str
     batch_order: int
-    issued: str | None  # the document's date, ISO
+    issued: str | None  # the document's date as known: ISO, a year or month, or an interval
     date_status: str | None  # stated | inferred | unknown
     name: str
     name_raw: str | None  # the name as printed

@@ -29,7 +29,16 @@ from reformkg.graph.query.store import (
     solutions,
 )
 from reformkg.graph.read.measures import measure_fields
-from reformkg.vocab import ID, INFERRED_GRAPH, PAGE_PREFIXES, SPARQL_PREFIXES, _segment
+from reformkg.vocab import (
+    DCAT,
+    ID,
+    INFERRED_GRAPH,
+    PAGE_PREFIXES,
+    PROV,
+    SPARQL_PREFIXES,
+    VOID,
+    _segment,
+)
 
 ID_BASE = str(ID)
 
@@ -39,7 +48,18 @@ RK = PREFIXES["rk"]
 RDF_TYPE = PREFIXES["rdf"] + "type"
 
 #: Objects of these properties belong to the subject's description (CBD-style), as blank nodes do.
-OWNED_PROPERTIES = (RK + "hasPracticePoint", RK + "themeAssignment")
+OWNED_PROPERTIES = (
+    RK + "hasPracticePoint",
+    RK + "themeAssignment",
+    RK + "agencyRole",
+    # the dataset's description: its partitions, subsets, distributions and activities
+    str(VOID.classPartition),
+    str(VOID.propertyPartition),
+    str(VOID.subset),
+    str(DCAT.distribution),
+    str(DCAT.accessService),
+    str(PROV.wasGeneratedBy),
+)
 
 #: Label properties, best first: the page title of a resource is the first one present.
 LABEL_PROPERTIES = (
@@ -389,7 +409,7 @@ def theme_evidence(store: SparqlStore, iri: str) -> list[ThemeEvidence]:
         SPARQL_PREFIXES
         + """SELECT ?m ?theme ?score ?term ?field WHERE {
             ?m rk:themeAssignment ?a . ?a rk:assignedTheme ?theme .
-            OPTIONAL { ?a rk:score ?score } OPTIONAL { ?a rk:matchedTerm ?term }
+            OPTIONAL { ?a rk:themeScore ?score } OPTIONAL { ?a rk:matchedTerm ?term }
             OPTIONAL { ?a rk:matchedField ?field } }""",
         {"m": ox.NamedNode(iri)},
     )
@@ -445,7 +465,7 @@ def related_measures(store: SparqlStore, iri: str) -> list[RelatedMeasure]:
               { ?link rk:linkSource ?m ; rk:linkTarget ?other } UNION
               { ?link rk:linkTarget ?m ; rk:linkSource ?other }
               ?link a rk:MeasureLink .
-              OPTIONAL { ?link rk:relation ?relation } OPTIONAL { ?link rk:score ?score }
+              OPTIONAL { ?link rk:relation ?relation } OPTIONAL { ?link rk:linkScore ?score }
               OPTIONAL { ?link rk:method ?method } OPTIONAL { ?link rk:evidenceTerm ?term }
             }
             OPTIONAL { ?other rk:inDocument ?doc OPTIONAL { ?doc rk:batchOrder ?batch } }

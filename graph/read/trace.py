@@ -248,7 +248,7 @@ def _links(
         + f"""
 SELECT ?s ?t ?rel ?score (GROUP_CONCAT(?ev; separator="{SEP}") AS ?evidence) WHERE {{
   {_bind(bindings)}
-  ?l a rk:MeasureLink ; rk:linkSource ?s ; rk:linkTarget ?t ; rk:relation ?r ; rk:score ?score .
+  ?l a rk:MeasureLink ; rk:linkSource ?s ; rk:linkTarget ?t ; rk:relation ?r ; rk:linkScore ?score .
   OPTIONAL {{ ?l rk:evidenceTerm ?ev }}
   BIND(STRAFTER(STR(?r), "#") AS ?rel)
   {where}
