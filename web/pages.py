@@ -237,8 +237,8 @@ def _resource_context(request: Request, iri: str) -> dict[str, Any]:
         ctx.update(
             kind="measure",
             summary=summary,
-            leads=res.measure_list(store, iri, "leadAgency"),
-            responsibles=res.measure_list(store, iri, "responsibleAgency"),
+            leads=res.agencies_in_printed_order(store, iri, "lead"),
+            responsibles=res.agencies_in_printed_order(store, iri, "responsible"),
             places=res.measure_list(store, iri, "sourcePlace"),
             scopes=res.measure_list(store, iri, "promotionScope"),
             themes=res.theme_evidence(store, iri),

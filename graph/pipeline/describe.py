@@ -156,7 +156,6 @@ def _triples(
     yield ds, RDF.type, PROV.Entity
     yield ds, DCTERMS.title, Literal("ReformKG: Chinese reform measures", lang="en")
     yield ds, DCTERMS.title, Literal("改革举措知识图谱", lang=zh)
-    yield ds, RDFS.label, Literal("ReformKG", lang="en")
     yield (
         ds,
         DCTERMS.description,
@@ -225,6 +224,13 @@ def _triples(
     yield dataset_part_iri("distribution", "sparql"), RDF.type, DCAT.Distribution
     yield dataset_part_iri("distribution", "sparql"), DCAT.accessService, service
     yield dataset_part_iri("distribution", "sparql"), DCAT.accessURL, SPARQL_ENDPOINT_IRI
+    yield (
+        dataset_part_iri("distribution", "sparql"),
+        DCTERMS.title,
+        Literal(
+            "SPARQL endpoint (the default dataset; inference=true adds the closure)", lang="en"
+        ),
+    )
     yield dataset_part_iri("distribution", "sparql"), DCTERMS.license, DATA_LICENSE
     yield service, RDF.type, DCAT.DataService
     yield service, RDF.type, SD.Service

@@ -372,6 +372,22 @@ def measure_list(store: SparqlStore, iri: str, prop: str) -> list[str]:
     return sorted({str(r["o"]) for r in rows})
 
 
+def agencies_in_printed_order(store: SparqlStore, iri: str, role: str) -> list[str]:
+    """The agencies of a measure's 牵头单位 (`role` "lead") or 责任单位 ("responsible") cell in
+    the order the cell prints them (rk:AgencyRole rk:position); the shortcut's agencies, sorted,
+    for a build without roles."""
+    rows = select(
+        store,
+        SPARQL_PREFIXES
+        + f"""SELECT ?m ?a ?position WHERE {{
+            ?m rk:agencyRole ?r . ?r rk:agency ?a ; rk:position ?position ;
+               rk:role <{ID}agency-role/{role}> }} ORDER BY ?position ?a""",
+        {"m": ox.NamedNode(iri)},
+    )
+    ordered = list(dict.fromkeys(str(r["a"]) for r in rows))
+    return ordered or measure_list(store, iri, f"{role}Agency")
+
+
 def practice_points(store: SparqlStore, iri: str) -> list[Row]:
     return select(
         store,
