@@ -124,6 +124,9 @@ def _entry(
     for f, bound in bounds.items():
         if bound is not None and (not isinstance(bound, str) or not _is_date(bound)):
             raise bad(f"{f} {bound!r} must be an ISO date YYYY-MM-DD")
+    short_title = doc.get("short_title", "")
+    if not isinstance(short_title, str):
+        raise bad("short_title must be a string")
     inferred = date is not None or any(bounds.values())
     status = doc.get("date_status", "inferred" if inferred else "unknown")
     if status not in DATE_STATUSES:
@@ -155,6 +158,7 @@ def _entry(
         doc_id=doc["id"],
         file=doc["file"],
         title=doc["title"],
+        short_title=short_title.strip(),
         kind=doc["kind"],
         batch_order=doc["batch_order"],
         jurisdiction=doc["jurisdiction"],

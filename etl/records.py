@@ -99,6 +99,7 @@ class DocumentMeta:
     date_status: str = "unknown"  # stated | inferred | unknown
     date_not_before: str | None = None  # ISO date: the interval an inferred date lies in
     date_not_after: str | None = None
+    short_title: str = ""  # the short Chinese title lists and tables show (manifest)
     date_evidence: str = ""
     document_number: str = ""
     issuers: list[str] = field(default_factory=list)  # canonical agency names

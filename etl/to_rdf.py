@@ -82,6 +82,8 @@ def document_triples(doc: ParsedDocument) -> Iterator[Triple]:
     yield d, RDF.type, SCHEMA.Legislation  # for consumers that read schema.org without reasoning
     yield d, DCTERMS.title, zh(meta.title)
     yield d, RDFS.label, zh(meta.title)
+    if meta.short_title:
+        yield d, DCTERMS.alternative, zh(meta.short_title)
     yield d, RK.kind, Literal(meta.kind)
     yield d, RK.batchOrder, Literal(meta.batch_order)
     yield d, RK.dateStatus, Literal(meta.date_status)

@@ -280,6 +280,12 @@ def theme_iri(theme_id: str) -> URIRef:
     return ID[f"theme/{_segment(theme_id)}"]
 
 
+def status_iri(key: str) -> URIRef:
+    """An implementation status of the SKOS status scheme (`status/landed`, `status/overdue`,
+    `status/not-due`, `status/no-deadline`)."""
+    return ID[f"status/{_segment(key)}"]
+
+
 def theme_assignment_iri(measure: URIRef, theme_id: str) -> URIRef:
     """The qualified assignment of a theme to a measure (`<measure>/theme/<id>`)."""
     return URIRef(f"{measure}/theme/{theme_id}")
@@ -335,10 +341,10 @@ def dataset_part_iri(kind: str, name: str) -> URIRef:
 #: no-deadline are asserted by the build; overdue and not-due depend on the day one asks and are
 #: computed at query time from rk:deadline (docs/data-model.md).
 STATUS_SCHEME = ID["status/scheme"]
-STATUS_LANDED = ID["status/landed"]
-STATUS_OVERDUE = ID["status/overdue"]
-STATUS_NOT_DUE = ID["status/not-due"]
-STATUS_NO_DEADLINE = ID["status/no-deadline"]
+STATUS_LANDED = status_iri("landed")
+STATUS_OVERDUE = status_iri("overdue")
+STATUS_NOT_DUE = status_iri("not-due")
+STATUS_NO_DEADLINE = status_iri("no-deadline")
 #: The role an agency plays on a measure (SKOS scheme in ontology/reform.ttl).
 ROLE_SCHEME = ID["agency-role/scheme"]
 ROLE_LEAD = ID["agency-role/lead"]

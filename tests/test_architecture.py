@@ -2,7 +2,7 @@
 
 Every module of the installed package belongs to one room, by lifetime:
 
-    ground    reformkg.{settings,errors,vocab,media,build_files}, reformkg itself
+    ground    reformkg.{settings,errors,vocab,media,build_files,script}, reformkg itself
     etl       raw text → records → triples                        (build time)
     pipeline  reason, validate, write build/                       (build time)
     query     open a build, run queries, named questions           (serve time)
@@ -52,7 +52,7 @@ def room(module: str) -> str:
         return {"pipeline": "pipeline", "query": "query", "read": "read"}[parts[2]]
     if head in {"etl", "viz", "web", "cli"}:
         return head
-    if head in {"settings", "errors", "vocab", "media", "build_files"}:
+    if head in {"settings", "errors", "vocab", "media", "build_files", "script"}:
         return GROUND
     if head in {"data", "ontology", "queries"}:
         return GROUND  # package data

@@ -33,7 +33,7 @@ def count(store, where: str) -> int:
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_measures_export_has_one_row_per_measure(build_dir, store, fmt: str) -> None:
-    done = export(build_dir, "measures", "--format", fmt)
+    done = export(build_dir, "measures", "--format", fmt, "--labels", "keys")
     assert done.returncode == 0, done.stderr.decode()
     text = done.stdout.decode("utf-8")
     rows = (
@@ -70,6 +70,40 @@ def test_an_inherited_name_exports_an_empty_printed_name(build_dir, store) -> No
     inherited = [r for r in rows if r["iri"] in flagged]
     assert len(inherited) == len(flagged)
     assert all(r["name_raw"] == "" and r["name"] for r in inherited)
+
+
+def test_csv_headers_and_themes_in_chinese_by_default_or_english(build_dir, store) -> None:
+    """For Excel: Chinese headers (the documents' terms) and theme labels by default, English
+    with --labels en; source lines as two numbers, never "11-16" (a date to Excel)."""
+    zh = list(csv.DictReader(io.StringIO(export(build_dir, "measures").stdout.decode())))
+    en = list(
+        csv.DictReader(io.StringIO(export(build_dir, "measures", "--labels", "en").stdout.decode()))
+    )
+    keys = list(
+        csv.DictReader(
+            io.StringIO(export(build_dir, "measures", "--labels", "keys").stdout.decode())
+        )
+    )
+    assert {"牵头单位", "责任单位", "完成时限", "推广范围", "实施效果", "起始行", "结束行"} <= set(
+        zh[0]
+    )
+    assert {"Lead agencies", "Deadline", "First line", "Last line"} <= set(en[0])
+    assert "source_lines" not in keys[0] and {"line_start", "line_end"} <= set(keys[0])
+    assert all(r["line_start"].isdigit() and r["line_end"].isdigit() for r in keys)
+    assert all(int(r["line_start"]) <= int(r["line_end"]) for r in keys)
+    labels = {
+        str(r["t"]).rsplit("/", 1)[-1]: (str(r["zh"]), str(r["en"]))
+        for r in select(
+            store,
+            """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+            SELECT ?t ?zh ?en WHERE { ?t skos:prefLabel ?zh , ?en .
+              FILTER(LANGMATCHES(LANG(?zh), "zh") && LANGMATCHES(LANG(?en), "en")) }""",
+        )
+    }
+    for z, e, k in zip(zh, en, keys, strict=True):
+        ids = [t for t in k["themes"].split("；") if t]
+        assert z["主题"] == "；".join(labels[t][0] for t in ids)
+        assert e["Themes"] == "；".join(labels[t][1] for t in ids)
 
 
 def test_agencies_export_matches_the_graph(build_dir, store) -> None:

@@ -50,7 +50,9 @@ def iri(m) -> str:
 def test_at_least_twelve_documented_queries() -> None:
     assert len(QUERIES) >= 12
     for query in QUERIES:
-        assert query.title and len(query.description) > 40, query.name
+        # Chinese first, English alongside
+        assert query.title and len(query.description) > 15, query.name
+        assert query.title_en and len(query.description_en) > 40, query.name
         for param in query.params:
             assert param.description, f"{query.name}: {param.name} has no description"
             assert f"?{param.name}" in query.text, f"{query.name}: ?{param.name} unused"
@@ -197,8 +199,32 @@ def test_text_parameters_cannot_change_the_query(live_server: str, q: str) -> No
 
 
 def test_iri_parameters_are_minted_not_pasted(live_server: str) -> None:
-    answer = run(live_server, "measures-of-agency", agency="x> } UNION { ?measure ?p ?o")
-    assert answer["rows"] == []
+    """An agency is looked up by its names, never pasted: text that is no agency's name is a
+    400 naming the parameter; an IRI parameter is an IRI term or a 400."""
+    response = httpx.get(
+        f"{live_server}/queries/measures-of-agency",
+        params={"agency": "x> } UNION { ?measure ?p ?o"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "agency=" in response.json()["error"]["message"]
+    bad_iri = httpx.get(
+        f"{live_server}/queries/evolution-chains", params={"measure": "https://x.example/a> }"}
+    )
+    assert bad_iri.status_code == 400 and "measure=" in bad_iri.json()["error"]["message"]
+
+
+def test_agency_parameter_takes_aliases_and_short_names(live_server: str) -> None:
+    canonical = run(live_server, "measures-of-agency", agency="深圳市市场监督管理局")["rows"]
+    assert canonical
+    assert run(live_server, "measures-of-agency", agency="市市场监管局")["rows"] == canonical
+    assert run(live_server, "measures-of-agency", agency="市市場監管局")["rows"] == canonical
+
+
+def test_full_text_question_takes_traditional_characters(live_server: str) -> None:
+    simplified = run(live_server, "full-text-search", q="破产")["rows"]
+    assert len(simplified) == 12
+    assert run(live_server, "full-text-search", q="破產")["rows"] == simplified
 
 
 @pytest.mark.parametrize(

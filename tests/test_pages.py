@@ -20,6 +20,7 @@ from conftest import start_server
 from rdflib.compare import isomorphic
 
 from reformkg.graph.query.store import select
+from reformkg.graph.read.measure_page import printed_line
 from reformkg.graph.read.resources import iri_from_local_path, local_href
 from reformkg.vocab import ID, agency_iri, document_iri, measure_iri
 
@@ -87,8 +88,8 @@ def test_measure_page_shows_its_record(client, settings, sample_measure) -> None
         assert ref.canonical in page
     assert html.escape(m.deadline_text) in page
     for line in raw_lines(settings, m.source_file, m.line_start, m.line_end):
-        assert html.escape(line, quote=False) in page
-    assert f"{m.source_file}, lines {m.line_start}–{m.line_end}" in page
+        assert html.escape(printed_line(line), quote=False) in page  # markup-free, as printed
+    assert f"{m.source_file}，第 {m.line_start}–{m.line_end} 行" in page
     assert f'href="{_local(str(document_iri(m.doc_id)))}"' in page
     assert "/viz/evolution?measure=" + quote(_iri(m), safe="") in page
 
@@ -115,16 +116,16 @@ def test_related_measures_match_the_links_graph(client, store) -> None:
     links = select(
         store,
         f"""PREFIX rk: <{RK}>
-        SELECT ?m ?other ?score WHERE {{ ?l a rk:MeasureLink ; rk:score ?score .
+        SELECT ?m ?other ?score WHERE {{ ?l a rk:MeasureLink ; rk:linkScore ?score .
           {{ ?l rk:linkSource ?m ; rk:linkTarget ?other }} UNION
           {{ ?l rk:linkTarget ?m ; rk:linkSource ?other }} }}""",
         {"m": ox.NamedNode(m)},
     )
     page = client.get(_local(m)).text
-    related = page.split("Related measures across batches", 1)[1].split("Source text", 1)[0]
+    related = page.split('id="cross-batch"', 1)[1].split("</section>", 1)[0]
     for row in links:
         assert f'href="{_local(row["other"])}"' in related
-        assert f"{row['score']:.2f}" in related
+        assert f"{row['score']:.3f}" in related
 
 
 def test_agency_page_lists_its_measures(client, parsed_docs) -> None:
@@ -138,15 +139,17 @@ def test_agency_page_lists_its_measures(client, parsed_docs) -> None:
     resp = client.get(raw)
     assert resp.status_code == 200
     assert client.get(_local(str(agency_iri(name)))).text == resp.text
-    section = resp.text.split("<h2>Measures", 1)[1].split("</section>", 1)[0]
-    assert set(re.findall(r'href="(/id/measure/[^"]+)"', section)) == {_local(i) for i in measures}
+    section = resp.text.split('id="agency-measures"', 1)[1].split("</table>", 1)[0]
+    listed = re.findall(r'href="(/id/measure/[^"]+)"', section)
+    assert set(listed) == {_local(i) for i in measures}
+    assert len(listed) == len(measures)  # each measure once, whatever its roles
     assert "/viz/agencies?agency=" + quote(str(agency_iri(name)), safe="") in resp.text
 
 
 def test_document_page_lists_sections_and_measures(client, parsed_docs) -> None:
     doc = max(parsed_docs, key=lambda d: len(d.sections))
     page = client.get(_local(str(document_iri(doc.meta.doc_id)))).text
-    contents = page.split("Sections and measures", 1)[1].split("</section>", 1)[0]
+    contents = page.split("章节与举措", 1)[1].split("</section>", 1)[0]
     assert set(re.findall(r'href="(/id/measure/[^"]+)"', contents)) == {
         _local(_iri(m)) for m in doc.measures
     }
@@ -169,8 +172,8 @@ def test_theme_page_shows_hierarchy_and_measures(client, store) -> None:
         {"t": ox.NamedNode(theme)},
     )
     page = client.get(_local(theme)).text
-    section = page.split("Measures with this theme", 1)[1].split("</section>", 1)[0]
-    assert f"({rows[0]['n']})" in section
+    section = page.split("此主题的举措", 1)[1].split("</section>", 1)[0]
+    assert f"（{rows[0]['n']}）" in section
     assert len(set(re.findall(r'href="(/id/measure/[^"]+)"', section))) == rows[0]["n"]
     for row in broader:
         assert f'href="{_local(row["b"])}"' in page
@@ -181,7 +184,7 @@ def test_theme_page_shows_hierarchy_and_measures(client, store) -> None:
 
 def _cbd_size(store, iri: str) -> int:
     """Distinct asserted triples of the resource, its practice points, theme assignments and
-    agency roles."""
+    agency roles, and its links across batches, inferred ones included (rk:evolvesInto)."""
     rows = select(
         store,
         f"""PREFIX rk: <{RK}>
@@ -190,7 +193,8 @@ def _cbd_size(store, iri: str) -> int:
           UNION {{ ?m rk:hasPracticePoint ?s . GRAPH ?g {{ ?s ?p ?o }} }}
           UNION {{ ?m rk:themeAssignment ?s . GRAPH ?g {{ ?s ?p ?o }} }}
           UNION {{ ?m rk:agencyRole ?s . GRAPH ?g {{ ?s ?p ?o }} }}
-          FILTER(?g != <https://w3id.org/reformkg/graph/inferred>) }}""",
+          FILTER(?g != <https://w3id.org/reformkg/graph/inferred>
+                 || ?p IN (rk:evolvesFrom, rk:evolvesInto, rk:sameReformAs, rk:relatedTo)) }}""",
         {"m": ox.NamedNode(iri)},
     )
     return len(rows)
@@ -215,6 +219,20 @@ def test_turtle_and_jsonld_by_content_negotiation(client, store, sample_measure)
     assert isomorphic(rdflib.Graph().parse(data=jsonld.text, format="json-ld"), g_ttl)
     by_param = client.get(_local(iri) + "?format=ttl", headers={"Accept": "text/html"})
     assert by_param.text == ttl.text
+    # the project's prefixes, data IRIs included (id:measure\/…), and a compacted JSON-LD
+    assert "@prefix id: <https://w3id.org/reformkg/id/> ." in ttl.text
+    assert f"<{iri}>" not in ttl.text and "id:measure\\/" in ttl.text
+    document = jsonld.json()
+    context = client.get("/context.jsonld").json()["@context"]
+    assert document["@context"] == context and context["rk"] == RK
+    assert any(node["@id"] == "id:" + iri.removeprefix(ID) for node in document["@graph"])
+
+
+def test_the_earlier_measure_states_its_later_version(client) -> None:
+    """Both directions of a link across batches: the earlier measure's Turtle carries the
+    inferred rk:evolvesInto that only the later measure states."""
+    ttl = client.get("/id/measure/sz-bizenv-2022-b1/47", headers={"Accept": "text/turtle"}).text
+    assert "rk:evolvesInto id:measure\\/ccr-typical-2024\\/8" in ttl
 
 
 def test_browser_accept_header_gets_html(client, sample_measure) -> None:
@@ -229,14 +247,14 @@ def test_ontology_terms_and_graphs_resolve_via_resource(client, store) -> None:
     resp = client.get("/resource", params={"iri": RK + "Measure"})
     assert resp.status_code == 200
     assert "rk:Measure" in resp.text
-    assert f"<strong>{measures}</strong> resources of this class" in resp.text
+    assert f"<strong>{measures}</strong> 个实例" in resp.text  # resources of this class
     leads = len(select(store, f"SELECT ?s ?o WHERE {{ ?s <{RK}leadAgency> ?o }}"))
     page = client.get("/resource", params={"iri": RK + "leadAgency"}).text
-    assert f"<strong>{leads}</strong> statements use this property" in page
+    assert f"<strong>{leads}</strong> 条陈述使用此属性" in page  # statements use it
     graph = "https://w3id.org/reformkg/graph/links"
     size = len(select(store, f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
     assert (
-        f"A named graph of <strong>{size}</strong> triples"
+        f"命名图，<strong>{size}</strong> 条三元组"
         in client.get("/resource", params={"iri": graph}).text
     )
 

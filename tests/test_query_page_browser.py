@@ -59,7 +59,7 @@ def test_query_page_flow(page, live_server, example, artifacts) -> None:
     page.wait_for_selector("table.results tbody tr")
     rows = expected["results"]["bindings"]
     assert page.locator("table.results tbody tr").count() == len(rows)
-    assert f"{len(rows)} rows" in page.inner_text("#status")
+    assert f"{len(rows)} 行 rows" in page.inner_text("#status")
 
     # sort by the first column whose values are plain ASCII (IRIs shown compact, numbers)
     variables = expected["head"]["vars"]
@@ -81,11 +81,20 @@ def test_query_page_flow(page, live_server, example, artifacts) -> None:
     assert descending == sorted(ascending, key=key, reverse=True)
     page.screenshot(path=str(artifacts / "query-page.png"), full_page=True)
 
-    # downloads are the answer shown, whatever the sort: CSV with a header row, SPARQL JSON
+    # downloads are the answer in the order shown: CSV with a BOM and a header row, named
+    # after the question; SPARQL JSON
     with page.expect_download() as csv_download:
         page.click("[data-dl=csv]")
-    table = list(csv.reader(io.StringIO(Path(csv_download.value.path()).read_text("utf-8"))))
+    raw = Path(csv_download.value.path()).read_bytes()
+    assert raw.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert table[0] == variables and len(table) == len(rows) + 1
+    assert csv_download.value.suggested_filename == f"{query.name}.csv"
+    on_screen = _column(page, col)
+    in_file = [r[col] for r in table[1:]]
+    assert [t.split(":")[-1] for t in on_screen] == [
+        t.rsplit("/", 1)[-1].split("#")[-1].split(":")[-1] for t in in_file
+    ] or len(set(on_screen)) < len(on_screen)
     with page.expect_download() as json_download:
         page.click("[data-dl=json]")
     answer = json.loads(Path(json_download.value.path()).read_text("utf-8"))
@@ -140,3 +149,33 @@ def test_measure_page_renders_chinese(page, live_server, parsed_docs, artifacts)
     # whether the glyphs render is checked by looking at the screenshot (docs/pages.md)
     page.screenshot(path=str(artifacts / "measure-page.png"), full_page=True)
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize(
+    "text, where, hint",
+    [
+        # a missing } at the end: the line and column of the editor's own text
+        ("SELECT ?m WHERE {\n  ?m a rk:Measure .\n", "第 3 行", "}"),
+        ("SELECT ?m WHERE { ?m a foo:Measure }", "第 1 行第 24 列", "未知前缀 “foo:”"),
+        ("SELECT ?m WHERE { ?m rk:leadAgency id:agency/x }", "第 1 行", "不能直接写 “/”"),
+    ],
+)
+def test_query_errors_point_into_the_editor(page, live_server, text, where, hint) -> None:
+    page.goto(live_server + "/")
+    page.fill("#query", text)
+    page.click("#run")
+    page.wait_for_selector("#status.error")
+    status = page.inner_text("#status")
+    assert where in status and hint in status, status
+    assert len(status) < 400  # one sentence, not the parser's list of expected tokens
+    assert page.locator("#highlight mark.err-mark").count() == 1
+
+
+def test_unbound_parameter_is_explained(page, live_server, settings) -> None:
+    names = [q.name for q in list_queries(settings.queries_dir)]
+    page.goto(live_server + "/")
+    page.wait_for_function("document.querySelectorAll('#examples option').length > 1")
+    page.select_option("#examples", value=str(names.index("overdue-measures")))
+    page.click("#run")
+    page.wait_for_function("document.getElementById('status').textContent.includes('行')")
+    assert "?asOf" in page.inner_text("#status") and "未绑定" in page.inner_text("#status")

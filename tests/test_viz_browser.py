@@ -196,24 +196,25 @@ def test_filter_form_controls_submit_as_url_parameters(live_server, page, store)
 
 
 def test_workload_table_sorts_by_any_column(live_server, page, store, artifacts):
+    """/workload (web/workbench.py, docs/workbench.md): one row per agency, sortable."""
     page.goto(f"{live_server}/workload")
+    page.wait_for_selector("html[data-tables-ready=true]")
     agencies = _one(
         store,
         """SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {
         ?m a rk:Measure ; rk:leadAgency|rk:responsibleAgency ?a }""",
     )
-    assert page.locator("#rk-table tbody tr").count() == agencies
-    headers = page.locator("#rk-table th")
-    col = [headers.nth(i).inner_text() for i in range(headers.count())].index("牵头 Led")
-    page.locator("#rk-table th").nth(col).click()
-    cells = page.locator(f"#rk-table tbody tr td:nth-child({col + 1})").all_inner_texts()
-    values = [int(c) for c in cells]
+    assert page.locator("#workload-table tbody tr").count() == agencies
+    headers = page.locator("#workload-table th")
+    texts = [" ".join(headers.nth(i).inner_text().split()) for i in range(headers.count())]
+    col = texts.index("牵头 Led")
+    cells = f"#workload-table tbody tr td:nth-child({col + 1})"
+    headers.nth(col).locator("button").click()
+    values = [int(c) for c in page.locator(cells).all_inner_texts()]
     assert values == sorted(values)
-    page.locator("#rk-table th").nth(col).click()
-    values = [
-        int(c)
-        for c in page.locator(f"#rk-table tbody tr td:nth-child({col + 1})").all_inner_texts()
-    ]
+    assert headers.nth(col).get_attribute("aria-sort") == "ascending"
+    headers.nth(col).locator("button").click()
+    values = [int(c) for c in page.locator(cells).all_inner_texts()]
     assert values == sorted(values, reverse=True)
     page.screenshot(path=str(artifacts / "viz-workload-table.png"))
     assert page.console_errors == []

@@ -25,6 +25,7 @@ ASSETS: dict[str, Path] = {
     "viz.js": TEMPLATES / "viz.js",
     "viz.css": TEMPLATES / "viz.css",
     "table.js": TEMPLATES / "table.js",
+    "site.css": TEMPLATES / "site.css",
 }
 
 

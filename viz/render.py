@@ -134,9 +134,20 @@ def _assets(page: Page, scripts: Sequence[str], styles: Sequence[str]) -> dict[s
 
 
 def _nav(page: Page, current: str) -> list[dict[str, Any]]:
+    """The views' own navigation (served pages show it under the site's header)."""
     items = [("index", "概览 Overview")] + [(k, v[0]) for k, v in VIEWS.items()]
-    items.append(("workload", "工作量表 Workload table"))
+    if page.standalone:
+        items.append(("workload", "工作量表 Workload table"))
     return [{"href": page.href(k), "text": t, "current": k == current} for k, t in items]
+
+
+def _site(page: Page, current: str) -> dict[str, Any]:
+    """What the shared header (_header.html) needs: the current section and its stylesheet."""
+    section = "workload" if current == "workload" else "viz"
+    return {
+        "current": section,
+        "site_css": [] if page.standalone else [page.asset_base + "site.css"],
+    }
 
 
 def render_view(view: View, options: Mapping[str, list[dict[str, str]]], page: Page) -> str:
@@ -153,6 +164,7 @@ def render_view(view: View, options: Mapping[str, list[dict[str, str]]], page: P
             k: view["filters"].get(k, "") for k in ("doc", "theme", "place", "agency", "measure")
         },
         nav=_nav(page, view["view"]),
+        **_site(page, view["view"]),
         font=CJK_FONT,
         description=VIEWS[view["view"]][1],
         action=page.href(view["view"]).split("?")[0],
@@ -168,6 +180,7 @@ def render_index(summary: Mapping[str, Any], page: Page) -> str:
         summary=summary,
         page=page,
         nav=_nav(page, "index"),
+        **_site(page, "index"),
         font=CJK_FONT,
         **_assets(page, [], ["viz.css"]),
     )
@@ -192,6 +205,7 @@ def render_table(
         title=title,
         notices=list(notices),
         nav=_nav(page, "workload"),
+        **_site(page, "workload"),
         font=CJK_FONT,
         **_assets(page, ["table.js"], ["viz.css"]),
     )

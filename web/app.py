@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,7 +32,7 @@ from reformkg.graph.query.pool import InlineRunner, QueryPool, Stores
 from reformkg.graph.query.remote import RemoteStore
 from reformkg.graph.query.store import load_dataset, open_store
 from reformkg.settings import Settings
-from reformkg.web import linked_data, pages, queries_routes, sparql, viz_routes
+from reformkg.web import linked_data, pages, queries_routes, sparql, viz_routes, workbench
 
 log = logging.getLogger("reformkg.web")
 
@@ -107,22 +107,32 @@ def _open(
     return store, QueryPool(Stores.of(store), settings.workers, settings.timeout)
 
 
+def _answer(
+    request: Request, status: int, kind: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """The error as a page in the app's layout for a person (an HTML request to a page or a
+    named question), else in the one JSON shape."""
+    if pages.wants_html(request):
+        return pages.error_page(request, status, message, headers)
+    return error_response(status, kind, message, headers)
+
+
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ReformKGError)
-    async def _domain(_: Request, err: ReformKGError) -> JSONResponse:
-        return error_response(err.status, err.kind, str(err), err.headers)
+    async def _domain(request: Request, err: ReformKGError) -> Response:
+        return _answer(request, err.status, err.kind, str(err), err.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, err: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, err: RequestValidationError) -> Response:
         parts = [
             "{}: {}".format(".".join(str(x) for x in e.get("loc", ())), e.get("msg"))
             for e in err.errors()
         ]
-        return error_response(400, "bad-request", "; ".join(parts) or "invalid request")
+        return _answer(request, 400, "bad-request", "; ".join(parts) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, err: StarletteHTTPException) -> JSONResponse:
-        return error_response(err.status_code, "http", str(err.detail), dict(err.headers or {}))
+    async def _http(request: Request, err: StarletteHTTPException) -> Response:
+        return _answer(request, err.status_code, "http", str(err.detail), dict(err.headers or {}))
 
 
 ERROR_SCHEMA = {
@@ -232,6 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router, tags=["sparql"])
     app.include_router(queries_routes.router, tags=["queries"])
     app.include_router(viz_routes.router)
+    app.include_router(workbench.router)
     app.include_router(linked_data.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -7,12 +7,19 @@ FastAPI's `Depends` or call them with the request.
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 
 from reformkg.graph.query.store import Dataset
+from reformkg.graph.read.deadlines import StatusLabel, status_labels
+from reformkg.graph.read.measure_table import MeasureRow, measure_table
+from reformkg.graph.read.options import Options, options
 from reformkg.settings import Settings
+
+T = TypeVar("T")
 
 
 def get_settings(request: Request) -> Settings:
@@ -34,3 +41,33 @@ def get_dataset(request: Request) -> Dataset:
     """The graphs of the store, listed once at start."""
     dataset: Dataset = request.app.state.dataset
     return dataset
+
+
+_lock = threading.Lock()
+
+
+def _once(request: Request, name: str, make: Callable[[], T]) -> T:
+    """A value computed once per app (the store does not change while it runs)."""
+    state = request.app.state
+    with _lock:
+        value: T | None = getattr(state, name, None)
+        if value is None:
+            value = make()
+            setattr(state, name, value)
+        return value
+
+
+def get_options(request: Request) -> Options:
+    """The forms' choices (documents, themes, places, agencies), read once."""
+    return _once(request, "form_options", lambda: options(get_store(request)))
+
+
+def get_measure_rows(request: Request) -> dict[str, MeasureRow]:
+    """Every measure as a workbench table row, read once."""
+    opts = get_options(request)
+    return _once(request, "measure_rows", lambda: measure_table(get_store(request), opts))
+
+
+def get_status_labels(request: Request) -> dict[str, StatusLabel]:
+    """The deadline statuses' labels (the graph's status scheme, or the product's words)."""
+    return _once(request, "status_labels", lambda: status_labels(get_store(request)))

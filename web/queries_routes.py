@@ -8,9 +8,10 @@ as /sparql. Answers are JSON by default, or CSV, TSV and an HTML table (`format=
 from __future__ import annotations
 
 import csv
-import html
+import datetime as dt
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -21,6 +22,7 @@ from reformkg import media
 from reformkg.errors import QueryError, RequestError
 from reformkg.graph.query.named import (
     NamedQuery,
+    Param,
     bind,
     job_for,
     list_queries,
@@ -28,10 +30,14 @@ from reformkg.graph.query.named import (
     rows,
     shown_columns,
 )
-from reformkg.web.deps import get_runner, get_settings
+from reformkg.graph.query.sparql_text import inject_values
+from reformkg.graph.read.options import resolve_params
+from reformkg.graph.read.terms import column
+from reformkg.web import pages
+from reformkg.web.deps import get_options, get_runner, get_settings
 
 router = APIRouter()
-RESERVED = {"format", "inference"}
+RESERVED = {"format", "inference", "download", "run"}
 
 
 class ParameterInfo(BaseModel):
@@ -72,19 +78,6 @@ def _format(request: Request, fmt: str | None) -> media.Media:
         return media.default("table")
 
 
-def _table_html(title: str, description: str, columns: list[str], body: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    trs = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in body
-    )
-    return (
-        f'<!doctype html><html lang="zh"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
-        f"<p>{html.escape(description)}</p><table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{trs}</tbody></table></body></html>"
-    )
-
-
 @router.get(
     "/queries",
     response_model=QueryList,
@@ -95,22 +88,10 @@ def queries_index(request: Request, format: str | None = None) -> Any:
     """Every named query with its title, description and parameters (JSON or an HTML list)."""
     queries = list_queries(get_settings(request).queries_dir)
     if _format(request, format).names[0] == "html":
-        body = [
-            [
-                q.name,
-                q.title,
-                q.description,
-                "; ".join(f"{p.name} ({p.type}) = {p.default or '—'}" for p in q.params),
-            ]
-            for q in queries
-        ]
-        return HTMLResponse(
-            _table_html(
-                "Named queries",
-                "Run one at /queries/{name}",
-                ["name", "title", "description", "parameters"],
-                body,
-            )
+        return pages.page(
+            request,
+            "queries.html",
+            {"title": "常用问题 Questions", "nav": "queries", "queries": queries},
         )
     return {"queries": [q.summary() for q in queries]}
 
@@ -140,9 +121,12 @@ async def run_query(
         query: NamedQuery = load_query(get_settings(request).queries_dir, name)
     except QueryError as err:
         raise RequestError(404, str(err)) from None
-    values = {k: v for k, v in request.query_params.items() if k not in RESERVED}
+    typed = {k: v for k, v in request.query_params.items() if k not in RESERVED}
     chosen = _format(request, format)
     fmt = chosen.names[0]
+    if fmt == "html":
+        return await _question_page(request, query, typed, inference)
+    values = resolve_params(get_options(request), query, typed)
     bind(query, values)  # validate before taking a worker
     job = job_for(query, values, inference=inference, max_rows=get_settings(request).max_rows)
     outcome = await run_in_threadpool(get_runner(request).run, job)
@@ -151,7 +135,7 @@ async def run_query(
     table = [{c: r[c] for c in columns} for r in plain]
     headers = {"X-ReformKG-Truncated": "true"} if outcome.truncated else {}
     if fmt == "json":
-        bound = {p.name: values.get(p.name, p.default) or None for p in query.params}
+        bound = {p.name: typed.get(p.name, p.default) or None for p in query.params}
         return JSONResponse(
             {
                 "name": query.name,
@@ -164,10 +148,6 @@ async def run_query(
             headers=headers,
         )
     cells = [[_cell(r[c]) for c in columns] for r in table]
-    if fmt == "html":
-        return HTMLResponse(
-            _table_html(query.title, query.description, columns, cells), headers=headers
-        )
     buf = io.StringIO()
     writer = csv.writer(
         buf,
@@ -176,4 +156,85 @@ async def run_query(
     )
     writer.writerow(columns)
     writer.writerows(cells)
+    if request.query_params.get("download"):
+        # from the question's page, for a spreadsheet: a byte-order mark and the question's name
+        headers["Content-Disposition"] = f'attachment; filename="{query.name}.{fmt}"'
+        return Response(
+            "\ufeff" + buf.getvalue(), media_type=media.content_type(chosen), headers=headers
+        )
     return Response(buf.getvalue(), media_type=media.content_type(chosen), headers=headers)
+
+
+def _shown(p: Param, typed: dict[str, str]) -> str:
+    """A parameter's value as the analyst reads it (today's date rather than "today")."""
+    value = typed.get(p.name, p.default) or ""
+    return dt.date.today().isoformat() if p.type == "date" and value == "today" else value
+
+
+def _inputs(query: NamedQuery, typed: dict[str, str]) -> list[dict[str, Any]]:
+    """One form field per parameter: its widget, the value shown and the value's choices."""
+    out = []
+    for p in query.params:
+        value = _shown(p, typed)
+        widget = {
+            "date": "date",
+            "integer": "number",
+            "decimal": "number",
+            "doc": "select",
+            "theme": "select",
+            "place": "select",
+            "agency": "agency",
+        }.get(p.type, "text")
+        out.append({"param": p, "value": value or "", "widget": widget})
+    return out
+
+
+async def _question_page(
+    request: Request, query: NamedQuery, typed: dict[str, str], inference: bool
+) -> HTMLResponse:
+    """The question as a page: a form per parameter, and the answer once asked (or with the
+    defaults); a bad value is one sentence above the form, never raw JSON."""
+    opts = get_options(request)
+    known = {p.name for p in query.params}
+    error = ""
+    answer: dict[str, Any] | None = None
+    try:
+        unknown = sorted(set(typed) - known - {"run", "download"})
+        if unknown:
+            raise QueryError(f"{query.name} has no parameter {', '.join(unknown)}")
+        values = resolve_params(opts, query, {k: v for k, v in typed.items() if k in known})
+        substitutions = bind(query, values)
+        job = job_for(query, values, inference=inference, max_rows=get_settings(request).max_rows)
+        outcome = await run_in_threadpool(get_runner(request).run, job)
+        plain = rows(outcome)
+        columns = shown_columns(query, plain, outcome.variables, job.substitutions)
+        answer = {
+            "columns": columns,
+            "rows": [{c: r[c] for c in columns} for r in plain],
+            "truncated": outcome.truncated,
+            "editor": inject_values(query.text, substitutions),
+            "used": [
+                (p, _shown(p, typed), values.get(p.name, p.default) or "") for p in query.params
+            ],
+        }
+    except QueryError as err:
+        error = str(err)
+    downloads = urlencode({k: v for k, v in typed.items() if k in known})
+    return pages.page(
+        request,
+        "question.html",
+        {
+            "title": query.title,
+            "nav": "queries",
+            "query": query,
+            "inputs": _inputs(query, typed),
+            "opts": opts,
+            "answer": answer,
+            "error": error,
+            "downloads": downloads,
+            "column": column,
+            "labels": pages.labels(request),
+            "inference": inference,
+        },
+        status=400 if error else 200,
+    )

@@ -1,4 +1,4 @@
-"""Graph views and workload analytics over HTTP: /viz…, /workload, /api/workload, /api/network.
+"""Graph views and workload analytics over HTTP: /viz…, /api/workload, /api/network.
 
 Thin routes: each reads the store from app.state, turns the URL parameters into a
 `reformkg.graph.read.analytics.Filters`, and calls reformkg.viz.pages / reformkg.graph.read.analytics. The store does not change
@@ -24,7 +24,7 @@ from reformkg.graph.read.analytics import (
     workload,
 )
 from reformkg.viz.assets import asset_path, media_type
-from reformkg.viz.pages import index_page, view_page, workload_page
+from reformkg.viz.pages import index_page, view_page
 from reformkg.viz.render import Page, filter_options
 
 router = APIRouter()
@@ -157,27 +157,6 @@ def viz_asset(name: str) -> Response:
         return Response("not found", status_code=404, media_type="text/plain")
     return FileResponse(
         path, media_type=media_type(name), headers={"Cache-Control": "public, max-age=3600"}
-    )
-
-
-@router.get("/workload", response_class=HTMLResponse, include_in_schema=False)
-def workload_table(
-    request: Request,
-    doc: str | None = DOC,
-    theme: str | None = THEME,
-    place: str | None = PLACE,
-    agency: str | None = AGENCY,
-    measure: str | None = MEASURE,
-) -> HTMLResponse:
-    """Every agency's workload as a table sortable by any column (in the browser)."""
-    filters = _filters(doc, theme, place, agency, measure)
-    store = request.app.state.store
-    return HTMLResponse(
-        cached(
-            request.app.state,
-            ("workload-html", filters),
-            lambda: workload_page(store, filters, PAGE),
-        )
     )
 
 

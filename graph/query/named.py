@@ -2,9 +2,14 @@
 
 Each file starts with a comment header::
 
-    # title: Overdue measures as of a date
-    # description: ...
-    # param: asOf: date = 2022-07-01 | The reference date (YYYY-MM-DD).
+    # title: 截至某日逾期的举措
+    # title-en: Overdue measures as of a date
+    # description: 中文说明 …
+    # description-en: ...
+    # param: asOf: date = today | 截至日期。The reference date (YYYY-MM-DD).
+
+Titles and descriptions are Chinese first (the analysts' language), with the English in the
+`-en` lines. A date parameter's default `today` is the day the question is asked.
 
 A parameter is a SPARQL variable of the query. Its value is turned into an RDF term (an IRI
 minted by reformkg.vocab for agency/theme/place/doc/scope, a typed literal otherwise) and
@@ -30,12 +35,14 @@ from reformkg.errors import QueryError
 from reformkg.graph.query.pool import Outcome, QueryJob, Stores, evaluate
 from reformkg.graph.query.remote import RemoteStore
 from reformkg.graph.query.store import Row, TermTuple, to_tuple, tuple_value
+from reformkg.script import to_simplified
 
 __all__ = ["NamedQuery", "Param", "bind", "list_queries", "load_query", "rows", "run_named"]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = (
     "string",
+    "text",
     "integer",
     "decimal",
     "date",
@@ -53,7 +60,7 @@ _MINT = {
     "doc": ns.document_iri,
     "scope": ns.scope_iri,
 }
-_HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title-en|title|description-en|description|param):\s*(.*)$")
 _PARAM = re.compile(r"^(\w+)\s*:\s*(\w+)\s*=\s*(.*?)\s*\|\s*(.*)$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -82,7 +89,9 @@ class QuerySummary(TypedDict):
 
     name: str
     title: str
+    title_en: str
     description: str
+    description_en: str
     parameters: list[ParamSummary]
 
 
@@ -94,13 +103,17 @@ class NamedQuery:
     params: tuple[Param, ...] = field(default_factory=tuple)
     text: str = ""
     path: Path | None = None
+    title_en: str = ""
+    description_en: str = ""
 
     def summary(self) -> QuerySummary:
         """The query as JSON for /queries (without its text)."""
         return {
             "name": self.name,
             "title": self.title,
+            "title_en": self.title_en,
             "description": self.description,
+            "description_en": self.description_en,
             "parameters": [
                 {"name": p.name, "type": p.type, "default": p.default, "description": p.description}
                 for p in self.params
@@ -134,7 +147,14 @@ def parse_query_file(path: Path) -> NamedQuery:
     if "title" not in fields:
         raise QueryError(f"{path.name}: no '# title:' header line")
     return NamedQuery(
-        path.stem, fields["title"], fields.get("description", ""), tuple(params), text, path
+        path.stem,
+        fields["title"],
+        fields.get("description", ""),
+        tuple(params),
+        text,
+        path,
+        fields.get("title-en", ""),
+        fields.get("description-en", ""),
     )
 
 
@@ -165,13 +185,15 @@ def to_term(param: Param, value: str) -> ox.NamedNode | ox.Literal:
                 raise ValueError("not an http(s) IRI")
             return ox.NamedNode(value)
         if param.type == "date":
-            return ox.Literal(
-                dt.date.fromisoformat(value).isoformat(), datatype=ox.NamedNode(XSD + "date")
-            )
+            day = dt.date.today() if value == "today" else dt.date.fromisoformat(value)
+            return ox.Literal(day.isoformat(), datatype=ox.NamedNode(XSD + "date"))
         if param.type == "integer":
             return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
         if param.type == "decimal":
             return ox.Literal(str(Decimal(value)), datatype=ox.NamedNode(XSD + "decimal"))
+        if param.type == "text":
+            # Chinese text to find: the documents print simplified characters (破產 → 破产)
+            return ox.Literal(to_simplified(value))
         return ox.Literal(value)
     except (ValueError, InvalidOperation) as err:
         raise QueryError(

@@ -12,8 +12,12 @@ import io
 import json
 from collections.abc import Iterable, Mapping
 
+from pyoxigraph import Literal
+
 from reformkg.graph.query.store import PlainValue, SparqlStore, as_int, select
 from reformkg.graph.read.measures import SEP, measure_fields
+from reformkg.graph.read.terms import label
+from reformkg.vocab import SPARQL_PREFIXES
 
 MEASURE_FIELDS = [
     "iri",
@@ -37,7 +41,8 @@ MEASURE_FIELDS = [
     "effect",
     "themes",
     "source_file",
-    "source_lines",
+    "line_start",
+    "line_end",
 ]
 AGENCY_FIELDS = ["iri", "name", "level", "aliases", "lead_count", "responsible_count"]
 
@@ -68,9 +73,12 @@ def _sorted_join(value: PlainValue | None) -> str:
     return SEP.join(sorted(str(value).split(SEP))) if value else ""
 
 
-def measure_rows(store: SparqlStore) -> tuple[list[str], list[dict[str, object]]]:
+def measure_rows(
+    store: SparqlStore, themes: Mapping[str, str] | None = None
+) -> tuple[list[str], list[dict[str, object]]]:
     """One row per measure (fields read by `reformkg.graph.read.measures`), in batch and printed
-    order, with its practice points one per line."""
+    order, with its practice points one per line; themes by id, or by the labels `themes`
+    gives (theme id → label)."""
     points: dict[str, list[tuple[int, str]]] = {}
     for r in select(store, _POINTS):
         points.setdefault(str(r["m"]), []).append((as_int(r["pos"]), str(r["text"])))
@@ -97,9 +105,11 @@ def measure_rows(store: SparqlStore) -> tuple[list[str], list[dict[str, object]]
                 "deadline_date": m.deadline or "",
                 "practices": "\n".join(t for _, t in sorted(points.get(m.iri, []))),
                 "effect": m.effect or "",
-                "themes": SEP.join(m.themes),
+                "themes": SEP.join((themes or {}).get(t, t) for t in m.themes),
                 "source_file": m.source_file,
-                "source_lines": f"{m.line_start}-{m.line_end}",
+                # two numbers, not "11-16", which a spreadsheet reads as a date
+                "line_start": m.line_start,
+                "line_end": m.line_end,
             }
         )
     return MEASURE_FIELDS, rows
@@ -120,16 +130,41 @@ def agency_rows(store: SparqlStore) -> tuple[list[str], list[dict[str, object]]]
     return AGENCY_FIELDS, rows
 
 
+def theme_labels(store: SparqlStore, lang: str) -> dict[str, str]:
+    """Theme id → its skos:prefLabel in `lang` (zh or en), for exports that show labels."""
+    rows = select(
+        store,
+        SPARQL_PREFIXES
+        + """SELECT ?t ?lang (SAMPLE(?l) AS ?label) WHERE { ?t a skos:Concept ; skos:prefLabel ?l .
+            FILTER(STRSTARTS(STR(?t), STR(th:)) && LANGMATCHES(LANG(?l), ?lang)) }
+            GROUP BY ?t ?lang""",
+        {"lang": Literal(lang)},
+    )
+    return {str(r["t"]).rsplit("/", 1)[-1]: str(r["label"]) for r in rows}
+
+
 def write_rows(
-    fields: list[str], rows: Iterable[Mapping[str, object]], fmt: str, *, bom: bool = False
+    fields: list[str],
+    rows: Iterable[Mapping[str, object]],
+    fmt: str,
+    *,
+    bom: bool = False,
+    labels: str | None = None,
+    table: str = "measures",
 ) -> str:
-    """CSV (UTF-8, optional BOM so Excel opens Chinese text right) or JSON Lines."""
+    """CSV (UTF-8, optional BOM so Excel opens Chinese text right) or JSON Lines.
+
+    A CSV's header row names the columns in `labels` (zh: 牵头单位 …, en: Lead agencies …;
+    reformkg.graph.read.terms) or by their keys when None; JSON Lines keeps the keys."""
     if fmt == "jsonl":
         return "".join(
             json.dumps({f: r.get(f) for f in fields}, ensure_ascii=False) + "\n" for r in rows
         )
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\r\n", extrasaction="ignore")
-    writer.writeheader()
+    if labels:
+        writer.writerow({f: label(f, labels, table) for f in fields})
+    else:
+        writer.writeheader()
     writer.writerows(rows)
     return ("\ufeff" if bom else "") + buf.getvalue()

@@ -28,6 +28,7 @@ from reformkg.graph.query.store import (
     select,
     solutions,
 )
+from reformkg.graph.read import rdf_out
 from reformkg.graph.read.measures import measure_fields
 from reformkg.vocab import (
     DCAT,
@@ -264,11 +265,19 @@ def describe(
 # --------------------------------------------------------------------------- CBD and serialisation
 
 
+#: Inferred statements a description keeps: the links across batches seen from the earlier
+#: measure (rk:evolvesInto, and the symmetric ones), which the later measure alone states.
+INFERRED_KEPT = frozenset(
+    RK + p for p in ("evolvesFrom", "evolvesInto", "sameReformAs", "relatedTo")
+)
+
+
 def cbd(store: SparqlStore, iri: str, *, with_inferred: bool = False) -> list[ox.Triple]:
     """The resource's Concise Bounded Description: its triples, blank nodes and practice points.
 
-    Asserted graphs only unless `with_inferred`: the inferred closure repeats schema facts
-    (owl:Thing types, inverse links) that a client can recompute from the ontology.
+    Asserted graphs only unless `with_inferred`, apart from the links across batches
+    (`INFERRED_KEPT`): the rest of the closure repeats schema facts (owl:Thing types, inverse
+    links) that a client can recompute from the ontology.
     """
     inferred = ox.NamedNode(str(INFERRED_GRAPH))
     seen_nodes: set[str] = set()
@@ -280,7 +289,11 @@ def cbd(store: SparqlStore, iri: str, *, with_inferred: bool = False) -> list[ox
             continue
         seen_nodes.add(str(subject))
         for quad in _quads(store, subject):
-            if quad.graph_name == inferred and not with_inferred:
+            if (
+                quad.graph_name == inferred
+                and not with_inferred
+                and quad.predicate.value not in INFERRED_KEPT
+            ):
                 continue
             triples[str(quad.triple)] = quad.triple
             obj = quad.object
@@ -292,16 +305,13 @@ def cbd(store: SparqlStore, iri: str, *, with_inferred: bool = False) -> list[ox
 
 
 def serialize(triples: list[ox.Triple], rdf_format_name: str) -> bytes:
-    """The triples in a pyoxigraph RdfFormat (by name); Turtle with the project's prefixes."""
+    """The triples in a pyoxigraph RdfFormat (by name); Turtle with the project's prefixes
+    and JSON-LD compacted (reformkg.graph.read.rdf_out)."""
     rdf_format = getattr(ox.RdfFormat, rdf_format_name)
     if rdf_format == ox.RdfFormat.TURTLE:
-        # id: and graph: are left out: their local names contain '/', which Turtle must escape.
-        used = {
-            p: ns
-            for p, ns in PREFIXES.items()
-            if p not in {"id", "graph"} and any(ns in str(t) for t in triples)
-        }
-        return ox.serialize(triples, format=rdf_format, prefixes=used) or b""
+        return rdf_out.turtle(triples)
+    if rdf_format == ox.RdfFormat.JSON_LD:
+        return rdf_out.jsonld(triples)
     return ox.serialize(triples, format=rdf_format) or b""
 
 

@@ -18,13 +18,11 @@ import math
 import re
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
-
-import opencc
 
 from reformkg.graph.query.store import SparqlStore, select
 from reformkg.graph.read.resources import compact
+from reformkg.script import normalise
 from reformkg.vocab import SPARQL_PREFIXES
 
 if TYPE_CHECKING:
@@ -35,30 +33,6 @@ FIELD_WEIGHTS = {"name": 10.0, "alias": 8.0, "practice": 3.0, "point": 3.0, "eff
 #: Kinds in display order (and tie-break order): measures first.
 KIND_ORDER = ("measure", "item", "agency", "theme", "document", "section", "place", "scope")
 SNIPPET_WIDTH = 36  # characters either side of the first hit
-
-_converter = opencc.OpenCC("t2s")
-_converter_lock = threading.Lock()
-
-
-@lru_cache(maxsize=4096)
-def _t2s_char(ch: str) -> str:
-    with _converter_lock:
-        out: str = _converter.convert(ch)
-    return out if len(out) == 1 else ch
-
-
-def normalise(text: str) -> str:
-    """Simplified, case-folded text of the same length as `text` (positions map one to one).
-
-    OpenCC converts phrases, which may change length; when it does, convert character by
-    character instead so that a hit position in the normalised text is a position in the original.
-    """
-    with _converter_lock:
-        converted: str = _converter.convert(text)
-    if len(converted) != len(text):
-        converted = "".join(_t2s_char(ch) for ch in text)
-    folded = converted.casefold()
-    return folded if len(folded) == len(text) else converted.lower()
 
 
 def _terms(query: str) -> list[str]:

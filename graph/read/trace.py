@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from reformkg.errors import ReformKGError
 from reformkg.graph.query.store import SparqlStore, as_number, select
 from reformkg.graph.read.measures import SEP, MeasureFields, measure_fields
+from reformkg.script import to_simplified
 from reformkg.vocab import ID, SPARQL_PREFIXES, measure_iri
 
 __all__ = [
@@ -177,7 +178,8 @@ def find(store: SparqlStore, query: str) -> list[Candidate]:
         # a multi-row item: doc:7 names the item, whose task rows are 7-1, 7-2 …
         item_prefix = str(measure_iri(ref["doc"], ref["number"])) + "-"
         return _candidates(store, "FILTER(STRSTARTS(STR(?m), ?p))", {"p": ox.Literal(item_prefix)})
-    compact = re.sub(r"\s+", "", query)
+    # the names are printed in simplified characters: 知識產權 finds 知识产权
+    compact = to_simplified(re.sub(r"\s+", "", query))
     return _candidates(
         store, 'FILTER(CONTAINS(REPLACE(STR(?name), "\\\\s+", ""), ?q))', {"q": ox.Literal(compact)}
     )

@@ -20,15 +20,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bom", action="store_true", help="start CSV with a UTF-8 byte-order mark (for Excel)"
     )
+    parser.add_argument(
+        "--labels",
+        choices=("zh", "en", "keys"),
+        default="zh",
+        help="CSV header row and theme names: zh (牵头单位 …, the default, for Excel), en "
+        "(Lead agencies …) or keys (lead_agencies …, theme ids: for programs)",
+    )
     parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
     parser.add_argument("--build", type=Path, help="build folder (default: ./build)")
 
 
-def rows_for(what: str, store: Any) -> tuple[list[str], list[dict[str, object]]]:
+def rows_for(
+    what: str, store: Any, labels: str = "keys"
+) -> tuple[list[str], list[dict[str, object]]]:
     if what == "measures":
-        from reformkg.graph.read.exports import measure_rows
+        from reformkg.graph.read.exports import measure_rows, theme_labels
 
-        return measure_rows(store)
+        return measure_rows(store, theme_labels(store, labels) if labels != "keys" else None)
     if what == "agencies":
         from reformkg.graph.read.exports import agency_rows
 
@@ -46,8 +55,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from reformkg.graph.query.store import open_store
     from reformkg.graph.read.exports import write_rows
 
-    fields, rows = rows_for(args.what, open_store(settings.build_dir))
-    text = write_rows(fields, rows, args.format, bom=args.bom)
+    labels = args.labels if args.format == "csv" else "keys"
+    fields, rows = rows_for(args.what, open_store(settings.build_dir), labels)
+    text = write_rows(
+        fields,
+        rows,
+        args.format,
+        bom=args.bom,
+        labels=None if labels == "keys" else labels,
+        table=args.what,
+    )
     if args.out:
         args.out.write_text(text, encoding="utf-8", newline="")
         print(f"wrote {len(rows)} {args.what} to {args.out}", file=sys.stderr)

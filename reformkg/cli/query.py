@@ -86,7 +86,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         key, value = item.split("=", 1)
         values[key.strip()] = value
     query = load_query(settings.queries_dir, args.name)
-    stores = Stores.of(open_store(settings.build_dir))  # the same datasets as the endpoint's
+    store = open_store(settings.build_dir)
+    if any(p.type == "agency" for p in query.params):
+        from reformkg.graph.read.options import options, resolve_params
+
+        # 市市场监管局 or 深圳市市场监管局 name the same body as its canonical name
+        values = resolve_params(options(store), query, values)
+    stores = Stores.of(store)  # the same datasets as the endpoint's
     result = run_named(stores, query.name, values, settings.queries_dir, inference=args.inference)
     from reformkg.graph.query.named import bind, shown_columns
 

@@ -68,6 +68,7 @@
     this.onRun = null;
     var self = this;
     this.textarea.addEventListener("input", function (ev) {
+      self.errorAt = null;
       self.refresh();
       if (ev.inputType && ev.inputType.indexOf("delete") === 0 && !self.popup) { return; }
       var word = self.wordBeforeCaret();
@@ -93,7 +94,26 @@
   };
 
   SparqlEditor.prototype.refresh = function () {
-    this.code.innerHTML = highlight(this.textarea.value);
+    var text = this.textarea.value, err = this.errorAt;
+    if (err && err[0] <= text.length) {
+      var end = Math.max(err[1], err[0] + 1);
+      var spot = text.slice(err[0], end).replace(/\n/g, " ") || " ";
+      this.code.innerHTML = highlight(text.slice(0, err[0])).slice(0, -1) +
+        '<mark class="err-mark" title="错误位置 error here">' + escapeHtml(spot) + "</mark>" +
+        highlight(text.slice(end));
+    } else {
+      this.code.innerHTML = highlight(text);
+    }
+    this.syncScroll();
+  };
+
+  /** Mark the characters [start, end) as the place of an error, and put the caret there. */
+  SparqlEditor.prototype.markError = function (start, end) {
+    this.errorAt = [start, end];
+    this.refresh();
+    this.textarea.setSelectionRange(start, start);
+    var line = this.textarea.value.slice(0, start).split("\n").length;
+    this.textarea.scrollTop = Math.max(0, (line - 3) * 21);
     this.syncScroll();
   };
 

@@ -92,9 +92,9 @@
 
   function run() {
     var prepared = withPrefixes(editor.getValue());
-    if (!editor.getValue().trim()) { setStatus("The query is empty.", true); return; }
+    if (!editor.getValue().trim()) { setStatus("查询为空。The query is empty.", true); return; }
     updateShareLink(false);
-    setStatus("Running…");
+    setStatus("运行中… Running…");
     $("run").disabled = true;
     var started = performance.now();
     sparql(prepared.text, "application/sparql-results+json, text/turtle;q=0.9, */*;q=0.1")
@@ -104,41 +104,108 @@
       .then(function (r) {
         var ms = Math.round(performance.now() - started);
         var type = r.resp.headers.get("content-type") || "";
-        if (!r.resp.ok) { showError(r.resp.status, r.body); return; }
-        var note = prepared.added.length ? " · added PREFIX " + prepared.added.join(", ") : "";
+        if (!r.resp.ok) { showError(r.resp.status, r.body, prepared); return; }
+        var note = prepared.added.length ? " · 已补 PREFIX added " + prepared.added.join(", ") : "";
         if (type.indexOf("json") >= 0) {
           var data = JSON.parse(r.body);
           if (typeof data.boolean === "boolean") {
             lastResult = null;
             showRaw("ASK → " + data.boolean);
-            setStatus("ASK answered in " + ms + " ms" + note);
+            setStatus("ASK 已回答 answered · " + ms + " ms" + note);
           } else {
             lastResult = data;
             sortState = { col: -1, dir: 1 };
             renderTable();
-            setStatus(data.results.bindings.length + " rows · " + ms + " ms" + note);
+            var n = data.results.bindings.length;
+            setStatus(n + " 行 rows · " + ms + " ms" + note + (n === 0 ? unboundHint() : ""));
           }
         } else {
           lastResult = null;
           showRaw(r.body);
-          setStatus("Graph result (" + type.split(";")[0] + ") · " + ms + " ms" + note);
+          setStatus("图结果 Graph result (" + type.split(";")[0] + ") · " + ms + " ms" + note);
         }
       })
-      .catch(function (err) { setStatus("The server could not be reached: " + err, true); })
+      .catch(function (err) { setStatus("无法连接服务器 The server could not be reached: " + err, true); })
       .then(function () { $("run").disabled = false; });
   }
 
-  function showError(status, body) {
+  /** The selected named question's parameters that the editor's text leaves unbound. */
+  function unboundParams() {
+    var q = examples[Number($("examples").value)];
+    if (!q || $("examples").value === "") { return []; }
+    var code = codeOnly(editor.getValue());
+    return (q.parameters || []).filter(function (p) {
+      return !new RegExp("VALUES\\s*\\(?[^{]*\\?" + p.name + "\\b").test(code);
+    }).map(function (p) { return p.name; });
+  }
+
+  function unboundHint() {
+    var names = unboundParams();
+    if (!names.length) { return ""; }
+    return " · 提示：参数 " + names.map(function (n) { return "?" + n; }).join("、") +
+      " 未绑定，相关条件不成立。请在“常用问题”页面填写参数后运行。Hint: the parameters are unbound here; run the question from its page.";
+  }
+
+  /** One sentence for a failed query: where (line and column of the editor's own text, the
+   * PREFIX lines added on running not counted), what, and a hint for the common cases. */
+  function explain(message, prepared) {
+    var text = editor.getValue();
+    var at = /error at (\d+):(\d+)/.exec(message);
+    if (!at) { return { sentence: message.split("\n")[0] }; }
+    var line = Number(at[1]) - prepared.added.length, col = Number(at[2]);
+    var lines = text.split("\n");
+    if (line < 1 || line > lines.length) { return { sentence: message.split("\n")[0] }; }
+    var offset = lines.slice(0, line - 1).reduce(function (n, l) { return n + l.length + 1; }, 0) + col - 1;
+    var before = lines[line - 1].slice(0, col - 1), after = lines[line - 1].slice(col - 1);
+    var head = (/[\w-]*:[^\s{}()<>,;]*$/.exec(before) || [""])[0];
+    var token = head + (/^[^\s{}()<>,;.]*/.exec(after) || [""])[0];
+    // the parser may point past a prefixed name: mark and report where the name starts
+    col -= head.length;
+    offset -= head.length;
+    // a '/' inside a prefixed name (id:agency/x) breaks the parse further on: point at it
+    var slashed = /(^|[\s(){}\[\],;^|!=])([A-Za-z][\w-]*):([\w.-]*\/[^\s{}()<>,;]*)/.exec(codeOnly(text));
+    if (slashed && token.indexOf("/") < 0) {
+      offset = slashed.index + slashed[1].length;
+      token = slashed[2] + ":" + slashed[3];
+      line = text.slice(0, offset).split("\n").length;
+      col = offset - text.lastIndexOf("\n", offset - 1);
+    }
+    var where = "第 " + line + " 行第 " + col + " 列 (line " + line + ", column " + col + ")";
+    var hint = "";
+    var prefix = /^([\w-]*):/.exec(token);
+    if (/Prefix not found/.test(message) && prefix) {
+      hint = "未知前缀 “" + prefix[1] + ":”：请在查询开头加上 PREFIX " + prefix[1] + ": <…> 行。Unknown prefix " + prefix[1] + ": declare it with a PREFIX line.";
+      if (token.indexOf("/") >= 0) {
+        hint = "前缀名中不能直接写 “/”：请写完整 IRI <" + (PREFIXES[prefix[1]] || "…") + token.slice(prefix[0].length) + "> 或把 / 写成 \\/。A '/' cannot stand in a prefixed name: write the full IRI in <…> or escape it as \\/.";
+      }
+    } else if (token.indexOf("/") >= 0 && prefix) {
+      hint = "前缀名中不能直接写 “/”：请写完整 IRI <" + (PREFIXES[prefix[1]] || "…") + token.slice(prefix[0].length) + "> 或把 / 写成 \\/。A '/' cannot stand in a prefixed name: write the full IRI in <…> or escape it as \\/.";
+    } else if (/Prefix not found/.test(message)) {
+      hint = "未声明的前缀。Undeclared prefix.";
+    } else {
+      var wanted = (message.match(/"[^"]+"/g) || []).slice(0, 6).join(" ");
+      hint = "此处语法有误" + (wanted ? "，应为 " + wanted + " 等" : "") + "。The query cannot be read here" +
+        (wanted ? "; expected e.g. " + wanted : "") + (after.trim() === "" && line === lines.length ? " (is a } missing at the end?)" : "") + ".";
+    }
+    return { sentence: where + "：" + hint, offset: offset, length: Math.max(1, token.length || 1) };
+  }
+
+  function showError(status, body, prepared) {
     var msg = body;
     try {
       var j = JSON.parse(body);
-      msg = j.message || j.detail || j.error || body;
-      if (typeof msg !== "string") { msg = JSON.stringify(msg, null, 1); }
+      msg = (j.error && j.error.message) || j.message || j.detail || body;
+      if (typeof msg !== "string") { msg = JSON.stringify(msg); }
     } catch (e) { /* plain text error */ }
     lastResult = null;
     $("results").hidden = true;
     $("downloads").hidden = true;
-    setStatus("Error " + status + ": " + msg, true);
+    var explained = explain(msg, prepared || { added: [] });
+    if (explained.offset !== undefined) {
+      var start = explained.offset - (explained.length > 1 ? 0 : 0);
+      editor.markError(start, start + explained.length);
+    }
+    setStatus("错误 Error " + status + "：" + explained.sentence, true);
   }
 
   function showRaw(text) {
@@ -201,13 +268,7 @@
 
   function renderTable() {
     var vars = lastResult.head.vars || [];
-    var rows = lastResult.results.bindings.slice();
-    if (sortState.col >= 0) {
-      var v = vars[sortState.col];
-      rows = rows.map(function (r, i) { return { r: r, i: i }; }).sort(function (x, y) {
-        return (compareBindings(x.r[v], y.r[v]) * sortState.dir) || (x.i - y.i);
-      }).map(function (x) { return x.r; });
-    }
+    var rows = shownRows();
     var table = document.createElement("table");
     table.className = "grid results";
     var thead = table.createTHead().insertRow();
@@ -259,11 +320,29 @@
     return s;
   }
 
+  /** The rows in the order the table shows them (the on-screen sort). */
+  function shownRows() {
+    var vars = lastResult.head.vars || [];
+    var rows = lastResult.results.bindings.slice();
+    if (sortState.col < 0) { return rows; }
+    var v = vars[sortState.col];
+    return rows.map(function (r, i) { return { r: r, i: i }; }).sort(function (x, y) {
+      return (compareBindings(x.r[v], y.r[v]) * sortState.dir) || (x.i - y.i);
+    }).map(function (x) { return x.r; });
+  }
+
+  /** The download's name: the named question's, or "query". */
+  function downloadName() {
+    var q = examples[Number($("examples").value)];
+    return q && $("examples").value !== "" && editor.getValue() === q.text ? q.name : "query";
+  }
+
   function download(kind) {
     if (!lastResult) { return; }
-    var vars = lastResult.head.vars, rows = lastResult.results.bindings, text, type;
+    var vars = lastResult.head.vars, rows = shownRows(), text, type;
     if (kind === "csv") {
-      text = [vars.join(",")].concat(rows.map(function (r) {
+      // UTF-8 with a byte-order mark so that a spreadsheet reads Chinese right
+      text = "\ufeff" + [vars.join(",")].concat(rows.map(function (r) {
         return vars.map(function (v) { return csvField(plain(r[v])); }).join(",");
       })).join("\r\n") + "\r\n";
       type = "text/csv";
@@ -273,12 +352,12 @@
       })).join("\n") + "\n";
       type = "text/tab-separated-values";
     } else {
-      text = JSON.stringify(lastResult, null, 2);
+      text = JSON.stringify({ head: lastResult.head, results: { bindings: rows } }, null, 2);
       type = "application/sparql-results+json";
     }
     var a = document.createElement("a");
     a.href = URL.createObjectURL(new Blob([text], { type: type + ";charset=utf-8" }));
-    a.download = "results." + kind;
+    a.download = downloadName() + "." + kind;
     document.body.appendChild(a);
     a.click();
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
@@ -307,7 +386,7 @@
     examples.forEach(function (q, i) {
       var opt = document.createElement("option");
       opt.value = String(i);
-      opt.textContent = q.title ? q.title + " (" + q.name + ")" : q.name;
+      opt.textContent = q.title ? q.title + (q.title_en ? " · " + q.title_en : "") : q.name;
       sel.appendChild(opt);
     });
   }
@@ -320,8 +399,8 @@
     var params = (q.parameters || []).map(function (p) {
       return p.name + (p.default ? " (default " + p.default + ")" : "");
     });
-    $("example-desc").textContent = (q.description || "") + (params.length ? "  Parameters: " +
-      params.join(", ") + ". In the editor they are unbound (any value); the named query binds them." : "");
+    $("example-desc").textContent = (q.description || "") + (params.length ? "  参数 Parameters: " +
+      params.join(", ") + "。在编辑器中它们未绑定（任意值）；在问题页面填写。In the editor they are unbound; the question's page binds them." : "");
     run.href = "/queries/" + encodeURIComponent(q.name) + "?format=html";
     run.hidden = params.length === 0;
   }
@@ -352,7 +431,7 @@
         editor.terms = terms.concat(extra.map(function (t) { return { term: t, kind: "standard", label: "" }; }));
         var box = $("vocab");
         box.textContent = "";
-        if (!terms.length) { box.textContent = "No ontology graph found."; return; }
+        if (!terms.length) { box.textContent = "未找到本体 No ontology graph found."; return; }
         terms.forEach(function (t) {
           var a = document.createElement("a");
           a.href = localHref(t.iri);
@@ -366,7 +445,7 @@
           box.appendChild(a);
         });
       })
-      .catch(function () { $("vocab").textContent = "Could not load the ontology."; });
+      .catch(function () { $("vocab").textContent = "无法载入本体 Could not load the ontology."; });
   }
 
   function doSearch(ev) {
@@ -381,7 +460,7 @@
         if (!data.results.length) {
           var li0 = document.createElement("li");
           li0.className = "muted";
-          li0.textContent = "No match.";
+          li0.textContent = "没有匹配 No match.";
           list.appendChild(li0);
         }
         data.results.forEach(function (hit) {
@@ -389,7 +468,7 @@
           var ins = document.createElement("button");
           ins.className = "ins";
           ins.type = "button";
-          ins.textContent = "insert";
+          ins.textContent = "插入 insert";
           ins.title = "Insert <" + hit.iri + "> at the cursor";
           ins.addEventListener("click", function () { editor.insert("<" + hit.iri + ">"); });
           var kind = document.createElement("span");
@@ -405,7 +484,7 @@
           list.appendChild(li);
         });
       })
-      .catch(function () { list.textContent = "Search failed."; });
+      .catch(function () { list.textContent = "搜索失败 Search failed."; });
   }
 
   // ------------------------------------------------------------------ wiring
