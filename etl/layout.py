@@ -7,9 +7,10 @@ the text, never configured per file:
 - field per line: one cell per line (a line starting with a tab opens a cell, a line
   without one continues it), rows separated by blank lines.
 
-The header row is recognised by its column names (data/columns.toml). Everything the
-reader does not place in a row is returned as an element of its own kind, so the parser
-can account for every line.
+The header row is recognised by its column names (data/columns.toml), compared in simplified
+characters (reformkg.script), so a header printed 序號 / 試點任務 is the header 序号 / 试点任务
+and the table needs no traditional synonyms. Everything the reader does not place in a row is
+returned as an element of its own kind, so the parser can account for every line.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from reformkg.etl.text import clean, section_heading
+from reformkg.script import to_simplified
 
 FIELDS = (
     "number",
@@ -83,13 +85,18 @@ class Table:
 
 @lru_cache
 def column_names(path: Path) -> dict[str, str]:
-    """Map every known header name (white space removed) to its canonical field."""
+    """Map every known header name (white space removed, simplified) to its canonical field."""
     table = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {name: fld for fld, names in table.items() for name in names}
+    return {_key(name): fld for fld, names in table.items() for name in names}
+
+
+def _key(cell: str) -> str:
+    """A header cell as header names are compared: cleaned, no white space, simplified."""
+    return to_simplified(re.sub(r"\s+", "", clean(cell)))
 
 
 def _header_fields(cells: list[str], names: dict[str, str]) -> list[str | None] | None:
-    keys = [re.sub(r"\s+", "", clean(c)) for c in cells]
+    keys = [_key(c) for c in cells]
     fields = [names.get(k) for k in keys]
     known = [f for f in fields if f]
     unknown_filled = [k for k, f in zip(keys, fields, strict=True) if k and not f]
@@ -201,8 +208,7 @@ def read_table(lines: list[str], names: dict[str, str]) -> Table | None:
 
 
 def _is_header(cells: list[str], header: Header) -> bool:
-    norm = [re.sub(r"\s+", "", clean(c)) for c in cells if c.strip()]
-    return norm == [re.sub(r"\s+", "", clean(c)) for c in header.cells if c.strip()]
+    return [_key(c) for c in cells if c.strip()] == [_key(c) for c in header.cells if c.strip()]
 
 
 def _heading_of(cells: list[str]) -> tuple[str, int | None] | None:

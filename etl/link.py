@@ -4,7 +4,9 @@ Method (docs/linking.md has the figures):
 1. Features (etl/similarity.py): character bigrams and jieba words of the name's core (the name
    without its leading verb and trailing kind-word), character bigrams of the practice text.
    TF-IDF over all measures; features of a single measure and boilerplate (carried by more than
-   MAX_DF_RATIO of the measures) are dropped.
+   MAX_DF_RATIO of the measures) are dropped. Texts are read in simplified characters
+   (Text.simplified), so a measure printed in traditional characters links like its simplified
+   printing.
 2. Candidates: only pairs that share a rare feature (blocking on posting lists of at most
    BLOCK_MAX_DF measures), never two measures of one document. Each candidate is scored exactly:
    text score = NAME_WEIGHT·cos(name) + BODY_WEIGHT·cos(practice) — names weigh more than body.
@@ -160,23 +162,23 @@ _PUNCT = re.compile(r"[\s“”\"'‘’「」《》（）()、，,：:]")
 
 def _names(later: Measure, earlier: Measure) -> bool:
     """Whether the later practice text names the earlier measure (its whole name core)."""
-    core = similarity.name_core(earlier.name.clean)
-    return len(core) >= NAMED_MIN_CHARS and core in _PUNCT.sub("", later.practice.clean)
+    core = similarity.name_core(earlier.name.simplified)
+    return len(core) >= NAMED_MIN_CHARS and core in _PUNCT.sub("", later.practice.simplified)
 
 
 def _evidence(later: Measure, earlier: Measure) -> list[str]:
     """Shared name words first, then the longest phrases the practice texts share."""
-    name_a = set(similarity.words(similarity.name_core(later.name.clean)))
-    name_b = set(similarity.words(similarity.name_core(earlier.name.clean)))
+    name_a = set(similarity.words(similarity.name_core(later.name.simplified)))
+    name_b = set(similarity.words(similarity.name_core(earlier.name.simplified)))
     in_names = sorted(
         (w for w in name_a & name_b if w not in similarity.GENERIC_WORDS),
         key=lambda w: (-len(w), w),
     )
-    phrases = similarity.shared_phrases(later.practice.clean, earlier.practice.clean)
+    phrases = similarity.shared_phrases(later.practice.simplified, earlier.practice.simplified)
     if not in_names and not phrases:  # only short words in common: show those
         phrases = similarity.shared_phrases(
-            later.name.clean + "。" + later.practice.clean,
-            earlier.name.clean + "。" + earlier.practice.clean,
+            later.name.simplified + "。" + later.practice.simplified,
+            earlier.name.simplified + "。" + earlier.practice.simplified,
             min_len=2,
         )
     out = list(dict.fromkeys(in_names + phrases))
@@ -194,12 +196,12 @@ class _Scored:
 def score_candidates(measures: Sequence[Measure], groups: Sequence[int]) -> _Scored:
     """Exact name and practice cosines of every candidate pair (blocking on rare features)."""
     names, name_df, _ = similarity.tfidf_matrix(
-        [similarity.name_features(m.name.clean) for m in measures],
+        [similarity.name_features(m.name.simplified) for m in measures],
         MAX_DF_RATIO,
         singletons_in_norm=True,
     )
     bodies, body_df, _ = similarity.tfidf_matrix(
-        [similarity.body_features(m.practice.clean) for m in measures], MAX_DF_RATIO
+        [similarity.body_features(m.practice.simplified) for m in measures], MAX_DF_RATIO
     )
     combined = sparse.hstack([names * NAME_WEIGHT**0.5, bodies * BODY_WEIGHT**0.5], format="csr")
     rare = np.concatenate([name_df, body_df]) <= BLOCK_MAX_DF

@@ -4,6 +4,11 @@ Short local names are read in the document's jurisdiction (市市场监管局 in
 深圳市市场监督管理局); the alias table data/agencies.csv is the reviewable record of every
 name the resolver knows. Names it does not know keep their (expanded) printed form and are
 listed in the build report, so a reviewer can add them.
+
+Names are looked up in simplified characters (reformkg.script): 市市場監管局 in a traditional
+printing resolves to the same body as 市市场监管局, 廈門 is 厦门, and a name the tables do not
+know becomes an entity named in simplified characters, so both printings name one entity. The
+printed form stays on the record (AgencyRef.name_as_printed, the *_raw fields).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 
 from reformkg.etl.records import AgencyRef
 from reformkg.etl.text import clean
+from reformkg.script import to_simplified
 
 LEVELS = ("national", "provincial", "city", "district", "collective")
 QUALIFIERS = ("按职责分工负责", "按职责分工", "等单位", "分别负责")
@@ -78,7 +84,7 @@ def load_resolver(data_dir: Path) -> Resolver:
     place_names = {}
     for p in places.values():
         for name in (p.name_zh, *p.aliases):
-            place_names[name] = p.id
+            place_names[to_simplified(name)] = p.id
     agencies, agency_names = {}, {}
     for r in _rows(data_dir / "agencies.csv"):
         if r["level"] not in LEVELS:
@@ -88,11 +94,11 @@ def load_resolver(data_dir: Path) -> Resolver:
         )
         agencies[entry.canonical] = entry
         for name in (entry.canonical, *entry.aliases):
-            agency_names[name] = entry.canonical
+            agency_names[to_simplified(name)] = entry.canonical
     scopes = {}
     for r in _rows(data_dir / "scopes.csv"):
         for name in (r["canonical"], *[a for a in r["aliases"].split("|") if a]):
-            scopes[name] = (r["canonical"], r["name_en"])
+            scopes[to_simplified(name)] = (r["canonical"], r["name_en"])
     return Resolver(places, place_names, agencies, agency_names, scopes)
 
 
@@ -109,8 +115,9 @@ def _guess_level(name: str, city: str) -> str:
 
 
 def resolve_agency(printed: str, jurisdiction: str, resolver: Resolver) -> AgencyRef | None:
-    """One body as printed → its canonical name and level; None for an empty cell."""
-    name = clean(printed)
+    """One body as printed (in either script) → its canonical name and level; None for an
+    empty cell."""
+    name = to_simplified(clean(printed))
     note = ""
     for qualifier in QUALIFIERS:
         if name.endswith(qualifier) and len(name) > len(qualifier):
@@ -140,15 +147,16 @@ def resolve_agency(printed: str, jurisdiction: str, resolver: Resolver) -> Agenc
 
 def split_agencies(cell: str, jurisdiction: str, resolver: Resolver) -> tuple[AgencyRef, ...]:
     """A 牵头单位 / 责任单位 cell → its bodies, in printed order, without duplicates."""
-    text = clean(cell)
+    text = clean(cell)  # as printed; recognised in simplified characters, cut at the same place
+    simple = to_simplified(text)
     # "A、B、C按职责分工负责": the qualifier closes the list and applies to every body in it
-    shared_note = next((q for q in QUALIFIERS if text.endswith(q) and len(text) > len(q)), "")
-    text = text.removesuffix(shared_note) if shared_note else text
+    shared_note = next((q for q in QUALIFIERS if simple.endswith(q) and len(text) > len(q)), "")
+    text = text[: len(text) - len(shared_note)]
     parts: list[str] = []
     for chunk in _SPLIT.split(text):
         # 市城管和综合执法局等各有关单位: a named body, then a collective entry
-        m = re.match(r"^(.+?)等(各.+)$", chunk)
-        parts.extend([m.group(1), m.group(2)] if m else [chunk])
+        m = re.match(r"^(.+?)等(各.+)$", to_simplified(chunk))
+        parts.extend([chunk[: m.end(1)], chunk[m.start(2) :]] if m else [chunk])
     refs: list[AgencyRef] = []
     for part in parts:
         ref = resolve_agency(part, jurisdiction, resolver)
@@ -170,20 +178,22 @@ def resolve_places(
     ids: list[str] = []
     unknown: list[str] = []
     for name in (n for n in _SPLIT.split(text) if n):
-        place = resolver.place_names.get(name)
+        place = resolver.place_names.get(to_simplified(name))
         (ids if place else unknown).append(place or name)
     return tuple(dict.fromkeys(ids)), unknown
 
 
 def resolve_scope(cell: str, resolver: Resolver) -> tuple[str, ...]:
-    text = clean(cell)
+    """推广范围 cell → canonical scopes (a scope the table does not know: its simplified form)."""
+    text = to_simplified(clean(cell))
     if not text:
         return ()
     return tuple(dict.fromkeys(resolver.scopes.get(p, (p, ""))[0] for p in _SPLIT.split(text) if p))
 
 
 def deadline_date(text: str) -> str | None:
-    """2022年6月底 → 2022-06-30 (the last day of the stated period; 2022年底 → 2022-12-31)."""
+    """2022年6月底 → 2022-06-30 (the last day of the stated period; 2022年底 → 2022-12-31), in
+    either script."""
     return deadline(text)[0]
 
 
@@ -194,7 +204,7 @@ def deadline(text: str) -> tuple[str | None, str | None]:
     ("2022-06-15", "day"); 已落地，持续巩固提升 → (None, None). The date sorts and compares; the
     precision says how much of it was printed (docs/data-model.md).
     """
-    m = _DEADLINE.search(clean(text))
+    m = _DEADLINE.search(to_simplified(clean(text)))  # either script
     if not m:
         return None, None
     year = int(m.group(1))

@@ -17,6 +17,7 @@ from reformkg.etl import metadata
 from reformkg.etl.layout import Heading, Loose, Row, Table
 from reformkg.etl.records import DocumentMeta, Measure, Section, Text, Unparsed, Warning_
 from reformkg.etl.text import clean, practice_points, repeated_run
+from reformkg.script import to_simplified
 
 _NUMBER = re.compile(r"^(\d+)\s*([*＊]?)$")
 
@@ -129,7 +130,7 @@ def parse_table(table: Table, meta: DocumentMeta, lines: list[str]) -> RawParse:
                     order.append(current)
                 else:
                     current = seen
-                    if name and name != seen.name:
+                    if name and to_simplified(name) != to_simplified(seen.name):
                         flags.append("number-conflict")
                         warnings.append(
                             Warning_(

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reformkg.script import to_simplified
+
 
 @dataclass(frozen=True)
 class Text:
-    """A field as printed (`raw`) and as cleaned (`clean`: HTML tags and PDF letter-spacing removed)."""
+    """A field as printed (`raw`), as cleaned (`clean`: HTML tags and PDF letter-spacing removed),
+    and the cleaned text in simplified characters (`simplified`, derived: what themes, linking
+    and every other match read, so a traditional printing matches its simplified one)."""
 
     raw: str
     clean: str
+    simplified: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "simplified", to_simplified(self.clean))
 
 
 @dataclass(frozen=True)
@@ -23,15 +31,23 @@ class AgencyRef:
     """One body named in a 牵头单位 / 责任单位 cell, resolved to its canonical name."""
 
     name_as_printed: str
-    canonical: str
+    canonical: str  # in simplified characters, whatever the script it was printed in
     level: str  # national | provincial | city | district | collective
-    note: str = ""  # a qualifier printed with it, e.g. 按职责分工负责
+    note: str = ""  # a qualifier printed with it, in simplified characters, e.g. 按职责分工负责
+
+    @property
+    def alias(self) -> str:
+        """The name as printed without the qualifier printed after it (an alias of the body)."""
+        printed = self.name_as_printed
+        if self.note and to_simplified(printed).endswith(self.note):
+            return printed[: len(printed) - len(self.note)]
+        return printed
 
 
 @dataclass(frozen=True)
 class Section:
     index: int  # 1-based order within the document
-    title: str  # cleaned, e.g. 一、科技创新体制机制
+    title: str  # cleaned, as printed (simplified or traditional), e.g. 一、科技创新体制机制
     title_raw: str
     line: int  # 0 when inferred from prose
     declared_count: int | None = None  # the （8项） of a heading or the count stated in prose

@@ -2,13 +2,16 @@
 
 Only what extraction broke is cleaned; the characters themselves are kept exactly
 (no simplified/traditional or full/half-width normalisation). Callers keep the raw
-text alongside the cleaned one.
+text alongside the cleaned one; what is recognised (a heading's item count) is recognised in
+simplified characters (reformkg.script), so （8項） counts as （8项）.
 """
 
 from __future__ import annotations
 
 import html
 import re
+
+from reformkg.script import to_simplified
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TAG = re.compile(r"</?(?:p|b|strong|i|em|span|div|br|td|tr|th)\b[^>]*>", re.IGNORECASE)
@@ -54,11 +57,12 @@ def practice_points(raw: str) -> tuple[str, ...]:
 
 
 def section_heading(cell: str) -> tuple[str, int | None] | None:
-    """(title, declared count) when `cell` is a section heading such as 一、投资便利化（8项）."""
+    """(title as printed, declared count) when `cell` is a section heading such as
+    一、投资便利化（8项） or 一、投資便利化（8項）."""
     text = clean(cell)
     if not _HEADING.match(text) or len(text) > 60:
         return None
-    count = _COUNT.search(text)
+    count = _COUNT.search(to_simplified(text))
     return text, (int(count.group(1)) if count else None)
 
 

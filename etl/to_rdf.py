@@ -4,12 +4,18 @@ This is the only module that knows both the records and the ontology's terms. It
 plain (subject, predicate, object) tuples; the build groups them into named graphs and
 serialises them deterministically. No blank nodes are minted: every resource has a
 readable IRI (graph/namespace.py), so the output is byte-identical across builds.
+
+Chinese text printed in traditional (or mixed) characters is kept as printed, tagged @zh-Hant,
+with its simplified form @zh-Hans alongside (`in_both_scripts`), so a query in either script
+finds it; text printed in simplified characters has one literal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from functools import wraps
+from typing import ParamSpec
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
@@ -18,6 +24,7 @@ from reformkg.etl.link import Link
 from reformkg.etl.normalise import Resolver
 from reformkg.etl.records import AgencyRef, Measure, ParsedDocument
 from reformkg.etl.themes import ThemeHit
+from reformkg.script import PRINTED_TAG, SIMPLIFIED_TAG, to_simplified
 from reformkg.vocab import (
     ID,
     ORG,
@@ -70,10 +77,48 @@ def _date(value: str) -> Literal:
     return Literal(value, datatype=kind)
 
 
+#: Properties whose value is exactly what was printed: tagged, never given a second form.
+PRINTED_ONLY = frozenset(
+    {
+        RK.nameRaw,
+        RK.practiceTextRaw,
+        RK.effectTextRaw,
+        RK.leadAgencyRaw,
+        RK.responsibleAgencyRaw,
+        RK.scopeRaw,
+        SKOS.altLabel,  # an agency's aliases list their simplified forms as aliases of their own
+    }
+)
+_Args = ParamSpec("_Args")
+
+
+def in_both_scripts(
+    produce: Callable[_Args, Iterable[Triple]],
+) -> Callable[_Args, Iterator[Triple]]:
+    """The triples of `produce`, with each Chinese literal that has traditional characters
+    tagged @zh-Hant and (but for PRINTED_ONLY properties) its simplified form @zh-Hans added."""
+
+    @wraps(produce)
+    def both(*args: _Args.args, **kwargs: _Args.kwargs) -> Iterator[Triple]:
+        for s, p, o in produce(*args, **kwargs):
+            if isinstance(o, Literal) and (o.language or "").lower() in {"zh", "zh-hans"}:
+                text = str(o)
+                simple = to_simplified(text)
+                if simple != text:
+                    yield s, p, Literal(text, lang=PRINTED_TAG)
+                    if p not in PRINTED_ONLY:
+                        yield s, p, Literal(simple, lang=SIMPLIFIED_TAG)
+                    continue
+            yield s, p, o
+
+    return both
+
+
 def iri_of(m: Measure) -> URIRef:
     return measure_iri(m.doc_id, m.number, m.part)
 
 
+@in_both_scripts
 def document_triples(doc: ParsedDocument) -> Iterator[Triple]:
     """The document (batch), its sections and its reform items."""
     meta = doc.meta
@@ -133,6 +178,7 @@ def document_triples(doc: ParsedDocument) -> Iterator[Triple]:
             yield ii, RK.hasPart, iri_of(m)
 
 
+@in_both_scripts
 def measure_triples(
     m: Measure, section_of: dict[int, URIRef], jurisdiction: str
 ) -> Iterator[Triple]:
@@ -224,6 +270,7 @@ def _agency_triples(
         yield s, raw_prop, zh(raw.strip())
 
 
+@in_both_scripts
 def entity_triples(docs: Iterable[ParsedDocument], resolver: Resolver) -> Iterator[Triple]:
     """Agencies (with every printed alias), places with their hierarchy, scopes, agency levels."""
     agencies: dict[str, tuple[str, set[str], set[str]]] = {}
@@ -237,7 +284,7 @@ def entity_triples(docs: Iterable[ParsedDocument], resolver: Resolver) -> Iterat
             scopes.update(m.scope)
             for ref in (*m.lead, *m.responsible):
                 entry = agencies.setdefault(ref.canonical, (ref.level, set(), set()))
-                entry[1].add(ref.name_as_printed.removesuffix(ref.note))
+                entry[1].update({ref.alias, to_simplified(ref.alias)})
                 entry[2].add(jurisdiction)
     for name in sorted(agencies):
         level, printed, where = agencies[name]

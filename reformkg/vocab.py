@@ -196,7 +196,6 @@ class RK(DefinedNamespace):
     themeScore: URIRef
     matchedTerm: URIRef
     matchedField: URIRef
-    prefLabelIsTerm: URIRef
     # cross-batch links
     evolvesFrom: URIRef
     evolvesInto: URIRef

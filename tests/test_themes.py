@@ -1,8 +1,10 @@
 """Theme classifier (etl/themes.py) and its vocabulary (ontology/themes.ttl).
 
 Unit tests use small texts whose expected themes follow from the vocabulary's definition;
-the quality test scores the classifier against tests/data/theme_labels.csv, labels made by
-reading the measures in data/raw (each row says why), and fails below micro-F1 0.85.
+the quality test scores the classifier against the development half of the blind labels
+(tests/data/theme_labels_blind.csv, made as tests/data/theme_labels_blind.md says) and fails
+below micro-F1 0.86 or recall 0.84 on top concepts (0.881 and 0.861 when the floor was set;
+the held-out half is not in the repository and is scored once, by the lead).
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
 
-from reformkg.etl.records import Measure, Text
+from bench.eval_themes import read_labels as read_labels_blind
+from reformkg.etl.records import AgencyRef, Measure, Text
 from reformkg.etl.themes import (
     MAX_HITS,
+    RELATIVE,
     ThemeHit,
     classify,
     classify_text,
@@ -36,6 +40,7 @@ from checkout import ROOT
 
 ONTOLOGY_DIR = ROOT / "ontology"
 LABELS = ROOT / "tests" / "data" / "theme_labels.csv"
+BLIND = ROOT / "tests" / "data" / "theme_labels_blind.csv"
 REQUIRED_TOPS = {  # the issue's list, in its order
     "intellectual-property": "Intellectual property",
     "land-space": "Land and space",
@@ -77,7 +82,9 @@ def ids(hits: list[ThemeHit]) -> list[str]:
     return [h.theme_id for h in hits]
 
 
-def measure(name: str, practice: str = "", effect: str | None = None) -> Measure:
+def measure(
+    name: str, practice: str = "", effect: str | None = None, lead: tuple[str, ...] = ()
+) -> Measure:
     return Measure(
         doc_id="d",
         number="1",
@@ -93,8 +100,8 @@ def measure(name: str, practice: str = "", effect: str | None = None) -> Measure
         places_raw="",
         scope=(),
         scope_raw="",
-        lead=(),
-        lead_raw="",
+        lead=tuple(AgencyRef(a, a, "city") for a in lead),
+        lead_raw="、".join(lead),
         responsible=(),
         responsible_raw="",
         deadline_text="",
@@ -140,10 +147,36 @@ def test_scheme_file_is_complete_skos():
         langs = Counter(label.language for label in g.objects(c, SKOS.prefLabel))
         assert langs == Counter({"zh-Hans": 1, "en": 1}), c
         assert {d.language for d in g.objects(c, SKOS.definition)} == {"zh-Hans", "en"}, c
-        assert all(t.language == "zh-Hans" for t in g.objects(c, SKOS.hiddenLabel)), c
+        assert all(t.language.split("-")[0] == "zh" for t in g.objects(c, SKOS.hiddenLabel)), c
         top = (c, SKOS.topConceptOf, scheme) in g
         assert top == ((scheme, SKOS.hasTopConcept, c) in g)
         assert top != any(g.objects(c, SKOS.broader)), c
+
+
+def test_every_label_of_a_concept_is_a_term(vocab):
+    """prefLabel and altLabel count as terms too, so a hidden label that repeats the preferred
+    one can go without changing the vocabulary (issue 18 removes 27 of them)."""
+    for c in vocab.concepts.values():
+        assert normalise(c.pref_zh) in c.terms, c.id
+
+
+def test_no_hidden_label_repeats_the_preferred_one(vocab, tmp_path):
+    """SKOS S13 (issue 18): pref- and hidden labels are disjoint. Every Chinese label is a term,
+    so the 27 repeats there were changed nothing when removed (issue 17 showed it); repeating a
+    name again would change nothing either."""
+    g = Graph().parse(ONTOLOGY_DIR / "themes.ttl", format="turtle")
+    repeats = [
+        (c, SKOS.hiddenLabel, label)
+        for c, _, pref in g.triples((None, SKOS.prefLabel, None))
+        for label in g.objects(c, SKOS.hiddenLabel)
+        if str(label) == str(pref)
+    ]
+    assert repeats == []
+    for c, _, pref in list(g.triples((None, SKOS.prefLabel, None))):
+        if str(pref.language).startswith("zh") and (c, RDF.type, SKOS.Concept) in g:
+            g.add((c, SKOS.hiddenLabel, pref))
+    g.serialize(tmp_path / "themes.ttl", format="turtle")
+    assert load_vocabulary(tmp_path).term_concepts == vocab.term_concepts
 
 
 # --- matching and scoring ----------------------------------------------------------------
@@ -191,6 +224,45 @@ def test_weak_second_theme_is_dropped(vocab):
     m = measure("推行知识产权保护", "依托区块链加强知识产权保护和维权，打击侵权")
     hits = classify(m, vocab)
     assert ids(hits) == ["ip-protection"]
+
+
+def test_a_lead_agency_is_evidence_but_never_a_theme_alone(vocab):
+    """A court as lead agency is evidence for judicial: with one practice mention it reaches
+    the bar that the mention alone does not; the agency alone gives no theme."""
+    court = ("深圳市中级人民法院",)
+    text = ("推行档案电子化管理", "依托电子化系统，化解相关纠纷")
+    assert "judicial-legal" not in ids(classify(measure(*text), vocab))
+    hits = classify(measure(*text, lead=court), vocab)
+    judicial = next(h for h in hits if h.theme_id == "judicial-legal")
+    assert judicial.fields == ("practice", "lead-agency") and "法院" in judicial.terms
+    assert classify(measure("某项改革", "持续巩固提升", lead=court), vocab) == []
+
+
+def test_a_second_theme_named_in_the_name_is_kept(vocab):
+    """港澳 is in the name only: kept although its evidence is under RELATIVE x the main
+    theme's (a passing mention in the practice text would not be)."""
+    practice = (
+        "组织招聘会，提供见习岗位和求职补贴，完善稳岗和劳动关系政策，开展职业技能培训和人才评价"
+    )
+    hits = classify(measure("港澳青年就业实习平台", practice), vocab)
+    hk = next(h for h in hits if h.theme_id == "hk-macao")
+    assert hk.fields == ("name",) and hk.score < RELATIVE * hits[0].score
+    in_practice = classify(measure("青年就业实习平台", practice + "，吸引港澳青年"), vocab)
+    assert "hk-macao" not in ids(in_practice)
+
+
+def test_traditional_text_gives_the_same_themes(vocab):
+    import opencc
+
+    s2t = opencc.OpenCC("s2t").convert
+    name, practice = (
+        "加强涉港跨境破产司法协作",
+        "深圳中院与香港高等法院开展破产程序互认，协助清盘人",
+    )
+    assert classify(measure(s2t(name), s2t(practice)), vocab) == classify(
+        measure(name, practice), vocab
+    )
+    assert "hk-macao" in ids(classify(measure(name, practice), vocab))
 
 
 def test_nothing_matched_gives_no_theme(vocab):
@@ -287,6 +359,31 @@ def test_labels_cover_the_five_documents_with_known_themes(vocab):
         assert themes and set(themes) <= set(vocab.concepts)
 
 
+def test_blind_labels_are_two_halves_over_the_five_documents(vocab):
+    """Development and held-out halves (the held-out one added once it had been scored), each
+    over the five documents; every theme is one of the scheme's."""
+    with BLIND.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert set(rows[0]) == {
+        "doc_id",
+        "number",
+        "part",
+        "split",
+        "themes",
+        "annotator_a",
+        "annotator_b",
+        "decided",
+    }
+    assert {r["split"] for r in rows} == {"dev", "heldout"} and len(rows) >= 150
+    for half in ("dev", "heldout"):
+        assert {r["doc_id"] for r in rows if r["split"] == half} == DOC_IDS
+    for r in rows:
+        for column in ("themes", "annotator_a", "annotator_b"):
+            assert set(r[column].split(";")) - {"none"} <= set(vocab.concepts), r
+    dev = read_labels_blind(BLIND, "dev")
+    assert len(dev) == sum(r["split"] == "dev" for r in rows) >= 75
+
+
 def test_every_measure_gets_at_most_four_themes_and_unthemed_are_reported(build_result):
     unthemed = set()
     for doc in build_result.docs:
@@ -300,15 +397,18 @@ def test_every_measure_gets_at_most_four_themes_and_unthemed_are_reported(build_
     assert len(unthemed) <= total * 0.05
 
 
-def test_classifier_quality_against_hand_labels(parsed_docs, vocab):
-    """Micro-F1 ≥ 0.85 on theme sets closed under skos:broader (bench/eval_themes.py prints
-    the per-theme figures)."""
-    labels = read_labels()
+def test_classifier_quality_against_the_blind_development_labels(parsed_docs, vocab):
+    """On the development half of the blind labels, top concepts: micro-F1 ≥ 0.86 and recall
+    ≥ 0.84; all concepts (closed under skos:broader): micro-F1 ≥ 0.84; no measure without a
+    theme that the reading gave one (bench/eval_themes.py prints the per-theme figures)."""
+    labels = {x.key: list(x.gold) for x in read_labels_blind(BLIND, "dev")}
     measures = {(m.doc_id, m.number, m.part): m for d in parsed_docs for m in d.measures}
     assert set(labels) <= set(measures), sorted(set(labels) - set(measures))
     predicted = {k: ids(classify(measures[k], vocab)) for k in labels}
-    micro = evaluate(labels, predicted, vocab)["micro"]
-    assert micro.f1 >= 0.85, micro
+    top = evaluate(labels, predicted, vocab, top_only=True)["micro"]
+    assert top.f1 >= 0.86 and top.recall >= 0.84, top
+    assert evaluate(labels, predicted, vocab)["micro"].f1 >= 0.84
+    assert [k for k in labels if labels[k] and not predicted[k]] == []
 
 
 def test_evaluate_counts_broader_themes_once(vocab):
@@ -336,3 +436,15 @@ def test_eval_script_prints_scores(tmp_path: Path):
     )
     assert out.returncode == 0, out.stderr
     assert "micro-average" in out.stdout and "macro-average" in out.stdout
+    assert "annotator_a vs annotator_b" in out.stdout and "measures without a theme" in out.stdout
+    for level in ("== top concepts", "== all concepts"):
+        assert level in out.stdout
+    heldout = subprocess.run(
+        [sys.executable, "-m", "bench.eval_themes", "--split", "heldout"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert heldout.returncode == 0, heldout.stderr
+    assert "(99 measures" in heldout.stdout

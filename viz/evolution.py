@@ -25,6 +25,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from reformkg.graph.read.analytics import Filters, select_measures, short_id
+from reformkg.script import printed_only
 from reformkg.viz.agencies import natural_key
 from reformkg.viz.common import View, filter_notice, lines, measure_href, new_network, vis_lists
 from reformkg.viz.facets import attach_graph_facets
@@ -119,12 +120,14 @@ def read_evolution(store: ox.Store, filters: Filters) -> EvolutionRows:
     """One round of queries per page, and the only one: the later stages never see the store."""
     rows = select_measures(
         store,
-        """SELECT ?m (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?doc)
+        f"""SELECT ?m (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?doc)
         (SAMPLE(?o) AS ?order) (SAMPLE(?i) AS ?issued) (SAMPLE(?t) AS ?text)
-        (SAMPLE(?title) AS ?docTitle) WHERE {
-        ?m rk:inDocument ?d . OPTIONAL { ?m rdfs:label ?l } OPTIONAL { ?m rk:practiceText ?t }
-        OPTIONAL { ?d rk:batchOrder ?o } OPTIONAL { ?d dcterms:issued ?i }
-        OPTIONAL { ?d dcterms:title ?title } } GROUP BY ?m""",
+        (SAMPLE(?title) AS ?docTitle) WHERE {{
+        ?m rk:inDocument ?d . OPTIONAL {{ ?m rdfs:label ?l {printed_only("?l", "?m", "rdfs:label")} }}
+        OPTIONAL {{ ?m rk:practiceText ?t {printed_only("?t", "?m", "rk:practiceText")} }}
+        OPTIONAL {{ ?d rk:batchOrder ?o }} OPTIONAL {{ ?d dcterms:issued ?i }}
+        OPTIONAL {{ ?d dcterms:title ?title {printed_only("?title", "?d", "dcterms:title")} }}
+        }} GROUP BY ?m""",
         filters,
     )
     measures = {

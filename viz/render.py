@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from reformkg.graph.query.store import Row, select
 from reformkg.graph.read.analytics import PREFIXES, short_id
+from reformkg.script import printed_only
 from reformkg.viz.assets import TEMPLATES, inline_script, inline_style
 from reformkg.viz.common import CJK_FONT, View, script_json
 
@@ -82,9 +83,9 @@ def filter_options(store: ox.Store) -> dict[str, list[dict[str, str]]]:
     def rows(query: str) -> list[Row]:
         return select(store, PREFIXES + query)
 
-    docs = rows("""SELECT ?d (SAMPLE(?t) AS ?title) (SAMPLE(?o) AS ?order) WHERE {
-        ?d a rk:Document . OPTIONAL { ?d dcterms:title ?t } OPTIONAL { ?d rk:batchOrder ?o } }
-        GROUP BY ?d""")
+    docs = rows(f"""SELECT ?d (SAMPLE(?t) AS ?title) (SAMPLE(?o) AS ?order) WHERE {{
+        ?d a rk:Document . OPTIONAL {{ ?d dcterms:title ?t {printed_only("?t", "?d", "dcterms:title")} }}
+        OPTIONAL {{ ?d rk:batchOrder ?o }} }} GROUP BY ?d""")
     themes = rows("""SELECT ?t (SAMPLE(?l) AS ?label) WHERE {
         ?m rk:hasTheme/skos:broader* ?t . OPTIONAL { ?t skos:prefLabel ?l FILTER(langMatches(lang(?l), "zh")) }
         } GROUP BY ?t""")

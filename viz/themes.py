@@ -24,6 +24,7 @@ from pyvis.network import Network
 
 from reformkg.graph.query.store import select
 from reformkg.graph.read.analytics import PREFIXES, Filters, select_measures, short_id
+from reformkg.script import printed_only
 from reformkg.viz.agencies import natural_key
 from reformkg.viz.common import (
     View,
@@ -92,7 +93,9 @@ def read_themes(store: ox.Store, filters: Filters) -> ThemeRows:
         str(r["m"]): str(r["l"] or short_id(str(r["m"]), "measure"))
         for r in select_measures(
             store,
-            "SELECT ?m (SAMPLE(?x) AS ?l) WHERE { OPTIONAL { ?m rdfs:label ?x } } GROUP BY ?m",
+            "SELECT ?m (SAMPLE(?x) AS ?l) WHERE { OPTIONAL { ?m rdfs:label ?x "
+            + printed_only("?x", "?m", "rdfs:label")
+            + " } } GROUP BY ?m",
             filters,
         )
     }

@@ -179,7 +179,8 @@ def to_term(param: Param, value: str) -> ox.NamedNode | ox.Literal:
         if param.type in _MINT:
             if value.startswith(str(ns.ID)):
                 return ox.NamedNode(value)
-            return ox.NamedNode(str(_MINT[param.type](value)))
+            # canonical names are in simplified characters: 市場監督管理局 names the same body
+            return ox.NamedNode(str(_MINT[param.type](to_simplified(value))))
         if param.type == "iri":
             if not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", value):
                 raise ValueError("not an http(s) IRI")

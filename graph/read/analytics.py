@@ -38,6 +38,7 @@ import pyoxigraph as ox
 from networkx.algorithms import bipartite
 
 from reformkg.graph.query.store import Row, SparqlStore, optional_str, select
+from reformkg.script import printed_only
 from reformkg.vocab import (
     ID,
     RK,
@@ -283,14 +284,15 @@ def measure_facts(store: SparqlStore, filters: Filters | None = None) -> dict[st
     """Per measure: label, document, section (IRI and label), deadline, themes (asserted)."""
     rows = select_measures(
         store,
-        """SELECT ?m (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?doc) (SAMPLE(?s) AS ?section)
+        f"""SELECT ?m (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?doc) (SAMPLE(?s) AS ?section)
             (SAMPLE(?sl) AS ?sectionLabel) (SAMPLE(?dl) AS ?deadline)
-            (GROUP_CONCAT(DISTINCT STR(?t); separator=" ") AS ?themes) WHERE {
-        OPTIONAL { ?m rdfs:label ?l }
-        OPTIONAL { ?m rk:inDocument ?d }
-        OPTIONAL { ?m rk:inSection ?s OPTIONAL { ?s rdfs:label ?sl } }
-        OPTIONAL { ?m rk:deadline ?dl }
-        OPTIONAL { ?m rk:hasTheme ?t } } GROUP BY ?m""",
+            (GROUP_CONCAT(DISTINCT STR(?t); separator=" ") AS ?themes) WHERE {{
+        OPTIONAL {{ ?m rdfs:label ?l {printed_only("?l", "?m", "rdfs:label")} }}
+        OPTIONAL {{ ?m rk:inDocument ?d }}
+        OPTIONAL {{ ?m rk:inSection ?s
+                    OPTIONAL {{ ?s rdfs:label ?sl {printed_only("?sl", "?s", "rdfs:label")} }} }}
+        OPTIONAL {{ ?m rk:deadline ?dl }}
+        OPTIONAL {{ ?m rk:hasTheme ?t }} }} GROUP BY ?m""",
         filters,
     )
     facts: dict[str, MeasureFacts] = {}

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from reformkg.graph.query.store import SparqlStore, optional_str, select
+from reformkg.script import printed_only
 from reformkg.vocab import SPARQL_PREFIXES, status_iri
 
 __all__ = [
@@ -122,7 +123,9 @@ SELECT ?m (SAMPLE(?d) AS ?date) (SAMPLE(?t) AS ?text) (SAMPLE(?s) AS ?stated) WH
   {values}
   ?m a rk:Measure .
   OPTIONAL { ?m rk:deadline ?d }
-  OPTIONAL { ?m rk:deadlineText ?t }
+  OPTIONAL { ?m rk:deadlineText ?t """
+    + printed_only("?t", "?m", "rk:deadlineText")
+    + """ }
   OPTIONAL { ?m rk:implementationStatus ?s }
 } GROUP BY ?m
 """

@@ -17,6 +17,7 @@ from pyoxigraph import Literal
 from reformkg.graph.query.store import PlainValue, SparqlStore, as_int, select
 from reformkg.graph.read.measures import SEP, measure_fields
 from reformkg.graph.read.terms import label
+from reformkg.script import printed_only
 from reformkg.vocab import SPARQL_PREFIXES
 
 MEASURE_FIELDS = [
@@ -46,9 +47,10 @@ MEASURE_FIELDS = [
 ]
 AGENCY_FIELDS = ["iri", "name", "level", "aliases", "lead_count", "responsible_count"]
 
-_POINTS = """
+_POINTS = f"""
 PREFIX rk: <https://w3id.org/reformkg/ontology#>
-SELECT ?m ?pos ?text WHERE { ?m rk:hasPracticePoint ?p . ?p rk:position ?pos ; rk:text ?text }
+SELECT ?m ?pos ?text WHERE {{ ?m rk:hasPracticePoint ?p . ?p rk:position ?pos ; rk:text ?text .
+  {printed_only("?text", "?p", "rk:text")} }}
 """
 
 _AGENCIES = """

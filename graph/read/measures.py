@@ -8,7 +8,9 @@ source lines, places and agencies; they all read them here, so they cannot drift
 The facts the SHACL shapes require of every measure (ontology/shapes.ttl: its type, label,
 document, item, star, source file and lines; the document's identifier, title and batch order)
 are required by the query too; everything else is optional. The shapes allow one value of each
-field, so there is one row per measure. Its links to places, agencies and themes, which may be
+field (one per script: a text printed in traditional characters has its simplified form beside
+it, and the query keeps the printed one, reformkg.script.printed_only), so there is one row per
+measure. Its links to places, agencies and themes, which may be
 many, come grouped from a second query (their values sorted): pyoxigraph takes longer to plan a
 query the more OPTIONALs it has, steeply (about 8 ms for both queries as one, 4 ms apart,
 whatever the size of the store), and a measure page asks for one measure.
@@ -30,6 +32,7 @@ from reformkg.graph.query.store import (
     optional_str,
     select,
 )
+from reformkg.script import printed_only
 from reformkg.vocab import ROLE_LEAD, ROLE_RESPONSIBLE, SPARQL_PREFIXES
 
 __all__ = [
@@ -55,7 +58,8 @@ DOC_DATE = """BIND(COALESCE(STR(?stated),
 SEP = "；"
 
 #: The measures' own fields, one row each, in batch order then printed order. `{values}` is
-#: where `measure_fields` restricts ?m (or nothing: every measure).
+#: where `measure_fields` restricts ?m (or nothing: every measure); the `{…_printed}` slots
+#: keep the printed text of each field (PRINTED).
 MEASURE_FIELDS_QUERY = (
     SPARQL_PREFIXES
     + """
@@ -66,7 +70,9 @@ WHERE {{
   {values}
   ?m a rk:Measure ; rk:inDocument ?doc ; rdfs:label ?name ; rk:partOfItem ?item ;
      rk:starred ?starred ; rk:sourceFile ?file ; rk:lineStart ?start ; rk:lineEnd ?end .
+  {name_printed}
   ?doc dcterms:title ?docTitle ; rk:batchOrder ?order .
+  {title_printed}
   BIND(STRAFTER(STR(?doc), "/id/doc/") AS ?docId)  # the manifest id, as in the IRI
   OPTIONAL {{ ?doc dcterms:issued ?stated }}
   OPTIONAL {{ ?doc rk:issuedNotBefore ?notBefore }}
@@ -77,18 +83,28 @@ WHERE {{
   OPTIONAL {{ ?m rk:number ?number }}
   OPTIONAL {{ ?m rk:numberLabel ?numberLabel }}
   OPTIONAL {{ ?m rk:part ?part }}
-  OPTIONAL {{ ?m rk:inSection ?section OPTIONAL {{ ?section rdfs:label ?sectionLabel }} }}
+  OPTIONAL {{ ?m rk:inSection ?section
+              OPTIONAL {{ ?section rdfs:label ?sectionLabel {section_printed} }} }}
   OPTIONAL {{ ?m rk:leadAgencyRaw ?leadRaw }}
   OPTIONAL {{ ?m rk:responsibleAgencyRaw ?respRaw }}
   OPTIONAL {{ ?m rk:scopeRaw ?scopeRaw }}
   OPTIONAL {{ ?m rk:deadline ?deadline }}
-  OPTIONAL {{ ?m rk:deadlineText ?deadlineText }}
-  OPTIONAL {{ ?m rk:practiceText ?practice }}
-  OPTIONAL {{ ?m rk:effectText ?effect }}
+  OPTIONAL {{ ?m rk:deadlineText ?deadlineText {deadline_printed} }}
+  OPTIONAL {{ ?m rk:practiceText ?practice {practice_printed} }}
+  OPTIONAL {{ ?m rk:effectText ?effect {effect_printed} }}
 }}
 ORDER BY ?order ?start ?m
 """
 )
+
+PRINTED = {
+    "name_printed": printed_only("?name", "?m", "rdfs:label"),
+    "title_printed": printed_only("?docTitle", "?doc", "dcterms:title"),
+    "section_printed": printed_only("?sectionLabel", "?section", "rdfs:label"),
+    "deadline_printed": printed_only("?deadlineText", "?m", "rk:deadlineText"),
+    "practice_printed": printed_only("?practice", "?m", "rk:practiceText"),
+    "effect_printed": printed_only("?effect", "?m", "rk:effectText"),
+}
 
 #: The measures' places (Chinese labels), lead and responsible agencies (preferred labels) and
 #: theme ids, each joined by `{sep}`; `{values}` as in MEASURE_FIELDS_QUERY.
@@ -176,7 +192,7 @@ def measure_fields(store: SparqlStore, iris: Iterable[str] | None = None) -> lis
             ),
         )
     }
-    own = select(store, MEASURE_FIELDS_QUERY.format(values=values, DOC_DATE=DOC_DATE))
+    own = select(store, MEASURE_FIELDS_QUERY.format(values=values, DOC_DATE=DOC_DATE, **PRINTED))
     return [_fields(r, links.get(str(r["m"]), {})) for r in own]
 
 

@@ -16,7 +16,7 @@ from reformkg.graph.query.named import NamedQuery
 from reformkg.graph.query.store import SparqlStore, optional_int, optional_str, select
 from reformkg.graph.read.measures import DOC_DATE
 from reformkg.graph.read.terms import LEVELS
-from reformkg.script import normalise
+from reformkg.script import normalise, printed_only
 from reformkg.vocab import ID, SPARQL_PREFIXES
 
 __all__ = [
@@ -92,19 +92,17 @@ class Options:
 
 # The manifest id is the tail of the document's IRI (dcterms:identifier is its 文号, issue 18);
 # the date as known comes from measures.DOC_DATE (a year, a month or an interval when inferred).
-_DOCS = (
-    """SELECT ?d ?id ?title (SAMPLE(?alt) AS ?short) (SAMPLE(?issued) AS ?date)
-       (SAMPLE(?s) AS ?status) (SAMPLE(?o) AS ?batch) WHERE {
+_DOCS = f"""SELECT ?d ?id ?title (SAMPLE(?alt) AS ?short) (SAMPLE(?issued) AS ?date)
+       (SAMPLE(?s) AS ?status) (SAMPLE(?o) AS ?batch) WHERE {{
   ?d a rk:Document ; dcterms:title ?title .
   BIND(STRAFTER(STR(?d), "/id/doc/") AS ?id)
-  OPTIONAL { ?d dcterms:alternative ?alt } OPTIONAL { ?d dcterms:issued ?stated }
-  OPTIONAL { ?d rk:issuedNotBefore ?notBefore } OPTIONAL { ?d rk:issuedNotAfter ?notAfter }
-  """
-    + DOC_DATE
-    + """
-  OPTIONAL { ?d rk:dateStatus ?s } OPTIONAL { ?d rk:batchOrder ?o }
-} GROUP BY ?d ?id ?title"""
-)
+  {printed_only("?title", "?d", "dcterms:title")}
+  OPTIONAL {{ ?d dcterms:alternative ?alt {printed_only("?alt", "?d", "dcterms:alternative")} }}
+  OPTIONAL {{ ?d dcterms:issued ?stated }}
+  OPTIONAL {{ ?d rk:issuedNotBefore ?notBefore }} OPTIONAL {{ ?d rk:issuedNotAfter ?notAfter }}
+  {DOC_DATE}
+  OPTIONAL {{ ?d rk:dateStatus ?s }} OPTIONAL {{ ?d rk:batchOrder ?o }}
+}} GROUP BY ?d ?id ?title"""
 
 _THEMES = """SELECT ?t (SAMPLE(?zh) AS ?zhLabel) (SAMPLE(?en) AS ?enLabel) WHERE {
   ?t a skos:Concept ; skos:inScheme ?scheme .

@@ -30,6 +30,7 @@ from reformkg.graph.query.store import (
 )
 from reformkg.graph.read import rdf_out
 from reformkg.graph.read.measures import measure_fields
+from reformkg.script import PRINTED_TAG, printed_only
 from reformkg.vocab import (
     DCAT,
     ID,
@@ -105,8 +106,9 @@ def load_labels(store: SparqlStore) -> dict[str, str]:
     """One label per IRI in the whole dataset (skos:prefLabel > rdfs:label > dcterms:title).
 
     Built once per app (a few thousand rows) so that every link on every page can show a label
-    without one query per link. Chinese labels win over untagged, then English ones; ties break
-    by value, so the choice is stable across runs.
+    without one query per link. Chinese labels win over untagged, then English ones, and of
+    Chinese ones the printed form (PRINTED_TAG, where a text was printed in traditional
+    characters) over its simplified form; ties break by value, so the choice is stable.
     """
     rows = select(
         store,
@@ -116,11 +118,13 @@ def load_labels(store: SparqlStore) -> dict[str, str]:
             ?s ?p ?l . FILTER(isIRI(?s)) }""",
     )
     lang_rank = {"zh": 0, "": 1, "en": 2}
-    best: dict[str, tuple[tuple[int, int, str], str]] = {}
+    best: dict[str, tuple[tuple[int, int, int, str], str]] = {}
     for row in rows:
         s, label = str(row["s"]), str(row["l"])
-        lang = str(row["lang"] or "").split("-")[0].lower()
-        key = (LABEL_PROPERTIES.index(str(row["p"])), lang_rank.get(lang, 3), label)
+        tag = str(row["lang"] or "").lower()
+        lang = tag.split("-")[0]
+        printed = 0 if tag == PRINTED_TAG.lower() else 1
+        key = (LABEL_PROPERTIES.index(str(row["p"])), lang_rank.get(lang, 3), printed, label)
         if s not in best or key < best[s][0]:
             best[s] = (key, label)
     return {s: label for s, (_, label) in best.items()}
@@ -404,8 +408,10 @@ def practice_points(store: SparqlStore, iri: str) -> list[Row]:
         SPARQL_PREFIXES
         + """SELECT ?m ?point ?position ?text WHERE {
             ?m rk:hasPracticePoint ?point .
-            OPTIONAL { ?point rk:position ?position } OPTIONAL { ?point rk:text ?text } }
-            ORDER BY ?position ?point""",
+            OPTIONAL { ?point rk:position ?position }
+            OPTIONAL { ?point rk:text ?text """
+        + printed_only("?text", "?point", "rk:text")
+        + """ } } ORDER BY ?position ?point""",
         {"m": ox.NamedNode(iri)},
     )
 

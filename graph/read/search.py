@@ -1,8 +1,8 @@
 """Full-text search over names and texts, simplified and traditional characters alike.
 
 The index is built once from the store (SPARQL), so it finds exactly what the graph holds. Both
-the query and every indexed text are converted to simplified characters with OpenCC (t2s) and
-case-folded, so 開立銀行賬戶 finds 开立银行账户. Chinese has no spaces, so matching works on the
+the query and every indexed text are converted to simplified characters (reformkg.script, OpenCC
+t2s) and case-folded, so 開立銀行賬戶 finds 开立银行账户. Chinese has no spaces, so matching works on the
 whole query term (a substring hit) and, for partial matches, on character bigrams.
 
 Ranking (why: analysts look for a measure by its name first): a hit in a name outweighs a hit in
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from reformkg.graph.query.store import SparqlStore, select
 from reformkg.graph.read.resources import compact
-from reformkg.script import normalise
+from reformkg.script import PRINTED_TAG, normalise, printed_only
 from reformkg.vocab import SPARQL_PREFIXES
 
 if TYPE_CHECKING:
@@ -207,21 +207,26 @@ _KIND_OF_CLASS = {
 _NAMES_QUERY = (
     SPARQL_PREFIXES
     + """
-SELECT ?s ?class ?p ?text ?doc ?docTitle WHERE {
+SELECT ?s ?class ?p ?text (LANG(?text) AS ?lang) ?doc ?docTitle WHERE {
   { ?s a ?class . VALUES ?class { rk:Measure rk:ReformItem rk:Agency rk:CollectiveAgency
                                   rk:Document rk:Section rk:Place rk:PromotionScope skos:Concept } }
   VALUES ?p { rdfs:label skos:prefLabel dcterms:title skos:altLabel rk:practiceText
               rk:effectText }
   ?s ?p ?text .
   FILTER(isLiteral(?text))
-  OPTIONAL { ?s rk:inDocument|rk:sectionOf ?doc . OPTIONAL { ?doc dcterms:title ?docTitle } }
+  OPTIONAL { ?s rk:inDocument|rk:sectionOf ?doc .
+             OPTIONAL { ?doc dcterms:title ?docTitle """
+    + printed_only("?docTitle", "?doc", "dcterms:title")
+    + """ } }
 }"""
 )
 
 _POINTS_QUERY = (
     SPARQL_PREFIXES
     + """
-SELECT ?s ?text WHERE { ?s a rk:Measure ; rk:hasPracticePoint ?pt . ?pt rk:text ?text }"""
+SELECT ?s ?text WHERE { ?s a rk:Measure ; rk:hasPracticePoint ?pt . ?pt rk:text ?text . """
+    + printed_only("?text", "?pt", "rk:text")
+    + " }"
 )
 
 _FIELD_OF_PROPERTY = {
@@ -238,11 +243,13 @@ def build_index(store: SparqlStore) -> SearchIndex:
     """Read names and texts from the store (asserted and inferred graphs alike) into an index.
 
     Practice points are indexed only when the measure has no practiceText (they repeat it).
+    A text printed in traditional characters is in the graph twice (as printed and simplified):
+    it is indexed once, as printed, which is also what labels and snippets show.
     """
     kinds: dict[str, str] = {}
-    labels: dict[str, str] = {}
+    labels: dict[str, tuple[bool, str]] = {}  # (not the printed form, text): the least wins
     docs: dict[str, tuple[str, str]] = {}
-    fields: dict[str, dict[tuple[str, str], None]] = {}
+    fields: dict[str, dict[tuple[str, str], tuple[bool, str]]] = {}  # (field, norm) -> text
     for row in select(store, _NAMES_QUERY):
         s = str(row["s"])
         cls = str(row["class"]).rsplit("#", 1)[-1]
@@ -250,8 +257,10 @@ def build_index(store: SparqlStore) -> SearchIndex:
         if _kind_rank(kind) < _kind_rank(kinds.get(s, "")):
             kinds[s] = kind
         field_name = _FIELD_OF_PROPERTY[str(row["p"]).rsplit("#", 1)[-1].rsplit("/", 1)[-1]]
-        text = str(row["text"])
-        fields.setdefault(s, {})[(field_name, text)] = None
+        text = (str(row["lang"] or "").lower() != PRINTED_TAG.lower(), str(row["text"]))
+        own = fields.setdefault(s, {})
+        key = (field_name, normalise(text[1]))
+        own[key] = min(own.get(key, text), text)
         if field_name == "name" and (s not in labels or text < labels[s]):
             labels[s] = text
         if row["doc"] and s not in docs:
@@ -259,7 +268,8 @@ def build_index(store: SparqlStore) -> SearchIndex:
     for row in select(store, _POINTS_QUERY):
         s = str(row["s"])
         if not any(name == "practice" for name, _ in fields.get(s, {})):
-            fields.setdefault(s, {})[("point", str(row["text"]))] = None
+            point = str(row["text"])
+            fields.setdefault(s, {})[("point", normalise(point))] = (False, point)
     # A one-row reform item repeats its measure's name: list the measure only.
     parts = select(store, SPARQL_PREFIXES + "SELECT ?item ?m WHERE { ?m rk:partOfItem ?item }")
     echoes = {
@@ -271,9 +281,10 @@ def build_index(store: SparqlStore) -> SearchIndex:
     for s, kind in kinds.items():
         if not kind or s in echoes:
             continue
-        fs = tuple(Field(n, t, normalise(t)) for n, t in sorted(fields.get(s, {})))
+        fs = tuple(Field(n, t, norm) for (n, norm), (_, t) in sorted(fields.get(s, {}).items()))
         doc, doc_label = docs.get(s, ("", ""))
-        entries.append(Entry(s, kind, labels.get(s) or compact(s), doc, doc_label, fs))
+        label = labels[s][1] if s in labels else compact(s)
+        entries.append(Entry(s, kind, label, doc, doc_label, fs))
     return SearchIndex(entries)
 
 
