@@ -18,6 +18,9 @@ folder defaults to `./build` under the current folder.
     max_rows           REFORMKG_SPARQL_MAX_ROWS    rows/triples returned at most (10000)
     max_request_bytes  REFORMKG_MAX_REQUEST_BYTES  request body and query string size (1000000)
     workers            REFORMKG_QUERY_WORKERS      query worker processes (2)
+    search_timeout     REFORMKG_SEARCH_TIMEOUT     seconds a full-text search may run (3)
+    client_timeout     REFORMKG_CLIENT_TIMEOUT     seconds a client may take to send a request's
+                                                   head, or pause inside its body (10)
     store_url          REFORMKG_STORE_URL          external SPARQL query endpoint (none: embedded)
     store_user         REFORMKG_STORE_USER         user for the external server (digest auth)
     store_password     REFORMKG_STORE_PASSWORD     its password
@@ -57,6 +60,8 @@ ENVIRONMENT: dict[str, str] = {
     "max_rows": "REFORMKG_SPARQL_MAX_ROWS",
     "max_request_bytes": "REFORMKG_MAX_REQUEST_BYTES",
     "workers": "REFORMKG_QUERY_WORKERS",
+    "search_timeout": "REFORMKG_SEARCH_TIMEOUT",
+    "client_timeout": "REFORMKG_CLIENT_TIMEOUT",
     "store_url": "REFORMKG_STORE_URL",
     "store_user": "REFORMKG_STORE_USER",
     "store_password": "REFORMKG_STORE_PASSWORD",
@@ -78,6 +83,8 @@ class Settings:
     max_rows: int = 10_000
     max_request_bytes: int = 1_000_000
     workers: int = 2
+    search_timeout: float = 3.0
+    client_timeout: float = 10.0
     store_url: str | None = None
     store_user: str | None = None
     store_password: str | None = None

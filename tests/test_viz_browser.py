@@ -88,7 +88,7 @@ def expected_counts(store, view: str, where: str = "") -> tuple[int, int]:
 def open_view(page, url: str) -> dict:
     """Load a view, wait until it says it is drawn, and read back what it drew."""
     page.goto(url)
-    page.wait_for_function("window.reformkgReady === true", timeout=20_000)
+    page.wait_for_function("() => window.reformkgReady === true", timeout=20_000)
     return page.evaluate("""() => ({
         stats: window.reformkgStats,
         nodes: window.reformkgNetwork.body.data.nodes.length,
@@ -188,7 +188,7 @@ def test_filter_form_controls_submit_as_url_parameters(live_server, page, store)
     page.select_option("#rk-filters select[name=doc]", "qhsk-ftz-b6")
     page.click("#rk-filters button[type=submit]")
     page.wait_for_url(re.compile(r".*doc=qhsk-ftz-b6.*"))
-    page.wait_for_function("window.reformkgReady === true")
+    page.wait_for_function("() => window.reformkgReady === true")
     stats = page.evaluate("window.reformkgStats")
     where = f"?m rk:inDocument <{ID}doc/qhsk-ftz-b6> ."
     assert (stats["nodes"], stats["edges"]) == expected_counts(store, "agencies", where)
@@ -294,10 +294,13 @@ def evil_build(tmp_path_factory):
     """A tiny build whose labels and texts are HTML: they must show as text, never run."""
     import pyoxigraph as ox
 
+    from reformkg.build_files import seal
+
     folder = tmp_path_factory.mktemp("evil-build")
     store = ox.Store()
     store.load(EVIL_TRIG.encode(), format=ox.RdfFormat.TRIG)
     store.dump(output=str(folder / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+    seal(folder)  # what a build does last: the app opens only a sealed build
     return folder
 
 

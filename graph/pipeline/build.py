@@ -5,7 +5,9 @@ Stages run in a fixed order and are timed (`BuildResult.timings`); `progress(sta
 is called at each stage's start and end so the CLI can show progress and the benchmark can
 sample memory per stage. A document that cannot be read stops the build with an InputError
 naming the file and line, unless `skip_bad=True`: then it is left out, listed in the report,
-and the report says the build is partial. Nothing is ever written for a failed build.
+and the report says the build is partial. Nothing is ever written for a failed build, and the
+previous build stays whole until the new one, written beside it and sealed with its manifest,
+is swapped in (reformkg.graph.pipeline.publish).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from reformkg.etl.records import ParsedDocument
 from reformkg.etl.themes import ThemeHit
 from reformkg.graph.pipeline import report as report_mod
 from reformkg.graph.pipeline import stages
+from reformkg.graph.pipeline.publish import check_target, staged
 from reformkg.graph.pipeline.write import write
 from reformkg.settings import Settings
 
@@ -75,6 +78,7 @@ def build(
         progress(name, "end")
         return out
 
+    check_target(settings.build_dir)
     skipped: list[str] = []
     resolver = stage("normalise", load_resolver, settings.data_dir)
     docs = stage("parse", lambda: parse_all(settings, skip_bad=skip_bad, skipped=skipped))
@@ -89,7 +93,8 @@ def build(
     stage("describe", stages.describe, asserted, inferred, docs, settings)
     report = report_mod.make_report(docs, themes, links, skipped, resolver)
     result = BuildResult(docs, timings, report, skipped, links, themes)
-    stage("serialise", write, asserted, inferred, result, settings)
-    result.report["timings"] = timings
-    (settings.build_dir / TIMINGS).write_text(json.dumps(timings, indent=2) + "\n")
+    with staged(settings.build_dir) as out:  # the previous build stays until the swap
+        stage("serialise", write, asserted, inferred, result, settings, out)
+        result.report["timings"] = timings
+        (out / TIMINGS).write_text(json.dumps(timings, indent=2) + "\n")
     return result

@@ -27,6 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="CSV header row and theme names: zh (牵头单位 …, the default, for Excel), en "
         "(Lead agencies …) or keys (lead_agencies …, theme ids: for programs)",
     )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV values exactly as stored, for programs: no apostrophe before cells that "
+        "begin with = + - @ (which a spreadsheet would run as formulas)",
+    )
     parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
     parser.add_argument("--build", type=Path, help="build folder (default: ./build)")
 
@@ -64,6 +70,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         bom=args.bom,
         labels=None if labels == "keys" else labels,
         table=args.what,
+        raw=args.raw,
     )
     if args.out:
         args.out.write_text(text, encoding="utf-8", newline="")

@@ -35,6 +35,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     from reformkg.graph.query.store import has_build
     from reformkg.web.app import create_app
+    from reformkg.web.server import config
 
     settings = settings.with_(store_url=args.store_url)
     if not settings.store_url and not has_build(settings.build_dir):
@@ -53,5 +54,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         f"questions {base}/queries",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # uvicorn with bounded request heads and client deadlines (reformkg.web.server)
+    uvicorn.Server(config(app, args.host, args.port, settings.client_timeout)).run()
     return 0

@@ -35,11 +35,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from reformkg.graph.pipeline.reason import clashes
     from reformkg.graph.pipeline.stages import format_clashes
     from reformkg.graph.pipeline.validate import format_violations, load_built_graphs, validate
+    from reformkg.graph.query.store import dataset_path
 
     build_dir = settings.build_dir
     shapes = args.shapes or settings.ontology_dir / "shapes.ttl"
     if not shapes.is_file():
         raise ReformKGError(f"no SHACL shapes at {shapes}")
+    dataset_path(build_dir)  # the build, checked whole: one line when it is cut or changed
     try:
         data, inferred = load_built_graphs(build_dir)
     except FileNotFoundError:
