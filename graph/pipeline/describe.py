@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL
 from rdflib.term import Node
 
@@ -336,7 +336,7 @@ def _subsets(docs: list[ParsedDocument], per_graph: Counter[URIRef]) -> Iterator
 def describe(
     docs: list[ParsedDocument],
     quads: list[Quad],
-    inferred: Graph,
+    inferred: Iterable[tuple[Node, Node, Node]],
     build_date: str | None,
     commit: tuple[str, str] | None,
 ) -> list[Quad]:

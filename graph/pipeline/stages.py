@@ -9,7 +9,6 @@ description. `reformkg.graph.pipeline.build` runs and times them in order.
 from __future__ import annotations
 
 from rdflib import RDF, Graph, Literal
-from rdflib.plugins.stores.memory import SimpleMemory
 
 from reformkg.errors import ValidationFailed
 from reformkg.etl import curation
@@ -60,18 +59,16 @@ def derive(data: Asserted) -> None:
     data.quads.extend(deriver.derive(data.quads))
 
 
-def reason(data: Asserted, settings: Settings) -> Graph:
+def reason(data: Asserted, settings: Settings) -> set[reasoner.Triple]:
     """The OWL-RL closure's new triples only (kept in their own named graph); ValidationFailed
     when the closure types an individual with two disjoint classes (rule cax-adc)."""
     # Literal-valued triples feed no rule of the ontology and `infer` drops inferences about
     # literals, so the reasoner is given the resource-valued triples only (a third of the data).
-    resources = Graph(store=SimpleMemory())
-    for s, p, o, _ in data.quads:
-        if not isinstance(o, Literal):
-            resources.add((s, p, o))
-    inferred = reasoner.infer(resources, data.ontology)
-    types = [(s, o) for s, p, o in resources.triples((None, RDF.type, None))]
-    types += list(inferred.subject_objects(RDF.type))
+    resources = {(s, p, o) for s, p, o, _ in data.quads if not isinstance(o, Literal)}
+    inferred = reasoner.infer_triples(resources, data.ontology)
+    rdf_type = RDF.type
+    types = [(s, o) for s, p, o in resources if p == rdf_type]
+    types += [(s, o) for s, p, o in inferred if p == rdf_type]
     found = reasoner.clashes(types, data.ontology)
     if found:
         raise ValidationFailed(
@@ -106,7 +103,7 @@ def validate(data: Asserted, settings: Settings) -> None:
 
 
 def describe(
-    data: Asserted, inferred: Graph, docs: list[ParsedDocument], settings: Settings
+    data: Asserted, inferred: set[reasoner.Triple], docs: list[ParsedDocument], settings: Settings
 ) -> None:
     """Add the dataset's description (graph/description: VoID, DCAT, licence, provenance)."""
     commit = describer.build_commit()

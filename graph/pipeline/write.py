@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # build.py imports this module
     from reformkg.graph.pipeline.build import BuildResult
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+Triple = tuple[Node, Node, Node]
 _Item = TypeVar("_Item")
 
 
@@ -59,7 +61,7 @@ def _distinct(items: list[_Item]) -> list[_Item]:
     return out
 
 
-def sorted_quads(data: Asserted, inferred: Graph | None) -> list[ox.Quad]:
+def sorted_quads(data: Asserted, inferred: Iterable[Triple] | None) -> list[ox.Quad]:
     """Every quad (inferred ones in graph/inferred), sorted by its N-Quads form.
 
     Terms are converted once each and shared between quads: at 100x data a measure's IRI
@@ -95,7 +97,7 @@ def sorted_quads(data: Asserted, inferred: Graph | None) -> list[ox.Quad]:
 
 
 def write(
-    data: Asserted, inferred: Graph, result: BuildResult, settings: Settings, out: Path
+    data: Asserted, inferred: Iterable[Triple], result: BuildResult, settings: Settings, out: Path
 ) -> None:
     """dataset.nq (every graph), dataset.trig and dataset.ttl (the default dataset: asserted,
     derived and description graphs), reports, the shapes, the sources and the ontology page,
