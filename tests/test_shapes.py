@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 
 from reformkg.build_files import seal
@@ -732,3 +732,25 @@ def test_finding1_the_closure_of_a_wrong_link_is_inconsistent(ontology):
     data = Asserted([(s, p, o, GRAPH_D1) for s, p, o in g], ontology)
     with pytest.raises(ValidationFailed, match="id:doc/d1: both rk:Document and rk:Measure"):
         stages.reason(data, Settings.defaults())
+
+
+def test_sparql_targets_by_oxigraph_change_no_result(shapes, ontology):
+    """validate selects the SPARQL targets' nodes with pyoxigraph; pySHACL's own evaluation
+    (the oracle) must report the same results, on every deliberate violation one by one and
+    all at once."""
+    targeted = {
+        str(shape)
+        for target in shapes.subjects(RDF.type, SH.SPARQLTarget)
+        for shape in shapes.subjects(SH.target, target)
+    }
+    assert len(targeted) >= 5, "the shapes have SPARQL targets"
+    graphs = [graph_of(ontology, update) for _, update, _, _ in CASES]
+    combined = graph_of(ontology)
+    for _, update, _, _ in CASES:
+        combined.update(PREFIXES + update)
+    caught: set[str] = set()
+    for g in [*graphs, combined]:
+        fast = validate(g, shapes, include_warnings=True)
+        assert fast == validate(g, shapes, include_warnings=True, sparql_targets="pyshacl")
+        caught |= {v.shape for v in fast} & targeted
+    assert len(caught) >= 5, f"SPARQL-target shapes exercised: {caught}"
