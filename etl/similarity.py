@@ -25,7 +25,8 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import sparse
@@ -73,12 +74,37 @@ class _Tokenizer(Protocol):
 @lru_cache(maxsize=1)
 def _jieba() -> _Tokenizer:
     """A private jieba tokenizer: words another module adds to jieba's global dictionary
-    (jieba.add_word) must not change the links, so linking never uses the shared one."""
+    (jieba.add_word) must not change the links, so linking never uses the shared one. Its
+    dictionary is read at the first cut (or by `load_dictionary`), once per process."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     tokenizer: _Tokenizer = jieba.Tokenizer()
     return tokenizer
+
+
+def load_dictionary(cache_dir: Path | None) -> None:
+    """Read jieba's dictionary now, from its cache in `cache_dir` when there is one.
+
+    Building jieba's prefix dictionary from its word list takes about a second; jieba keeps the
+    result in a cache file (written to a temporary file and renamed, so a reader never sees
+    half of it) and reads that instead next time. The cache is named after jieba's version
+    (jieba does not check a cache of its own dictionary against the word list), and lives in
+    `cache_dir` rather than the system's temporary folder, which another user may own or a
+    reboot empty. A folder that cannot be made leaves jieba its default place.
+    """
+    from importlib.metadata import version
+
+    tokenizer: Any = _jieba()
+    if cache_dir is not None and not tokenizer.initialized:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
+        else:
+            tokenizer.tmp_dir = str(cache_dir)
+            tokenizer.cache_file = f"jieba-{version('jieba')}.cache"
+    tokenizer.initialize()
 
 
 @lru_cache(maxsize=200_000)

@@ -90,7 +90,7 @@ def build(
     if not docs:
         raise InputError(str(settings.manifest), None, "no document could be built")
     themes = stage("themes", stages.assign_themes, docs, settings)
-    machine_links = stage("link", stages.link, docs, themes)
+    machine_links = stage("link", stages.link, docs, themes, stages.cache_dir(settings))
     curated, found = stage("review", stages.curate, docs, machine_links, settings)
     links = curated.links
     asserted = stage(

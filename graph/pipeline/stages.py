@@ -8,10 +8,12 @@ description. `reformkg.graph.pipeline.build` runs and times them in order.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rdflib import RDF, Graph, Literal
 
 from reformkg.errors import ValidationFailed
-from reformkg.etl import curation
+from reformkg.etl import curation, similarity
 from reformkg.etl import lineage as lineages
 from reformkg.etl import link as linking
 from reformkg.etl import themes as theming
@@ -34,11 +36,21 @@ def assign_themes(
 
 
 def link(
-    docs: list[ParsedDocument], themes: dict[MeasureKey, list[theming.ThemeHit]]
+    docs: list[ParsedDocument],
+    themes: dict[MeasureKey, list[theming.ThemeHit]],
+    cache_dir: Path | None = None,
 ) -> list[linking.Link]:
-    """Cross-batch links (same reform / evolution / related) between measures."""
+    """Cross-batch links (same reform / evolution / related) between measures; jieba's
+    dictionary is read from its cache in `cache_dir` (see `cache_dir`)."""
+    similarity.load_dictionary(cache_dir)
     theme_ids = {k: [h.theme_id for h in hits] for k, hits in themes.items()}
     return linking.link_measures(docs, theme_ids)
+
+
+def cache_dir(settings: Settings) -> Path:
+    """Where the build keeps what it may reuse between builds (jieba's dictionary): beside the
+    build folder, which is replaced whole by every build (`build` → `build.cache`)."""
+    return settings.build_dir.with_name(settings.build_dir.name + ".cache")
 
 
 def curate(
