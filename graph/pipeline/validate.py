@@ -19,7 +19,7 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from reformkg.graph.pipeline.terms import ox_triples, rdflib_term
+from reformkg.graph.pipeline.terms import load_triples, rdflib_term
 from reformkg.vocab import prefixes
 
 __all__ = [
@@ -140,9 +140,7 @@ def resolve_sparql_targets(shapes: Graph, data: Graph) -> None:
     if not targets:
         return
     store = ox.Store()
-    store.bulk_extend(
-        ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in ox_triples(data)
-    )
+    load_triples(store, data)
     for shape, target, query in targets:
         # rdflib, which pySHACL runs the queries with, knows the data graph's prefixes too
         # (xsd:, rdf: … by default); the declared ones come on top.

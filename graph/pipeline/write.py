@@ -28,7 +28,7 @@ from reformkg.build_files import (
 )
 from reformkg.etl.dataset import Asserted
 from reformkg.graph.pipeline import ontology_doc
-from reformkg.graph.pipeline.terms import to_ox
+from reformkg.graph.pipeline.terms import NTriplesTerms, to_ox
 from reformkg.settings import Settings
 from reformkg.vocab import DUMP_PREFIXES, INFERRED_GRAPH
 
@@ -56,14 +56,7 @@ def sorted_lines(data: Asserted, inferred: Iterable[Triple] | None) -> list[str]
     done in C, where building and sorting a pyoxigraph object per quad cost about 20 µs each
     (most of this stage). The order is the one the dumps always had: by N-Quads form.
     """
-    terms: dict[Node, str] = {}
-
-    def nt(term: Node) -> str:
-        text = terms.get(term)
-        if text is None:
-            text = terms[term] = str(to_ox(term))
-        return text
-
+    nt = NTriplesTerms()
     lines = [f"{nt(s)} {nt(p)} {nt(o)} {nt(g)}" for s, p, o, g in data.quads]
     if inferred is not None:
         gi = nt(INFERRED_GRAPH)
