@@ -118,13 +118,16 @@ def _statistics(
     per_property: Counter[Node] = Counter()
     typed: set[tuple[Node, Node]] = set()
     triples: set[Triple] = set()
+    # Looked up once, compared by hash: rdflib's namespace attributes and term equality run in
+    # Python, and this loop sees every quad.
+    rdf_type, left_out = RDF.type, frozenset((INFERRED_GRAPH, DESCRIPTION_GRAPH))
     for s, p, o, g in quads:
         per_graph[g] += 1
-        if g in (INFERRED_GRAPH, DESCRIPTION_GRAPH) or (s, p, o) in triples:
+        if g in left_out or (s, p, o) in triples:
             continue
         triples.add((s, p, o))
         per_property[p] += 1
-        if p == RDF.type:
+        if p is rdf_type or p == rdf_type:
             typed.add((s, o))
     per_class: Counter[Node] = Counter(c for _, c in typed)
     subjects = {t[0] for t in triples}
@@ -134,12 +137,13 @@ def _statistics(
 
 def _examples(triples: set[Triple]) -> list[URIRef]:
     """One resource of each main kind, the first in IRI order (stable across builds)."""
-    out = []
-    for cls in (RK.Document, RK.Measure, RK.Agency, RK.MeasureLink):
-        members = sorted(str(s) for s, p, o in triples if p == RDF.type and o == cls)
-        if members:
-            out.append(URIRef(members[0]))
-    return out
+    kinds = (RK.Document, RK.Measure, RK.Agency, RK.MeasureLink)
+    wanted, rdf_type = frozenset(kinds), RDF.type
+    first: dict[Node, str] = {}
+    for s, p, o in triples:
+        if o in wanted and p == rdf_type and (o not in first or str(s) < first[o]):
+            first[o] = str(s)
+    return [URIRef(first[cls]) for cls in kinds if cls in first]
 
 
 def _triples(
