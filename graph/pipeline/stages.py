@@ -103,10 +103,14 @@ def validate(data: Asserted, settings: Settings) -> None:
     """SHACL over the default dataset (asserted and derived quads, the ontology among them);
     any violation fails the build. Not over the closure: there a property's range types whatever
     it points at, and a link to the wrong kind of thing would pass every sh:class check."""
+    shapes = validator.load_shapes(settings.ontology_dir / "shapes.ttl")
+    # The SPARQL targets first, in a pyoxigraph store of their own, freed before the rdflib
+    # graph is built: the two never take memory at the same time.
+    validator.resolve_sparql_targets(shapes, ((s, p, o) for s, p, o, _ in data.quads))
     graph = Graph()  # pySHACL needs a context-aware store
     for s, p, o, _ in data.quads:
         graph.add((s, p, o))
-    violations = validator.validate(graph, settings.ontology_dir / "shapes.ttl")
+    violations = validator.validate(graph, shapes)
     if violations:
         raise ValidationFailed(
             f"{len(violations)} SHACL violation(s):\n"

@@ -122,14 +122,20 @@ def _text(node: Node | None) -> str:
     return "" if node is None else str(node)
 
 
-def resolve_sparql_targets(shapes: Graph, data: Graph) -> None:
+def resolve_sparql_targets(
+    shapes: Graph,
+    data: Iterable[tuple[Node, Node, Node]],
+    namespaces: Iterable[tuple[str, Node]] | None = None,
+) -> None:
     """Replace each SPARQL target (sh:target [ a sh:SPARQLTarget ; sh:select … ]) of `shapes`
     by the nodes it selects in `data`, as sh:targetNode, the query run by pyoxigraph.
 
     The cross-node rules of shapes.ttl are SPARQL targets that select the offending nodes;
     pySHACL evaluates them with rdflib's SPARQL engine, two thirds of the validation time for
     the five documents. The nodes are the same, so the results are (same focus nodes, shapes,
-    messages); tests/test_shapes.py compares both ways on good and broken data.
+    messages); tests/test_shapes.py compares both ways on good and broken data. `data` is the
+    graph to validate or its triples; `namespaces` the prefixes rdflib would know (by default
+    those of `data` when it is a Graph, else a new Graph's).
     """
     targets = [
         (shape, target, str(query))
@@ -144,7 +150,9 @@ def resolve_sparql_targets(shapes: Graph, data: Graph) -> None:
     for shape, target, query in targets:
         # rdflib, which pySHACL runs the queries with, knows the data graph's prefixes too
         # (xsd:, rdf: … by default); the declared ones come on top.
-        known = {str(p): str(ns) for p, ns in data.namespaces()}
+        if namespaces is None:
+            namespaces = list((data if isinstance(data, Graph) else Graph()).namespaces())
+        known = {str(p): str(ns) for p, ns in namespaces}
         declared = [
             (str(prefix), str(namespace))
             for prefixes in shapes.objects(target, SH.prefixes)
