@@ -34,6 +34,7 @@ from reformkg.vocab import (
     item_iri,
     link_iri,
     measure_iri,
+    measure_iri_of_path,
     place_iri,
     practice_point_iri,
     scope_iri,
@@ -291,6 +292,7 @@ def assignment_triples(measure: URIRef, hits: Iterable[ThemeHit]) -> list[Triple
         ]
         triples += [(node, RK.matchedTerm, Literal(t, lang="zh")) for t in h.terms]
         triples += [(node, RK.matchedField, Literal(f)) for f in h.fields]
+        triples += [(node, RK.matchedExample, measure_iri_of_path(e)) for e in h.examples]
     return triples
 
 

@@ -68,12 +68,12 @@ def build(
     docs = stage("parse", lambda: parse_all(settings, skip_bad=skip_bad, skipped=skipped))
     if not docs:
         raise InputError(str(settings.manifest), None, "no document could be built")
-    themes = stage("themes", stages.assign_themes, docs, settings)
+    themes, theme_examples = stage("themes", stages.classify_themes, docs, settings)
     links = stage("link", stages.link, docs, themes)
     asserted = stage("rdf", to_quads, docs, resolver, themes, links, settings)
     inferred = stage("reason", stages.reason, asserted, settings)
     stage("validate", stages.validate, asserted, inferred, settings)
-    report = report_mod.make_report(docs, themes, links, skipped, resolver)
+    report = report_mod.make_report(docs, themes, links, skipped, resolver, theme_examples)
     result = BuildResult(docs, timings, report, skipped, links, themes)
     stage("serialise", write, asserted, inferred, result, settings)
     result.report["timings"] = timings

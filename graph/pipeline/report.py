@@ -81,6 +81,7 @@ class Report(TypedDict):
     busiest_agencies: list[list[str | int]]  # [agency, measures], the busiest first
     agencies_not_in_alias_table: list[str]
     measures_without_theme: list[str]
+    theme_examples: int  # labelled examples the theme classifier learned from (0: term rule)
     links_by_relation: dict[str, int]
     timings: NotRequired[dict[str, float]]
 
@@ -91,6 +92,7 @@ def make_report(
     links: Sequence[Link],
     skipped: list[str],
     resolver: Resolver,
+    theme_examples: int = 0,
 ) -> Report:
     entries: list[DocumentEntry] = []
     agencies: Counter[str] = Counter()
@@ -171,6 +173,7 @@ def make_report(
         ],
         "agencies_not_in_alias_table": sorted(unresolved),
         "measures_without_theme": no_theme,
+        "theme_examples": theme_examples,
         "links_by_relation": dict(sorted(Counter(x.relation for x in links).items())),
     }
 
@@ -225,6 +228,14 @@ def report_markdown(report: Report) -> str:
             "jurisdiction, e.g. 市财政局 → 深圳市财政局; add a row to merge it with another name): "
             + "、".join(report["agencies_not_in_alias_table"]),
         ]
+    learned = report["theme_examples"]
+    out += [
+        "",
+        f"Themes: decided by a model learned from {learned} labelled examples "
+        "(data/theme_examples.csv)"
+        if learned
+        else "Themes: the term rule alone (no labelled examples in data/theme_examples.csv)",
+    ]
     out += ["", f"Measures without a theme: {len(report['measures_without_theme'])}"]
     out += [f"- {k}" for k in report["measures_without_theme"]]
     return "\n".join(out) + "\n"

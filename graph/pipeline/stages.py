@@ -6,25 +6,48 @@ their SHACL validation; `reformkg.graph.pipeline.build` runs and times them in o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rdflib import Graph, Literal
 from rdflib.plugins.stores.memory import SimpleMemory
 
 from reformkg.errors import ValidationFailed
 from reformkg.etl import link as linking
+from reformkg.etl import theme_model
 from reformkg.etl import themes as theming
 from reformkg.etl.dataset import Asserted, MeasureKey, measure_key
 from reformkg.etl.records import ParsedDocument
 from reformkg.graph.pipeline import reason as reasoner
 from reformkg.graph.pipeline import validate as validator
 from reformkg.settings import Settings
+from reformkg.vocab import measure_path
+
+
+def classify_themes(
+    docs: list[ParsedDocument], settings: Settings
+) -> tuple[dict[MeasureKey, list[theming.ThemeHit]], int]:
+    """Theme hits per measure, and how many labelled examples the classifier learned from:
+    candidates from the vocabulary of ontology/themes.ttl, decided by the model fitted to
+    data/theme_examples.csv (the term rule alone when there are no examples)."""
+    vocab = theming.load_vocabulary(settings.ontology_dir)
+    examples = theme_model.load_examples(settings.data_dir / theme_model.EXAMPLES_FILE, vocab)
+    model = theme_model.train(examples, vocab)
+    measures = [m for d in docs for m in d.measures]
+    classified = theming.classify_measures(measures, vocab, model)
+    hits = {measure_key(m): found for m, found in zip(measures, classified, strict=True)}
+    # An example is named as evidence when it is a measure of this build (a collection without
+    # the bundled documents still learns from their examples, but cannot point at them).
+    here = {measure_path(*key) for key in hits}
+    for key, found in hits.items():
+        hits[key] = [replace(h, examples=tuple(e for e in h.examples if e in here)) for h in found]
+    return hits, len(examples) if model is not None else 0
 
 
 def assign_themes(
     docs: list[ParsedDocument], settings: Settings
 ) -> dict[MeasureKey, list[theming.ThemeHit]]:
-    """Theme hits per measure, from the vocabulary in ontology/themes.ttl."""
-    vocab = theming.load_vocabulary(settings.ontology_dir)
-    return {measure_key(m): theming.classify(m, vocab) for d in docs for m in d.measures}
+    """Theme hits per measure (classify_themes without the count)."""
+    return classify_themes(docs, settings)[0]
 
 
 def link(
