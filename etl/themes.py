@@ -18,23 +18,21 @@ Evidence: each distinct term found in a field counts the field's weight (FIELD_W
 - lead agency 1.5, responsible agency 0.5: the vocabulary's terms in the canonical names of the
   bodies in charge (a court, 法院, as lead agency is evidence for judicial; 港澳事务办公室 for Hong
   Kong and Macao). An agency is supporting evidence only: a theme needs a term in the text.
+A top concept's family gathers the evidence of its narrower concepts (the SKOS hierarchy: each
+term once; a concept under two top concepts counts for both). The candidates are the families
+with a term in the name, practice or effect.
 
-Scoring, kept simple enough to explain to an analyst:
-- a top concept's family score adds the evidence of its narrower concepts (the SKOS hierarchy:
-  each term once; a concept under two top concepts counts for both);
-- a family is kept when its score is at least MIN_SCORE and either it is named in the measure's
-  name or it has at least RELATIVE x the best family's score; at most MAX_HITS themes; when
-  nothing reaches MIN_SCORE but something matched, the best family alone is kept;
-- within a kept family the most specific concepts that are named in the measure's name, or
-  carry at least SPECIFIC_SHARE of the family's evidence, are reported instead of the top
-  concept (the build's OWL-RL inference adds the broader themes back through
-  rk:hasTheme o skos:broader).
-
-Why these values (bench/eval_themes.py, tests/data/theme_labels_blind.csv, dev half, 101
-measures, top concepts): the name weighs most because a name match alone is right 9 times in
-10; RELATIVE 0.4 with the name rule recovers second topics named in the name without keeping
-every passing mention of the practice text; the agency weights and the second-topic terms of
-issue 17 moved micro-F1 from 0.798 (P 0.874, R 0.733) to the figures in docs/themes.md.
+Which candidates are themes:
+- with labelled examples (the build's case: data/theme_examples.csv), the model of
+  etl/theme_model.py decides, from the evidence and the nearest examples (FamilyScorer);
+- without, the term rule: a family is kept when its score is at least MIN_SCORE and either it
+  is named in the measure's name or it has at least RELATIVE x the best family's score; at most
+  MAX_HITS themes; when nothing reaches MIN_SCORE, the best candidate alone. Its values were
+  set on the development half of the blind labels (top concepts micro-F1 0.881 there) and gave
+  0.802 on the held-out half: docs/themes.md.
+Within a kept family the most specific concepts that are named in the measure's name, or carry
+at least SPECIFIC_SHARE of the family's evidence, are reported instead of the top concept (the
+build's OWL-RL inference adds the broader themes back through rk:hasTheme o skos:broader).
 
 Stop terms are hidden labels of the scheme itself (not of a concept): phrases such as
 公共服务平台 or 绿色通道 that contain a theme term but do not name the theme. They are matched

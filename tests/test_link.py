@@ -80,17 +80,17 @@ def test_quality_floor_on_labelled_pairs(labels, blind_labels, links):
     on the labels the parameters were set on and on the blind labels they were not.
 
     The counterpart precision floors were 0.78 and 0.75 until the theme model (issue 17b):
-    its themes share more second topics, so the shared-theme bonus lifts two related pairs of
-    the first labels and three of the blind ones over the counterpart threshold (precision
-    0.794 -> 0.750 and 0.771 -> 0.718; blind recall 0.794 -> 0.824). THEME_BONUS was set
+    its themes share more second topics, so the shared-theme bonus lifts one related pair of
+    the first labels and two of the blind ones over the counterpart threshold (precision
+    0.794 -> 0.771 and 0.771 -> 0.737; blind recall 0.794 -> 0.824). THEME_BONUS was set
     with the term rule's themes; re-setting it is linking's (issue 15)."""
     counterpart = eval_links.score(labels, links, eval_links.COUNTERPART)
     any_link = eval_links.score(labels, links, eval_links.LINKED)
-    assert counterpart.precision >= 0.74 and counterpart.recall >= 0.80, counterpart
+    assert counterpart.precision >= 0.76 and counterpart.recall >= 0.80, counterpart
     assert any_link.precision >= 0.78 and any_link.recall >= 0.80, any_link
     assert not eval_links.direction_errors(labels, links)
     blind = eval_links.score(blind_labels, links, eval_links.COUNTERPART)
-    assert blind.precision >= 0.70 and blind.recall >= 0.75, blind
+    assert blind.precision >= 0.72 and blind.recall >= 0.75, blind
     assert not eval_links.direction_errors(blind_labels, links)
 
 
