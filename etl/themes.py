@@ -92,6 +92,7 @@ MIN_SCORE = 2.0  # a name match, or two distinct practice terms
 RELATIVE = 0.4  # a second theme not named in the name needs 40 % of the best theme's evidence
 SPECIFIC_SHARE = 0.5  # a narrower concept replaces its top concept with half the evidence
 MAX_HITS = 4
+CHUNK = 512  # measures classified together (the model compares them with the examples at once)
 
 
 @dataclass(frozen=True)
@@ -311,19 +312,25 @@ def classify_all(
     when they are measures of a collection).
 
     Which families are themes: the model's decision when one is given (learned from labelled
-    examples, etl/theme_model.py; it compares all measures with the examples at once), otherwise
-    the term rule. Within a kept family the most specific concepts named in the measure's name,
-    or carrying SPECIFIC_SHARE of the family's evidence, are reported instead of the top concept.
+    examples, etl/theme_model.py; it compares CHUNK measures at a time with the examples, so
+    memory does not grow with the collection), otherwise the term rule. Within a kept family the
+    most specific concepts named in the measure's name, or carrying SPECIFIC_SHARE of the
+    family's evidence, are reported instead of the top concept.
     """
-    found = [find_evidence(fields, vocab) for fields in texts]
-    if model is not None:
-        decided = model.decide_all(list(zip(texts, found, strict=True)), names)
-    else:
-        decided = [rule_families(evidence) for evidence in found]
-    return [
-        _hits(evidence, kept, vocab, learned=model is not None)
-        for evidence, kept in zip(found, decided, strict=True)
-    ]
+    out: list[list[ThemeHit]] = []
+    for start in range(0, len(texts), CHUNK):
+        chunk = texts[start : start + CHUNK]
+        found = [find_evidence(fields, vocab) for fields in chunk]
+        if model is not None:
+            measures = list(zip(chunk, found, strict=True))
+            decided = model.decide_all(measures, names[start : start + CHUNK])
+        else:
+            decided = [rule_families(evidence) for evidence in found]
+        out += [
+            _hits(evidence, kept, vocab, learned=model is not None)
+            for evidence, kept in zip(found, decided, strict=True)
+        ]
+    return out
 
 
 def _hits(evidence: Evidence, kept: Kept, vocab: Vocabulary, *, learned: bool) -> list[ThemeHit]:
