@@ -1,7 +1,9 @@
 """Read and check data/manifest.toml: the one place a document is described.
 
 Errors name the manifest file and the line of the offending entry, so an analyst who
-adds a document sees at once what to fix.
+adds a document sees at once what to fix. A document's `file` must lie inside the data
+folder's raw/ (after `..` and symbolic links are followed): the build reads it and copies it
+into build/sources/, which the server quotes, so a manifest must not reach any other file.
 """
 
 from __future__ import annotations
@@ -129,7 +131,13 @@ def _entry(
         raise bad(f"date_status {status!r} is not one of {sorted(DATE_STATUSES)}")
     if status == "inferred" and not doc.get("date_evidence"):
         raise bad("an inferred date needs date_evidence")
-    file = path.parent / "raw" / doc["file"]
+    raw = (path.parent / "raw").resolve()
+    file = (raw / doc["file"]).resolve()  # an absolute `file` or one with ../ lands elsewhere
+    if not file.is_relative_to(raw):
+        raise bad(
+            f"file {doc['file']!r} is outside raw/ ({raw}): a document must be a file of "
+            "the data folder's raw/"
+        )
     if not file.exists():
         raise bad(f"file raw/{doc['file']} does not exist")
     seen_ids.add(doc["id"])

@@ -20,16 +20,20 @@ from typing import ParamSpec
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
+from reformkg.etl.curation import Applied
+from reformkg.etl.lineage import Lineage
 from reformkg.etl.link import Link
 from reformkg.etl.normalise import Resolver
 from reformkg.etl.records import AgencyRef, Measure, ParsedDocument
 from reformkg.etl.themes import ThemeHit
 from reformkg.script import PRINTED_TAG, SIMPLIFIED_TAG, to_simplified
 from reformkg.vocab import (
+    LINKER_AGENT,
     ORG,
     PROV,
     RK,
     agency_iri,
+    curator_iri,
     document_iri,
     item_iri,
     link_iri,
@@ -37,6 +41,8 @@ from reformkg.vocab import (
     measure_iri_of_path,
     place_iri,
     practice_point_iri,
+    reform_iri,
+    review_iri,
     scope_iri,
     section_iri,
     theme_assignment_iri,
@@ -312,8 +318,80 @@ def link_triples(links: Iterable[Link]) -> list[Triple]:
             (node, RK.linkSource, source),
             (node, RK.linkTarget, target),
             (node, RK.relation, RELATION_TERMS[link.relation]),
-            (node, RK.score, Literal(Decimal(f"{link.score:.3f}"), datatype=XSD.decimal)),
             (node, RK.method, Literal(link.method)),
         ]
+        if link.score is not None:  # a link a curator added has no machine score
+            triples.append(
+                (node, RK.score, Literal(Decimal(f"{link.score:.3f}"), datatype=XSD.decimal))
+            )
         triples += [(node, RK.evidenceTerm, Literal(term)) for term in link.evidence]
     return triples
+
+
+# --------------------------------------------------------------------------- review and lineages
+
+STATUS_TERMS = {
+    "machine": RK.MachineProposed,
+    "confirmed": RK.CuratorConfirmed,
+    "added": RK.CuratorAdded,
+}
+DECISION_TERMS = {"confirm": RK.Confirm, "reject": RK.Reject, "add": RK.Add}
+
+
+def provenance_triples(links: Iterable[Link], applied: Iterable[Applied]) -> list[Triple]:
+    """Who stands behind each link (PROV): the linker (a software agent; its version is the
+    link's rk:method) or a curator's review, with the review's decision, date and note.
+
+    A rejected link is gone from the graph; its review stays, naming the two measures, so the
+    graph says who removed what and why."""
+    triples: list[Triple] = [
+        (LINKER_AGENT, RDF.type, PROV.SoftwareAgent),
+        (LINKER_AGENT, RDFS.label, Literal("ReformKG linker (etl/link.py)", lang="en")),
+    ]
+    reviews: dict[tuple[URIRef, URIRef], tuple[URIRef, URIRef]] = {}
+    for a in applied:
+        source, target = _link_end(a.source), _link_end(a.target)
+        node = review_iri(source, target)
+        curator = curator_iri(a.review.reviewer)
+        reviews[source, target] = (node, curator)
+        triples += [
+            (node, RDF.type, RK.LinkReview),
+            (node, RK.decision, DECISION_TERMS[a.review.decision]),
+            (node, RK.reviewedSource, source),
+            (node, RK.reviewedTarget, target),
+            (node, PROV.wasAssociatedWith, curator),
+            (node, DCTERMS.date, Literal(a.review.date, datatype=XSD.date)),
+            (curator, RDF.type, PROV.Person),
+            (curator, RDFS.label, Literal(a.review.reviewer)),
+        ]
+        if a.review.relation:
+            triples.append((node, RK.reviewedRelation, RELATION_TERMS[a.review.relation]))
+        if a.review.note:
+            triples.append((node, RDFS.comment, Literal(a.review.note)))
+    for link in links:
+        source, target = _link_end(link.source_key), _link_end(link.target_key)
+        node = link_iri(source, target)
+        triples.append((node, RK.linkStatus, STATUS_TERMS[link.status]))
+        if link.status != "added":
+            triples.append((node, PROV.wasAttributedTo, LINKER_AGENT))
+        if link.status != "machine" and (source, target) in reviews:
+            review, curator = reviews[source, target]
+            triples.append((node, RK.reviewedIn, review))
+            if link.status == "added":
+                triples.append((node, PROV.wasGeneratedBy, review))
+                triples.append((node, PROV.wasAttributedTo, curator))
+    return triples
+
+
+@in_both_scripts
+def lineage_triples(
+    found: Iterable[Lineage], names: dict[tuple[str, str, int | None], str]
+) -> Iterator[Triple]:
+    """One rk:Reform per lineage, labelled with its latest version's name (in both scripts when
+    printed in traditional characters), with its versions."""
+    for lineage in found:
+        node = reform_iri(*lineage.anchor)
+        yield node, RDF.type, RK.Reform
+        yield node, RDFS.label, zh(names[lineage.versions[-1]])
+        for k in lineage.versions:
+            yield node, RK.hasVersion, _link_end(k)

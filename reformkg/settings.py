@@ -18,11 +18,16 @@ folder defaults to `./build` under the current folder.
     max_rows           REFORMKG_SPARQL_MAX_ROWS    rows/triples returned at most (10000)
     max_request_bytes  REFORMKG_MAX_REQUEST_BYTES  request body and query string size (1000000)
     workers            REFORMKG_QUERY_WORKERS      query worker processes (2)
+    search_timeout     REFORMKG_SEARCH_TIMEOUT     seconds a full-text search may run (3)
+    client_timeout     REFORMKG_CLIENT_TIMEOUT     seconds a client may take to send a request's
+                                                   head, or pause inside its body (10)
     store_url          REFORMKG_STORE_URL          external SPARQL query endpoint (none: embedded)
     store_user         REFORMKG_STORE_USER         user for the external server (digest auth)
     store_password     REFORMKG_STORE_PASSWORD     its password
     cors_origins       REFORMKG_CORS_ORIGINS       comma-separated origins ("*")
     warm_views         REFORMKG_WARM_VIEWS         "0": do not compute the views at start (on)
+    review             REFORMKG_REVIEW             "1": local review mode, confirm/reject on links (off)
+    reviewer           REFORMKG_REVIEWER           the name review mode records decisions under
 """
 
 from __future__ import annotations
@@ -54,11 +59,15 @@ ENVIRONMENT: dict[str, str] = {
     "max_rows": "REFORMKG_SPARQL_MAX_ROWS",
     "max_request_bytes": "REFORMKG_MAX_REQUEST_BYTES",
     "workers": "REFORMKG_QUERY_WORKERS",
+    "search_timeout": "REFORMKG_SEARCH_TIMEOUT",
+    "client_timeout": "REFORMKG_CLIENT_TIMEOUT",
     "store_url": "REFORMKG_STORE_URL",
     "store_user": "REFORMKG_STORE_USER",
     "store_password": "REFORMKG_STORE_PASSWORD",
     "cors_origins": "REFORMKG_CORS_ORIGINS",
     "warm_views": "REFORMKG_WARM_VIEWS",
+    "review": "REFORMKG_REVIEW",
+    "reviewer": "REFORMKG_REVIEWER",
 }
 
 
@@ -74,11 +83,15 @@ class Settings:
     max_rows: int = 10_000
     max_request_bytes: int = 1_000_000
     workers: int = 2
+    search_timeout: float = 3.0
+    client_timeout: float = 10.0
     store_url: str | None = None
     store_user: str | None = None
     store_password: str | None = None
     cors_origins: tuple[str, ...] = ("*",)
     warm_views: bool = True
+    review: bool = False
+    reviewer: str = ""
 
     @property
     def manifest(self) -> Path:

@@ -170,6 +170,25 @@ class RK(DefinedNamespace):
     relation: URIRef
     method: URIRef
     evidenceTerm: URIRef
+    # reform lineages and curator review
+    Reform: URIRef
+    LinkReview: URIRef
+    LinkStatus: URIRef
+    ReviewDecision: URIRef
+    MachineProposed: URIRef
+    CuratorConfirmed: URIRef
+    CuratorAdded: URIRef
+    Confirm: URIRef
+    Reject: URIRef
+    Add: URIRef
+    hasVersion: URIRef
+    versionOf: URIRef
+    linkStatus: URIRef
+    reviewedIn: URIRef
+    decision: URIRef
+    reviewedSource: URIRef
+    reviewedTarget: URIRef
+    reviewedRelation: URIRef
 
 
 _IRI_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~*")
@@ -262,6 +281,25 @@ def link_iri(source: URIRef, target: URIRef) -> URIRef:
 
     return ID[f"link/{tail(source)}/{tail(target)}"]
 
+
+def reform_iri(doc_id: str, number: str, part: int | None = None) -> URIRef:
+    """A reform lineage, named after its earliest version (`reform/<doc>/<n>`): it stays the
+    same across rebuilds as long as that measure does, and new batches only add later ones."""
+    return ID[f"reform/{measure_path(doc_id, number, part)}"]
+
+
+def review_iri(source: URIRef, target: URIRef) -> URIRef:
+    """A curator's review of the pair (`review/<later tail>/<earlier tail>`), like link_iri."""
+    return URIRef(str(link_iri(source, target)).replace(str(ID) + "link/", str(ID) + "review/"))
+
+
+def curator_iri(name: str) -> URIRef:
+    """The person named in the reviewer column of data/link-reviews.csv."""
+    return ID[f"curator/{_segment(name)}"]
+
+
+#: The software agent every machine link is attributed to (its version is the link's rk:method).
+LINKER_AGENT = ID["agent/reformkg-linker"]
 
 ENTITIES_GRAPH = GRAPH["entities"]
 ONTOLOGY_GRAPH = GRAPH["ontology"]

@@ -30,7 +30,7 @@ from parse_fixtures import settings_for
 ID = "https://w3id.org/reformkg/id/"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
-FILES = ("dataset.nq", "dataset.trig", "dataset.ttl", "report.json")
+FILES = ("dataset.nq", "dataset.trig", "dataset.ttl", "report.json", "manifest.json")
 
 
 @pytest.fixture(scope="module")

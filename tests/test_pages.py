@@ -308,10 +308,10 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 @pytest.fixture(scope="module")
 def evil_server(build_dir: Path, tmp_path_factory):
     """The session build plus one measure whose texts are HTML, on a server of its own."""
-    evil_dir = tmp_path_factory.mktemp("evil-build")
-    for item in build_dir.iterdir():
-        if item.is_file():
-            shutil.copy(item, evil_dir / item.name)
+    from reformkg.build_files import seal
+
+    evil_dir = tmp_path_factory.mktemp("evil-build") / "build"
+    shutil.copytree(build_dir, evil_dir)
     g = "<https://w3id.org/reformkg/graph/doc/evil>"
     quads = [
         f"<{EVIL}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{RK}Measure> {g} .",
@@ -323,6 +323,7 @@ def evil_server(build_dir: Path, tmp_path_factory):
     ]
     with (evil_dir / "dataset.nq").open("a", encoding="utf-8") as f:
         f.write("\n".join(quads) + "\n")
+    seal(evil_dir)  # a build changed by hand is sealed again, or the app refuses it
     proc, base = start_server(evil_dir)
     try:
         yield base

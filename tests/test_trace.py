@@ -134,7 +134,7 @@ def test_sentence_diff_marks_added_dropped_and_reworded():
 
 def test_link_rows_match_the_store(store, build_result):
     fields, rows = link_rows(store)
-    assert fields == ["source", "target", "relation", "score", "evidence"]
+    assert fields == ["source", "target", "relation", "score", "status", "evidence"]
     count = select(
         store,
         "PREFIX rk: <https://w3id.org/reformkg/ontology#> "
@@ -146,6 +146,7 @@ def test_link_rows_match_the_store(store, build_result):
         (str(measure_iri("ccr-typical-2024", "8")), str(measure_iri("sz-bizenv-2022-b1", "47")))
     ]
     assert row["relation"] == "evolution" and "知识产权证券化" in row["evidence"].split("；")
+    assert {r["status"] for r in rows} == {"machine"}  # the bundled review file is empty
 
 
 def test_export_links_jsonl(capsys, build_dir):
@@ -154,4 +155,4 @@ def test_export_links_jsonl(capsys, build_dir):
     assert main(["export", "links", "--format", "jsonl", "--build", str(build_dir)]) == 0
     lines = capsys.readouterr().out.splitlines()
     first = json.loads(lines[0])
-    assert set(first) == {"source", "target", "relation", "score", "evidence"}
+    assert set(first) == {"source", "target", "relation", "score", "status", "evidence"}

@@ -139,7 +139,10 @@ def _nav(page: Page, current: str) -> list[dict[str, Any]]:
     items = [("index", "概览 Overview")] + [(k, v[0]) for k, v in VIEWS.items()]
     if page.standalone:
         items.append(("workload", "工作量表 Workload table"))
-    return [{"href": page.href(k), "text": t, "current": k == current} for k, t in items]
+    out = [{"href": page.href(k), "text": t, "current": k == current} for k, t in items]
+    if not page.standalone:  # the lineage pages are served, never written to files
+        out.append({"href": "/lineages", "text": "改革沿革 Lineages", "current": False})
+    return out
 
 
 def _site(page: Page, current: str) -> dict[str, Any]:

@@ -7,9 +7,7 @@ as /sparql. Answers are JSON by default, or CSV, TSV and an HTML table (`format=
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,11 +31,12 @@ from reformkg.graph.query.named import (
 from reformkg.graph.query.sparql_text import inject_values
 from reformkg.graph.read.options import resolve_params
 from reformkg.graph.read.terms import column
+from reformkg.spreadsheet import write_table
 from reformkg.web import pages
 from reformkg.web.deps import get_options, get_runner, get_settings
 
 router = APIRouter()
-RESERVED = {"format", "inference", "download", "run"}
+RESERVED = {"format", "inference", "download", "run", "raw"}
 
 
 class ParameterInfo(BaseModel):
@@ -114,9 +113,16 @@ def _cell(value: object) -> str:
     },
 )
 async def run_query(
-    name: str, request: Request, format: str | None = None, inference: bool = False
+    name: str,
+    request: Request,
+    format: str | None = None,
+    inference: bool = False,
+    raw: bool = False,
 ) -> Any:
-    """Run a named query; its parameters are passed as `?name=value` (see /queries)."""
+    """Run a named query; its parameters are passed as `?name=value` (see /queries).
+
+    CSV and TSV cells that a spreadsheet would run as formulas (= + - @ …) start with an
+    apostrophe; `raw=true` gives the values exactly, for programs."""
     try:
         query: NamedQuery = load_query(get_settings(request).queries_dir, name)
     except QueryError as err:
@@ -148,21 +154,19 @@ async def run_query(
             headers=headers,
         )
     cells = [[_cell(r[c]) for c in columns] for r in table]
-    buf = io.StringIO()
-    writer = csv.writer(
-        buf,
-        delimiter="," if fmt == "csv" else "\t",
-        lineterminator="\r\n" if fmt == "csv" else "\n",
-    )
-    writer.writerow(columns)
-    writer.writerows(cells)
-    if request.query_params.get("download"):
+    download = bool(request.query_params.get("download"))
+    if download:
         # from the question's page, for a spreadsheet: a byte-order mark and the question's name
         headers["Content-Disposition"] = f'attachment; filename="{query.name}.{fmt}"'
-        return Response(
-            "\ufeff" + buf.getvalue(), media_type=media.content_type(chosen), headers=headers
-        )
-    return Response(buf.getvalue(), media_type=media.content_type(chosen), headers=headers)
+    text = write_table(
+        columns,
+        cells,
+        delimiter="," if fmt == "csv" else "\t",
+        lineterminator="\r\n" if fmt == "csv" else "\n",
+        bom=download,
+        raw=raw,
+    )
+    return Response(text, media_type=media.content_type(chosen), headers=headers)
 
 
 def _shown(p: Param, typed: dict[str, str]) -> str:

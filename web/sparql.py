@@ -56,6 +56,7 @@ class SparqlRequest:
     named_graphs: list[str]
     fmt: str | None
     inference: bool
+    raw: bool = False
 
 
 def _media_type(request: Request) -> tuple[str, str | None]:
@@ -131,6 +132,7 @@ async def read_request(request: Request) -> SparqlRequest:
         named_graphs=values("named-graph-uri"),
         fmt=formats[-1] if (formats := values("format")) else None,
         inference=_truthy(values("inference")),
+        raw=_truthy(values("raw")),
     )
 
 
@@ -246,7 +248,9 @@ async def handle(request: Request) -> Response:
     if outcome.truncated:
         headers["X-ReformKG-Truncated"] = f"answer cut at {endpoint.max_rows} rows"
     return Response(
-        results.render(outcome, chosen), media_type=media.content_type(chosen), headers=headers
+        results.render(outcome, chosen, raw=req.raw),
+        media_type=media.content_type(chosen),
+        headers=headers,
     )
 
 
@@ -270,11 +274,14 @@ async def sparql_get(
     named_graph_uri: NamedList = None,
     format: str | None = None,
     inference: bool = False,
+    raw: bool = False,
 ) -> Response:
     """SPARQL 1.1 Protocol query operation via GET (`query=`), or the service description.
 
     `default-graph-uri` / `named-graph-uri` choose the dataset; `inference=true` adds the
-    inferred graph to the default graph; `format=` overrides the Accept header.
+    inferred graph to the default graph; `format=` overrides the Accept header; `raw=true`
+    writes CSV values exactly (by default a cell a spreadsheet would run as a formula starts
+    with an apostrophe).
     """
     return await handle(request)
 
@@ -297,6 +304,7 @@ async def sparql_get(
                             "named-graph-uri": {"type": "string"},
                             "format": {"type": "string"},
                             "inference": {"type": "boolean"},
+                            "raw": {"type": "boolean"},
                         },
                     }
                 },

@@ -12,13 +12,15 @@ from rdflib import Graph, Literal
 from rdflib.plugins.stores.memory import SimpleMemory
 
 from reformkg.errors import ValidationFailed
+from reformkg.etl import curation, theme_model
+from reformkg.etl import lineage as lineages
 from reformkg.etl import link as linking
-from reformkg.etl import theme_model
 from reformkg.etl import themes as theming
 from reformkg.etl.dataset import Asserted, MeasureKey, measure_key
 from reformkg.etl.records import ParsedDocument
 from reformkg.graph.pipeline import reason as reasoner
 from reformkg.graph.pipeline import validate as validator
+from reformkg.reviews import FILE_NAME, read_reviews
 from reformkg.settings import Settings
 from reformkg.vocab import measure_path
 
@@ -56,6 +58,19 @@ def link(
     """Cross-batch links (same reform / evolution / related) between measures."""
     theme_ids = {k: [h.theme_id for h in hits] for k, hits in themes.items()}
     return linking.link_measures(docs, theme_ids)
+
+
+def curate(
+    docs: list[ParsedDocument], links: list[linking.Link], settings: Settings
+) -> tuple[curation.Curated, list[lineages.Lineage]]:
+    """The curators' reviews (data/link-reviews.csv) applied to the links, then the lineages
+    the reviewed links join."""
+    rank = linking.doc_order(docs)
+    known = {measure_key(m) for d in docs for m in d.measures}
+    curated = curation.apply_reviews(
+        links, read_reviews(settings.data_dir / FILE_NAME), rank, known
+    )
+    return curated, lineages.lineages(curated.links, rank)
 
 
 def reason(data: Asserted, settings: Settings) -> Graph:

@@ -93,11 +93,14 @@ def sorted_quads(data: Asserted, inferred: Graph | None) -> list[ox.Quad]:
     return _distinct(quads)
 
 
-def write(data: Asserted, inferred: Graph, result: BuildResult, settings: Settings) -> None:
-    """dataset.nq (asserted + inferred), dataset.trig, dataset.ttl (asserted union), reports."""
+def write(
+    data: Asserted, inferred: Graph, result: BuildResult, settings: Settings, out: Path
+) -> None:
+    """dataset.nq (asserted + inferred), dataset.trig, dataset.ttl (asserted union), reports,
+    sources and the ontology page, into `out` (the fresh folder of
+    reformkg.graph.pipeline.publish.staged, swapped in whole once all is written)."""
     from reformkg.graph.pipeline.report import report_markdown
 
-    out: Path = settings.build_dir
     out.mkdir(parents=True, exist_ok=True)
     everything = sorted_quads(data, inferred)
     ox.serialize(everything, str(out / DATASET_FILE), ox.RdfFormat.N_QUADS)

@@ -7,14 +7,14 @@ gets is decided by `reformkg.media`.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+from collections.abc import Callable
 from xml.sax.saxutils import escape, quoteattr
 
 from reformkg.graph.query.pool import Outcome
 from reformkg.graph.query.store import TermTuple
 from reformkg.media import Media
+from reformkg.spreadsheet import write_table
 
 __all__ = ["render"]
 
@@ -32,7 +32,7 @@ def _json_term(t: TermTuple) -> dict[str, str]:
     return out
 
 
-def _json(o: Outcome) -> bytes:
+def _json(o: Outcome, raw: bool) -> bytes:
     if o.kind == "ask":
         doc: dict[str, object] = {"head": {}, "boolean": bool(o.boolean)}
     else:
@@ -56,7 +56,7 @@ def _xml_term(t: TermTuple) -> str:
     return f"<literal>{escape(t[1])}</literal>"
 
 
-def _xml(o: Outcome) -> bytes:
+def _xml(o: Outcome, raw: bool) -> bytes:
     out = [
         '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
         "<head>",
@@ -80,19 +80,17 @@ def _xml(o: Outcome) -> bytes:
     return "\n".join(out).encode()
 
 
-def _csv(o: Outcome) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+def _csv(o: Outcome, raw: bool) -> bytes:
+    """SPARQL CSV: values only. The format exists for spreadsheets (the W3C note says so), so
+    cells a spreadsheet would run as formulas are neutralised unless `raw`; TSV needs no such
+    care: every term is written in N-Triples syntax, a literal always inside quotes."""
     if o.kind == "ask":
-        writer.writerow(["boolean"])
-        writer.writerow(["true" if o.boolean else "false"])
-    else:
-        writer.writerow(o.variables)
-        for row in o.rows:
-            writer.writerow(
-                ["" if t is None else (f"_:{t[1]}" if t[0] == "bnode" else t[1]) for t in row]
-            )
-    return buf.getvalue().encode()
+        return write_table(["boolean"], [["true" if o.boolean else "false"]]).encode()
+    rows = (
+        ["" if t is None else (f"_:{t[1]}" if t[0] == "bnode" else t[1]) for t in row]
+        for row in o.rows
+    )
+    return write_table(o.variables, rows, raw=raw).encode()
 
 
 def _tsv_term(t: TermTuple | None) -> str:
@@ -117,7 +115,7 @@ def _tsv_term(t: TermTuple | None) -> str:
     return f'"{text}"^^<{t[2]}>'
 
 
-def _tsv(o: Outcome) -> bytes:
+def _tsv(o: Outcome, raw: bool) -> bytes:
     if o.kind == "ask":
         return f"?boolean\n{'true' if o.boolean else 'false'}\n".encode()
     lines = ["\t".join("?" + v for v in o.variables)]
@@ -125,7 +123,7 @@ def _tsv(o: Outcome) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-_WRITERS = {
+_WRITERS: dict[str, Callable[[Outcome, bool], bytes]] = {
     "application/sparql-results+json": _json,
     "application/sparql-results+xml": _xml,
     "text/csv": _csv,
@@ -133,8 +131,9 @@ _WRITERS = {
 }
 
 
-def render(outcome: Outcome, media: Media) -> bytes:
-    """The answer's bytes in `media` (graph answers were already written by the worker)."""
+def render(outcome: Outcome, media: Media, *, raw: bool = False) -> bytes:
+    """The answer's bytes in `media` (graph answers were already written by the worker);
+    `raw`: CSV values exactly as they are (see `_csv`)."""
     if outcome.kind == "graph":
         return outcome.graph
-    return _WRITERS[media.media_type](outcome)
+    return _WRITERS[media.media_type](outcome, raw)

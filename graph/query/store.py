@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, TypeAlias, overload
+from typing import Any, Literal, Protocol, TypeAlias, overload
 
 import pyoxigraph as ox
 
-from reformkg.build_files import DATASET_FILE
-from reformkg.errors import BuildMissing
+from reformkg.build_files import DATASET_FILE, MANIFEST, verify
+from reformkg.errors import BuildInvalid
 from reformkg.vocab import GRAPH, INFERRED_GRAPH
 
 #: An RDF term as pyoxigraph gives it (a bound value, a subject or an object).
@@ -67,24 +67,42 @@ def solutions(answer: QueryAnswer) -> ox.QuerySolutions:
     return answer
 
 
+def open_build(build_dir: Path) -> dict[str, Any]:
+    """Open the build: its manifest, once every output it lists is checked (sizes, line counts,
+    SHA-256; `reformkg.build_files.verify`). BuildMissing saying how to make one when there is
+    no build; BuildInvalid, one line naming the file, when it was cut short or changed.
+
+    The one door to a build: `dataset_path` and `open_store` go through it, and with them
+    serve, export, query, trace, viz, validate and load."""
+    return verify(Path(build_dir))
+
+
 def dataset_path(build_dir: Path) -> Path:
-    """The built dataset's file, or BuildMissing saying how to make one."""
-    path = Path(build_dir) / DATASET_FILE
-    if not path.is_file():
-        raise BuildMissing(f"no build output in {build_dir}: run `reformkg build` first")
-    return path
+    """The built dataset's file, in a build checked whole by `open_build`."""
+    open_build(build_dir)
+    return Path(build_dir) / DATASET_FILE
 
 
 def has_build(build_dir: Path) -> bool:
-    """True when `build_dir` holds a built dataset (the serve command builds first otherwise)."""
-    return (Path(build_dir) / DATASET_FILE).is_file()
+    """True when `build_dir` holds a build, whole or not (the serve command builds first
+    otherwise; a build that is there but not whole is refused when opened, never rebuilt over)."""
+    return any((Path(build_dir) / name).is_file() for name in (MANIFEST, DATASET_FILE))
 
 
 def open_store(build_dir: Path) -> ox.Store:
-    """Load the built dataset (all named graphs, asserted and inferred) into an in-memory store;
-    BuildMissing, saying how to make one, when there is none."""
+    """Load the built dataset (all named graphs, asserted and inferred) into an in-memory store,
+    from a build checked whole by `open_build`; the store must then hold exactly the quads the
+    manifest counts (one per line of dataset.nq)."""
+    manifest = open_build(build_dir)
+    path = Path(build_dir) / DATASET_FILE
     store = ox.Store()
-    store.bulk_load(path=str(dataset_path(build_dir)), format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    recorded = manifest["files"].get(DATASET_FILE, {}).get("lines")
+    if len(store) != recorded:
+        raise BuildInvalid(
+            f"{path} loads as {len(store)} quads, {recorded} recorded in {MANIFEST}: "
+            "run `reformkg build`"
+        )
     return store
 
 

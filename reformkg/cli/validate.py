@@ -30,11 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from reformkg.graph.pipeline.validate import format_violations, load_built_graph, validate
+    from reformkg.graph.query.store import dataset_path
 
     build_dir = settings.build_dir
     shapes = args.shapes or settings.ontology_dir / "shapes.ttl"
     if not shapes.is_file():
         raise ReformKGError(f"no SHACL shapes at {shapes}")
+    dataset_path(build_dir)  # the build, checked whole: one line when it is cut or changed
     try:
         data = load_built_graph(build_dir, with_inferred=not args.asserted_only)
     except FileNotFoundError:
