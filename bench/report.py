@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-STAGES = ("normalise", "parse", "themes", "link", "rdf", "reason", "validate", "serialise")
+from reformkg.graph.pipeline.build import STAGES
+
 BUNDLE_SECONDS = 5.0
 SCALE_SECONDS = 300.0
 SCALE_MB = 4096.0

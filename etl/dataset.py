@@ -85,7 +85,7 @@ def to_quads(
         section_of = {s.index: section_iri(doc.meta.doc_id, s.index) for s in doc.sections}
         add(graph, to_rdf.document_triples(doc))
         for m in doc.measures:
-            add(graph, to_rdf.measure_triples(m, section_of))
+            add(graph, to_rdf.measure_triples(m, section_of, doc.meta.jurisdiction))
     add(ENTITIES_GRAPH, to_rdf.entity_triples(docs, resolver))
     ontology = load_ontology(settings.ontology_dir / "reform.ttl")
     add(ONTOLOGY_GRAPH, ontology)

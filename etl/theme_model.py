@@ -85,7 +85,7 @@ THRESHOLD = 0.35
 L2 = 1.0  # ridge penalty on the weights (not the intercept)
 BLOCK = 2048  # texts compared with the examples in one sparse product
 NAME_REPEAT = 2  # the name's bigrams count twice in the similarity: it says what a measure is
-FLOOR = 0.01  # the lowest score written (rk:score is positive)
+FLOOR = 0.01  # the lowest score written (rk:themeScore is positive)
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,12 @@ __all__ = [
     "DATASET_FILE",
     "DATASET_TRIG",
     "DATASET_TTL",
+    "DOWNLOADS",
     "MANIFEST",
     "ONTOLOGY_PAGE",
     "REPORT_JSON",
     "REPORT_MD",
+    "SHAPES_FILE",
     "SOURCES_DIR",
     "TIMINGS",
     "TOP_LEVEL",
@@ -36,9 +38,9 @@ __all__ = [
     "verify",
 ]
 
-#: Every quad, asserted and inferred, sorted: what the store loads.
+#: Every quad, asserted, derived and inferred, sorted: what the store loads.
 DATASET_FILE = "dataset.nq"
-#: The asserted named graphs (TriG) and their union (Turtle), for users and other tools.
+#: The default dataset's named graphs (TriG) and their union (Turtle), for users and other tools.
 DATASET_TRIG = "dataset.trig"
 DATASET_TTL = "dataset.ttl"
 REPORT_JSON = "report.json"
@@ -48,6 +50,10 @@ TIMINGS = "timings.json"
 ONTOLOGY_PAGE = "ontology.html"
 #: The source documents exactly as read, so pages can quote printed lines without data/.
 SOURCES_DIR = "sources"
+#: The SHACL shapes the build validated against, published at /shapes.
+SHAPES_FILE = "shapes.ttl"
+#: The files served under /download/ (the dumps the dataset description lists).
+DOWNLOADS = (DATASET_FILE, DATASET_TRIG, DATASET_TTL)
 #: Every other output's size, line count and SHA-256; written last.
 MANIFEST = "manifest.json"
 #: What builds write at the top of their folder (a build folder holds nothing else).
@@ -60,6 +66,7 @@ TOP_LEVEL = frozenset(
         REPORT_MD,
         TIMINGS,
         ONTOLOGY_PAGE,
+        SHAPES_FILE,
         SOURCES_DIR,
         MANIFEST,
     }

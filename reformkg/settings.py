@@ -28,6 +28,8 @@ folder defaults to `./build` under the current folder.
     warm_views         REFORMKG_WARM_VIEWS         "0": do not compute the views at start (on)
     review             REFORMKG_REVIEW             "1": local review mode, confirm/reject on links (off)
     reviewer           REFORMKG_REVIEWER           the name review mode records decisions under
+    build_date         REFORMKG_BUILD_DATE         the date the dataset description gives (YYYY-MM-DD;
+                                                   default: the date of the checkout's commit)
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -68,6 +71,7 @@ ENVIRONMENT: dict[str, str] = {
     "warm_views": "REFORMKG_WARM_VIEWS",
     "review": "REFORMKG_REVIEW",
     "reviewer": "REFORMKG_REVIEWER",
+    "build_date": "REFORMKG_BUILD_DATE",
 }
 
 
@@ -92,6 +96,7 @@ class Settings:
     warm_views: bool = True
     review: bool = False
     reviewer: str = ""
+    build_date: str | None = None
 
     @property
     def manifest(self) -> Path:
@@ -150,4 +155,9 @@ def _parse(name: str, raw: str, default: object) -> object:
         return value
     if isinstance(default, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if name == "build_date":
+        try:
+            return date.fromisoformat(raw.strip()).isoformat()
+        except ValueError:
+            raise ReformKGError(f"{variable}={raw!r} is not a date YYYY-MM-DD") from None
     return raw

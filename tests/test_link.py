@@ -235,11 +235,11 @@ def test_link_triples_shape():
     source, target = measure_iri("b", "8"), measure_iri("a", "7", 2)
     node = link_iri(source, target)
     assert (source, RK.evolvesFrom, target) in triples
-    assert (node, RK.score, Literal(Decimal("0.500"), datatype=XSD.decimal)) in triples
+    assert (node, RK.linkScore, Literal(Decimal("0.500"), datatype=XSD.decimal)) in triples
     assert (node, RK.relation, RK.Evolution) in triples
     assert {o for s, p, o in triples if p == RK.evidenceTerm} == {
-        Literal("知识产权"),
-        Literal("证券化"),
+        Literal("知识产权", lang="zh-Hans"),
+        Literal("证券化", lang="zh-Hans"),
     }
     assert str(node).endswith("/link/b/8/a/7-2")
 
@@ -277,7 +277,7 @@ def test_evolves_from_plus_walks_the_mixed_use_chain(store):
         store,
         PREFIX
         + f"""
-SELECT ?score WHERE {{ ?l rk:linkSource <{start}> ; rk:score ?score ;
+SELECT ?score WHERE {{ ?l rk:linkSource <{start}> ; rk:linkScore ?score ;
   rk:linkTarget <{measure_iri("ndrc-sz-ccr-2023-b2", "5")}> }}""",
     )
     assert scores and scores[0]["score"] >= linkmod.LINK_THRESHOLD

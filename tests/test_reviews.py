@@ -96,7 +96,7 @@ def _link(store, s: str, t: str) -> list[dict]:
         store,
         P
         + f"""SELECT ?rel ?status ?score WHERE {{ ?l rk:linkSource <{s}> ; rk:linkTarget <{t}> ;
-        rk:relation ?rel ; rk:linkStatus ?status . OPTIONAL {{ ?l rk:score ?score }} }}""",
+        rk:relation ?rel ; rk:linkStatus ?status . OPTIONAL {{ ?l rk:linkScore ?score }} }}""",
     )
 
 

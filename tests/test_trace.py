@@ -41,7 +41,7 @@ def test_trace_ip_securitisation_by_name(capsys, build_dir):
     assert code == 0, err
     first, second = out.index("开展知识产权证券化试点"), out.index("打造知识产权证券化特色品牌")
     assert first < second  # earliest batch first
-    assert "2024-10-01 (inferred)" in out and "深圳市市场监督管理局" in out
+    assert "≥ 2024-10-01 (inferred)" in out and "深圳市市场监督管理局" in out
     assert "2022年3月底" in out  # the 2022 task's deadline
     # what the 2024 text dropped and added, as printed in the two documents
     assert "      - 运用深圳市知识产权运营服务体系建设专项资金" in out

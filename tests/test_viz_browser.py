@@ -64,7 +64,7 @@ def expected_counts(store, view: str, where: str = "") -> tuple[int, int]:
         places = _one(
             store,
             f"""SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {m}
-            ?m rk:sourcePlace ?p }}""",
+            ?m rk:sourcePlace|rk:jurisdiction ?p }}""",
         )
         nodes = measures + themes + places
         broader = _one(
@@ -76,12 +76,12 @@ def expected_counts(store, view: str, where: str = "") -> tuple[int, int]:
         has = _one(
             store,
             f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?m ?t WHERE {{
-            {m} ?m rk:hasTheme ?t }} }}""",
+            {m} ?m rk:themeAssignment/rk:assignedTheme ?t }} }}""",
         )
         at = _one(
             store,
             f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?m ?p WHERE {{
-            {m} ?m rk:sourcePlace ?p }} }}""",
+            {m} ?m rk:sourcePlace|rk:jurisdiction ?p }} }}""",
         )
         edges = broader + has + at
     return nodes, edges
@@ -114,7 +114,10 @@ VIEWS = ["agencies", "evolution", "themes"]
 FILTERED = {
     "agencies": ("doc=qhsk-ftz-b6", f"?m rk:inDocument <{ID}doc/qhsk-ftz-b6> ."),
     "evolution": ("theme=finance", f"?m rk:hasTheme/skos:broader* <{ID}theme/finance> ."),
-    "themes": ("place=xiamen", f"?m rk:sourcePlace/rk:withinPlace* <{ID}place/xiamen> ."),
+    "themes": (
+        "place=xiamen",
+        f"?m (rk:sourcePlace|rk:jurisdiction)/rk:withinPlace* <{ID}place/xiamen> .",
+    ),
 }
 
 

@@ -86,15 +86,19 @@ def agency(name: str) -> str:
 def test_read_themes_returns_what_the_store_holds(store) -> None:
     rows = read_themes(store, Filters())
     assert len(rows.measures) == count(store, "?m a rk:Measure", "?m") > 0
-    assert len(rows.has_theme) == count(store, "?m a rk:Measure ; rk:hasTheme ?t", "?m ?t") > 0
-    assert len(rows.source_place) == count(store, "?m a rk:Measure ; rk:sourcePlace ?p", "?m ?p")
+    # the classifier's own themes (rk:hasTheme also holds the broader ones, graph/derived)
+    assigned = "?m a rk:Measure ; rk:themeAssignment/rk:assignedTheme ?t"
+    assert len(rows.has_theme) == count(store, assigned, "?m ?t") > 0
+    # a printed 来源, else the list's jurisdiction (issue 18)
+    place = "?m a rk:Measure ; rk:sourcePlace|rk:jurisdiction ?p"
+    assert len(rows.source_place) == count(store, place, "?m ?p")
     assert len(rows.broader) == count(store, "?t skos:broader ?b", "?t ?b") > 0
     assert len(rows.theme_labels) == count(store, "?t a skos:Concept", "?t")
     filtered = read_themes(store, Filters(doc=DOC))
     assert len(filtered.measures) == count(store, f"?m a rk:Measure . {IN_DOC}", "?m") > 0
     assert len(filtered.measures) < len(rows.measures)
     assert len(filtered.has_theme) == count(
-        store, f"?m a rk:Measure ; rk:hasTheme ?t . {IN_DOC}", "?m ?t"
+        store, f"?m a rk:Measure ; rk:themeAssignment/rk:assignedTheme ?t . {IN_DOC}", "?m ?t"
     )
     # the scheme is read whole whatever the filters: narrower themes need their broader ones
     assert filtered.broader == rows.broader

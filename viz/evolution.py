@@ -219,7 +219,7 @@ def _links(store: ox.Store) -> list[Link]:
         { ?m rk:evolvesFrom ?b . BIND("evolves" AS ?rel) BIND(rk:Evolution AS ?kind) }
         UNION { ?m rk:sameReformAs ?b . BIND("same" AS ?rel) BIND(rk:SameReform AS ?kind) }
         ?b a rk:Measure .
-        OPTIONAL { ?l rk:linkSource ?m ; rk:linkTarget ?b ; rk:relation ?kind ; rk:score ?score }
+        OPTIONAL { ?l rk:linkSource ?m ; rk:linkTarget ?b ; rk:relation ?kind ; rk:linkScore ?score }
         }""",
     )
     seen: dict[tuple[str, str, str], float | None] = {}

@@ -87,10 +87,10 @@ def filter_options(store: ox.Store) -> dict[str, list[dict[str, str]]]:
         ?d a rk:Document . OPTIONAL {{ ?d dcterms:title ?t {printed_only("?t", "?d", "dcterms:title")} }}
         OPTIONAL {{ ?d rk:batchOrder ?o }} }} GROUP BY ?d""")
     themes = rows("""SELECT ?t (SAMPLE(?l) AS ?label) WHERE {
-        ?m rk:hasTheme/skos:broader* ?t . OPTIONAL { ?t skos:prefLabel ?l FILTER(lang(?l) = "zh") }
+        ?m rk:hasTheme/skos:broader* ?t . OPTIONAL { ?t skos:prefLabel ?l FILTER(langMatches(lang(?l), "zh")) }
         } GROUP BY ?t""")
     places = rows("""SELECT ?p (SAMPLE(?l) AS ?label) WHERE {
-        ?m rk:sourcePlace/rk:withinPlace* ?p . OPTIONAL { ?p rdfs:label ?l } } GROUP BY ?p""")
+        ?m (rk:sourcePlace|rk:jurisdiction)/rk:withinPlace* ?p . OPTIONAL { ?p rdfs:label ?l } } GROUP BY ?p""")
     agencies = rows("""SELECT DISTINCT ?a WHERE { ?m rk:leadAgency|rk:responsibleAgency ?a }""")
     return {
         "doc": [

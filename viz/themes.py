@@ -106,13 +106,15 @@ def read_themes(store: ox.Store, filters: Filters) -> ThemeRows:
     has_theme = [
         (str(r["m"]), str(r["t"]))
         for r in select_measures(
-            store, "SELECT DISTINCT ?m ?t WHERE { ?m rk:hasTheme ?t }", filters
+            store,
+            "SELECT DISTINCT ?m ?t WHERE { ?m rk:themeAssignment/rk:assignedTheme ?t }",
+            filters,
         )
     ]
     source_place = [
         (str(r["m"]), str(r["p"]))
         for r in select_measures(
-            store, "SELECT DISTINCT ?m ?p WHERE { ?m rk:sourcePlace ?p }", filters
+            store, "SELECT DISTINCT ?m ?p WHERE { ?m rk:sourcePlace|rk:jurisdiction ?p }", filters
         )
     ]
     place_labels = {
@@ -134,7 +136,7 @@ def _themes(store: ox.Store) -> tuple[dict[str, str], list[tuple[str, str]]]:
         store,
         PREFIXES
         + """SELECT ?t (SAMPLE(?zh) AS ?lzh) (SAMPLE(?any) AS ?l) WHERE {
-        ?t a skos:Concept . OPTIONAL { ?t skos:prefLabel ?zh FILTER(lang(?zh) = "zh") }
+        ?t a skos:Concept . OPTIONAL { ?t skos:prefLabel ?zh FILTER(langMatches(lang(?zh), "zh")) }
         OPTIONAL { ?t skos:prefLabel ?any } } GROUP BY ?t""",
     )
     labels = {str(r["t"]): str(r["lzh"] or r["l"] or short_id(str(r["t"]), "theme")) for r in rows}

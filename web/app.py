@@ -36,6 +36,7 @@ from reformkg.graph.query.store import load_dataset, open_store
 from reformkg.settings import Settings
 from reformkg.web import (
     lineage_routes,
+    linked_data,
     pages,
     queries_routes,
     review,
@@ -277,6 +278,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workbench.router)
     app.include_router(lineage_routes.router)
     app.include_router(review.router)
+    app.include_router(linked_data.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     _install_errors(app)

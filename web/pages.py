@@ -35,6 +35,8 @@ from reformkg.graph.read.terms import KINDS, LEVELS
 from reformkg.script import normalise
 from reformkg.settings import Settings
 from reformkg.viz.assets import TEMPLATES as VIZ_TEMPLATES
+from reformkg.vocab import ONTOLOGY_IRI
+from reformkg.web import linked_data
 from reformkg.web.deps import get_measure_rows, get_options, get_status_labels
 
 HERE = Path(__file__).resolve().parent
@@ -162,9 +164,13 @@ def _examples(settings: Settings) -> list[dict[str, Any]]:
     return [{**q.summary(), "text": q.text} for q in queries]
 
 
-@router.get("/ontology", include_in_schema=False)
-def ontology_docs(request: Request) -> Response:
-    """The ontology documentation written by the build (build/ontology.html)."""
+@router.api_route("/ontology", methods=["GET", "HEAD"], include_in_schema=False)
+def ontology_docs(request: Request, format: str | None = None) -> Response:
+    """The ontology: its documentation written by the build (build/ontology.html), or the
+    ontology itself in an RDF format when the client asks for one (Accept or format=)."""
+    rdf = linked_data.ontology_rdf(request, format)
+    if rdf is not None:
+        return rdf
     path = Path(_settings(request).build_dir) / ONTOLOGY_PAGE
     if not path.is_file():
         return _page(
@@ -178,11 +184,21 @@ def ontology_docs(request: Request) -> Response:
             status=404,
         )
     style, body = ontology_parts(path.read_text(encoding="utf-8"))
-    return _page(
+    page = _page(
         request,
         "ontology.html",
         {"title": "本体 Ontology", "nav": "ontology", "style": style, "body": body},
     )
+    page.headers["Vary"] = "Accept"
+    return page
+
+
+@router.api_route("/ontology/{version}", methods=["GET", "HEAD"], include_in_schema=False)
+def ontology_version(request: Request, version: str, format: str | None = None) -> Response:
+    """The ontology's versionIRI: the same answers as /ontology while it is the current version."""
+    if linked_data.version_iri(_store(request)) != f"{ONTOLOGY_IRI}/{version}":
+        raise RequestError(404, f"no ontology version {version} here; the current one: /ontology")
+    return ontology_docs(request, format)
 
 
 _ONTOLOGY_TAGS = re.compile(r"<(/?)(header|nav|main)\b")

@@ -1,4 +1,5 @@
-"""Build time: the whole build, manifest + raw text → records → RDF → reasoning → validation → files.
+"""Build time: the whole build, manifest + raw text → records → RDF → derived shortcuts →
+validation → reasoning → the dataset's description → files.
 
 Stages run in a fixed order and are timed (`BuildResult.timings`); `progress(stage, event)`
 is called at each stage's start and end so the CLI can show progress and the benchmark can
@@ -41,8 +42,10 @@ STAGES = (
     "link",
     "review",
     "rdf",
-    "reason",
+    "derive",
     "validate",
+    "reason",
+    "describe",
     "serialise",
 )
 
@@ -93,8 +96,10 @@ def build(
     asserted = stage(
         "rdf", to_quads, docs, resolver, themes, links, settings, curated.applied, found
     )
+    stage("derive", stages.derive, asserted)
+    stage("validate", stages.validate, asserted, settings)
     inferred = stage("reason", stages.reason, asserted, settings)
-    stage("validate", stages.validate, asserted, inferred, settings)
+    stage("describe", stages.describe, asserted, inferred, docs, settings)
     report = report_mod.make_report(docs, themes, links, skipped, resolver, theme_examples)
     report_mod.add_review(report, curated, found)
     result = BuildResult(docs, timings, report, skipped, links, themes, curated, found)

@@ -137,4 +137,8 @@ def _when(issued: str | None, status: str) -> str:
     """
     if not issued:
         return ""
-    return issued if status == "stated" else f"{issued[:4]}（推定）"
+    if status == "stated":
+        return issued
+    if issued.startswith(("≥", "≤")) or " – " in issued:  # an interval: no year is known
+        return f"{issued}（推定）"
+    return f"{issued[:4]}（推定）"

@@ -263,7 +263,7 @@ def _links(
 SELECT ?s ?t ?rel ?score ?status (GROUP_CONCAT(?ev; separator="{SEP}") AS ?evidence) WHERE {{
   {_bind(bindings)}
   ?l a rk:MeasureLink ; rk:linkSource ?s ; rk:linkTarget ?t ; rk:relation ?r .
-  OPTIONAL {{ ?l rk:score ?score }}
+  OPTIONAL {{ ?l rk:linkScore ?score }}
   OPTIONAL {{ ?l rk:linkStatus ?st }}
   OPTIONAL {{ ?l rk:evidenceTerm ?ev }}
   BIND(STRAFTER(STR(?r), "#") AS ?rel)
