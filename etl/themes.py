@@ -132,6 +132,9 @@ class ThemeHit:
     terms: tuple[str, ...]
     fields: tuple[str, ...]
     examples: tuple[str, ...] = ()  # labelled examples (measure paths) that had the theme
+    #: the term rule alone gives the theme too: it rests on the measure's own terms, not on the
+    #: labels of its nearest examples (the linker counts only such themes as shared context)
+    own_terms: bool = True
 
 
 def normalise(text: str) -> str:
@@ -315,33 +318,44 @@ def classify_all(
     examples, etl/theme_model.py; it compares CHUNK measures at a time with the examples, so
     memory does not grow with the collection), otherwise the term rule. Within a kept family the
     most specific concepts named in the measure's name, or carrying SPECIFIC_SHARE of the
-    family's evidence, are reported instead of the top concept.
+    family's evidence, are reported instead of the top concept. The term rule runs in both
+    cases: a model's hit says whether the rule gives it too (ThemeHit.own_terms), because a theme
+    the nearest examples carried over is no evidence for linking a measure to those examples.
     """
     out: list[list[ThemeHit]] = []
     for start in range(0, len(texts), CHUNK):
         chunk = texts[start : start + CHUNK]
         found = [find_evidence(fields, vocab) for fields in chunk]
-        if model is not None:
-            measures = list(zip(chunk, found, strict=True))
-            decided = model.decide_all(measures, names[start : start + CHUNK])
-        else:
-            decided = [rule_families(evidence) for evidence in found]
+        by_rule = [_hits(evidence, rule_families(evidence), vocab) for evidence in found]
+        if model is None:
+            out += by_rule
+            continue
+        decided = model.decide_all(
+            list(zip(chunk, found, strict=True)), names[start : start + CHUNK]
+        )
         out += [
-            _hits(evidence, kept, vocab, learned=model is not None)
-            for evidence, kept in zip(found, decided, strict=True)
+            _hits(evidence, kept, vocab, own={h.theme_id for h in rule})
+            for evidence, kept, rule in zip(found, decided, by_rule, strict=True)
         ]
     return out
 
 
-def _hits(evidence: Evidence, kept: Kept, vocab: Vocabulary, *, learned: bool) -> list[ThemeHit]:
-    """The hits of the kept families: a learned family's probability is the score of the
-    concepts reported for it, a rule family's concepts score their own evidence."""
+def _hits(
+    evidence: Evidence, kept: Kept, vocab: Vocabulary, *, own: set[str] | None = None
+) -> list[ThemeHit]:
+    """The hits of the kept families. Without `own` they are the term rule's: each concept
+    scores its own evidence. With it they are the model's: a family's probability is the score
+    of the concepts reported for it, and `own` (the term rule's themes of the same measure) says
+    which of them rest on the measure's own terms (ThemeHit.own_terms)."""
     hits: dict[str, ThemeHit] = {}
     for value, top, examples in kept:
         family = evidence.by_family[top]
         for cid in _specific(evidence, top, vocab) or [top]:
             ev = family if cid == top else evidence.by_concept[cid]
-            hit = _hit(cid, value if learned else score(ev), ev, examples)
+            if own is None:
+                hit = _hit(cid, score(ev), ev, examples, own_terms=True)
+            else:
+                hit = _hit(cid, value, ev, examples, own_terms=cid in own)
             if cid not in hits or hits[cid].score < hit.score:
                 hits[cid] = hit
     ordered = sorted(hits.values(), key=lambda h: (-h.score, h.theme_id))
@@ -364,7 +378,9 @@ def _specific(evidence: Evidence, top: str, vocab: Vocabulary) -> list[str]:
     )
 
 
-def _hit(theme_id: str, value: float, ev: Iterable[Pair], examples: tuple[str, ...]) -> ThemeHit:
+def _hit(
+    theme_id: str, value: float, ev: Iterable[Pair], examples: tuple[str, ...], *, own_terms: bool
+) -> ThemeHit:
     pairs = set(ev)
     fields = {f for _, f in pairs}
     return ThemeHit(
@@ -373,6 +389,7 @@ def _hit(theme_id: str, value: float, ev: Iterable[Pair], examples: tuple[str, .
         terms=tuple(sorted({t for t, _ in pairs})),
         fields=tuple(f for f in FIELD_ORDER if f in fields),
         examples=examples,
+        own_terms=own_terms,
     )
 
 

@@ -143,6 +143,20 @@ def test_every_kept_theme_has_a_term_in_the_text(model):
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+def test_own_terms_marks_the_themes_the_term_rule_gives_too(model):
+    """A model's hit says whether the term rule alone gives the same theme (ThemeHit.own_terms:
+    what the linker may count as shared context); the rule's own hits always do."""
+    fields = [ex.fields for ex in EXAMPLES]
+    learned = classify_all(fields, VOCAB, model)
+    rule = classify_all(fields, VOCAB)
+    assert all(h.own_terms for hits in rule for h in hits)
+    for by_model, by_rule in zip(learned, rule, strict=True):
+        own = {h.theme_id for h in by_rule}
+        assert all(h.own_terms == (h.theme_id in own) for h in by_model)
+    marks = {h.own_terms for hits in learned for h in hits}
+    assert marks == {True, False}  # the model adds themes the rule does not give, and keeps most
+
+
 def test_traditional_printing_gets_the_same_themes(model):
     import opencc
 

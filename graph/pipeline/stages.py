@@ -56,12 +56,24 @@ def assign_themes(
     return classify_themes(docs, settings)[0]
 
 
+def link_themes(
+    themes: dict[MeasureKey, list[theming.ThemeHit]],
+) -> dict[MeasureKey, list[str]]:
+    """The themes the linker may count as shared context: those a measure has by its own terms.
+
+    Why: the theme model carries the labels of a measure's nearest examples over, and the
+    nearest example of a restated reform is often the very measure it would be linked to; a
+    theme shared that way is the two texts' similarity counted a second time (it pushed related
+    pairs over the counterpart threshold: docs/linking.md). Every theme passed is one the measure
+    has in the graph, so a link's rk:sharedTheme is always a theme of both measures."""
+    return {k: [h.theme_id for h in hits if h.own_terms] for k, hits in themes.items()}
+
+
 def link(
     docs: list[ParsedDocument], themes: dict[MeasureKey, list[theming.ThemeHit]]
 ) -> list[linking.Link]:
     """Cross-batch links (same reform / evolution / related) between measures."""
-    theme_ids = {k: [h.theme_id for h in hits] for k, hits in themes.items()}
-    return linking.link_measures(docs, theme_ids)
+    return linking.link_measures(docs, link_themes(themes))
 
 
 def curate(
