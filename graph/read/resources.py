@@ -30,6 +30,7 @@ from reformkg.graph.query.store import (
 )
 from reformkg.graph.read import rdf_out
 from reformkg.graph.read.measures import measure_fields
+from reformkg.graph.read.terms import label as column_heading
 from reformkg.script import PRINTED_TAG, printed_only
 from reformkg.vocab import (
     DCAT,
@@ -429,6 +430,22 @@ class ThemeEvidence:
     examples: tuple[str, ...] = ()
 
 
+#: rk:matchedField values (etl/themes.py) → the key of the column an analyst knows them by.
+_MATCHED_FIELD_KEYS = {
+    "name": "name",
+    "practice": "practices",
+    "effect": "effect",
+    "lead-agency": "lead_agencies",
+    "responsible-agency": "responsible_agencies",
+}
+
+
+def _field_heading(field_value: str) -> str:
+    """'主要内容/创新做法 practice' for "practice": the document's own column name first."""
+    key = _MATCHED_FIELD_KEYS.get(field_value)
+    return f"{column_heading(key)} {field_value}" if key else field_value
+
+
 def theme_evidence(store: SparqlStore, iri: str) -> list[ThemeEvidence]:
     """Each theme of a measure with the evidence the tagger recorded (score, terms, field,
     examples).
@@ -461,7 +478,7 @@ def theme_evidence(store: SparqlStore, iri: str) -> list[ThemeEvidence]:
             t,
             scores[t],
             "、".join(sorted(found[t].get("term", []))),
-            ", ".join(sorted(found[t].get("field", []))),
+            "、".join(_field_heading(f) for f in sorted(found[t].get("field", []))),
             tuple(sorted(found[t].get("example", []))),
         )
         for t in scores
