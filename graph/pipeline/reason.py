@@ -1,4 +1,9 @@
-"""OWL 2 RL reasoning with owlrl: the triples the ontology entails and the data does not state.
+"""OWL 2 RL reasoning: the triples the ontology entails and the data does not state.
+
+The closure is computed by reformkg.graph.pipeline.closure (the rules the ontology uses,
+compiled), or by owlrl when the input needs a rule that module does not run; owlrl is also the
+oracle the tests compare with (`engine="owlrl"`). What follows describes the input both get and
+how the result is cleaned.
 
 The build keeps these in their own named graph (graph/inferred), so a query chooses between
 asserted-only and with-inference simply by including that graph or not.
@@ -11,8 +16,8 @@ resource already has. So `infer` reasons over
 - the ABox triples whose object is a resource (rdf:type, agency, place, theme, link and
   structure properties, skos:broader between themes), less those whose only consequence is a
   type the data already asserts (`relevant_abox`; a test shows the result is unchanged),
-and owlrl still does all the reasoning (OWLRL_Semantics, without axiomatic and datatype
-triples). Then it keeps only what is new and useful: the closure minus the input, minus
+and the engine does all the reasoning (owlrl: OWLRL_Semantics, without axiomatic and
+datatype triples). Then it keeps only what is new and useful: the closure minus the input, minus
 - statements about the ontology's own terms and the reused vocabularies (TBox noise such as
   rk:Measure rdfs:subClassOf rk:Measure),
 - x owl:sameAs x, x rdf:type owl:Thing / rdfs:Resource / rdf:Property and other typing in the
