@@ -177,5 +177,6 @@ def test_unbound_parameter_is_explained(page, live_server, settings) -> None:
     page.wait_for_function("document.querySelectorAll('#examples option').length > 1")
     page.select_option("#examples", value=str(names.index("overdue-measures")))
     page.click("#run")
-    page.wait_for_function("document.getElementById('status').textContent.includes('行')")
+    # "行 rows" once answered ("运行中", running, has 行 too)
+    page.wait_for_function("document.getElementById('status').textContent.includes('行 rows')")
     assert "?asOf" in page.inner_text("#status") and "未绑定" in page.inner_text("#status")

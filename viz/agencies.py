@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-import pyoxigraph as ox
 
+from reformkg.graph.query.store import SparqlStore
 from reformkg.graph.read.analytics import (
     AgencyInfo,
     Filters,
@@ -87,7 +87,7 @@ class AgencyRows:
 
 
 def agency_view(
-    store: ox.Store,
+    store: SparqlStore,
     filters: Filters | None = None,
     *,
     cap_nodes: int = 120,
@@ -110,7 +110,7 @@ def agency_view(
     return view
 
 
-def read_agencies(store: ox.Store, filters: Filters) -> AgencyRows:
+def read_agencies(store: SparqlStore, filters: Filters) -> AgencyRows:
     """One round of queries per page, and the only one: the later stages never see the store."""
     return AgencyRows(
         roles=measure_roles(store, filters),

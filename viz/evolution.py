@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import networkx as nx
-import pyoxigraph as ox
 
+from reformkg.graph.query.store import SparqlStore
 from reformkg.graph.read.analytics import Filters, select_measures, short_id
 from reformkg.script import printed_only
 from reformkg.viz.agencies import natural_key
@@ -96,7 +96,7 @@ class EvolutionRows:
 
 
 def evolution_view(
-    store: ox.Store,
+    store: SparqlStore,
     filters: Filters | None = None,
     *,
     cap: int = 600,
@@ -116,7 +116,7 @@ def evolution_view(
     return view
 
 
-def read_evolution(store: ox.Store, filters: Filters) -> EvolutionRows:
+def read_evolution(store: SparqlStore, filters: Filters) -> EvolutionRows:
     """One round of queries per page, and the only one: the later stages never see the store."""
     rows = select_measures(
         store,
@@ -144,7 +144,7 @@ def read_evolution(store: ox.Store, filters: Filters) -> EvolutionRows:
     return EvolutionRows(measures, _links(store))
 
 
-def _links(store: ox.Store) -> list[Link]:
+def _links(store: SparqlStore) -> list[Link]:
     """One link per pair and relation (a same-reform link has no direction), keeping a scored
     copy over an unscored one: the linker's link nodes may repeat what the links graph says."""
     rows = select_measures(

@@ -25,6 +25,7 @@ from reformkg.etl.records import ParsedDocument
 from reformkg.etl.themes import ThemeHit
 from reformkg.graph.pipeline import report as report_mod
 from reformkg.graph.pipeline import stages
+from reformkg.graph.pipeline.store import write_store
 from reformkg.graph.pipeline.write import write
 from reformkg.settings import Settings
 
@@ -75,7 +76,9 @@ def build(
     stage("validate", stages.validate, asserted, inferred, settings)
     report = report_mod.make_report(docs, themes, links, skipped, resolver)
     result = BuildResult(docs, timings, report, skipped, links, themes)
-    stage("serialise", write, asserted, inferred, result, settings)
+    quads = stage("serialise", write, asserted, inferred, result, settings)
+    stage("store", write_store, quads, settings.build_dir)
+    del quads
     result.report["timings"] = timings
     (settings.build_dir / TIMINGS).write_text(json.dumps(timings, indent=2) + "\n")
     return result

@@ -93,8 +93,11 @@ def sorted_quads(data: Asserted, inferred: Graph | None) -> list[ox.Quad]:
     return _distinct(quads)
 
 
-def write(data: Asserted, inferred: Graph, result: BuildResult, settings: Settings) -> None:
-    """dataset.nq (asserted + inferred), dataset.trig, dataset.ttl (asserted union), reports."""
+def write(
+    data: Asserted, inferred: Graph, result: BuildResult, settings: Settings
+) -> list[ox.Quad]:
+    """dataset.nq (asserted + inferred), dataset.trig, dataset.ttl (asserted union), reports;
+    return every quad, sorted (the store is written from them: graph/pipeline/store.py)."""
     from reformkg.graph.pipeline.report import report_markdown
 
     out: Path = settings.build_dir
@@ -103,7 +106,6 @@ def write(data: Asserted, inferred: Graph, result: BuildResult, settings: Settin
     ox.serialize(everything, str(out / DATASET_FILE), ox.RdfFormat.N_QUADS)
     inferred_graph = ox.NamedNode(str(INFERRED_GRAPH))
     asserted = [q for q in everything if q.graph_name != inferred_graph]  # still sorted
-    del everything
     ox.serialize(asserted, str(out / DATASET_TRIG), ox.RdfFormat.TRIG, prefixes=DUMP_PREFIXES)
     # Sorted quads "s p o g" list equal triples side by side, in the order of "s p o": the
     # union graph is the asserted quads without their graph, repeats dropped.
@@ -125,3 +127,4 @@ def write(data: Asserted, inferred: Graph, result: BuildResult, settings: Settin
         ),
         encoding="utf-8",
     )
+    return everything
