@@ -6,26 +6,29 @@ spawned, sandboxed without sockets, the build's store opened read-only), and the
 only waits for its answer's bytes. The pool is fair under load:
 
 - **Queue time is not query time.** A query's time limit starts when a worker takes it.
-- **A cheap query is never stuck behind runaways.** There is one worker more than `size`, and
-  at most `size` queries may run longer than `grace` seconds (0.5 s). A query that passes
-  `grace` while `size` others already have is stopped and answered 503 with Retry-After, so a
-  worker always frees within `grace` for the next query. (2 workers: 3 processes; 3 runaways
-  in flight: the third is stopped at 0.5 s, and a cheap query is answered.)
-- **A saturated pool says so at once.** When `queue` requests already wait, the next one gets
-  503 with Retry-After immediately rather than after the time limit.
+- **A long query does not hold up cheap ones.** A query still running after `grace` seconds
+  (0.5 s) is long: its thread's priority is lowered (nice 10), so the kernel gives the cores
+  to short queries first, and when no worker is free another one joins, up to
+  `2 × size + 1` workers: a cheap query finds a worker while `size + 1` runaways run (the
+  issue-13 case), and legitimate long queries are never stopped before their time limit.
+  Workers beyond `size` leave again after `idle` seconds without a query.
+- **A saturated pool says so at once.** When `queue` requests already wait for a worker, the
+  next one gets 503 with Retry-After immediately rather than after the time limit.
 - **Memory is bounded per query.** A worker whose private memory passes `memory_mb` while it
-  runs a query is stopped, and the query answered with a clear error; between queries a worker
+  runs a query is stopped and the query answered with a clear error; between queries a worker
   gives its memory back (malloc_trim), so idle workers stay small.
 
-A stopped worker is replaced at once by a standby process (started and ready, taking no
-query), and a new standby is started in the background: a worker process takes about a second
-to start (a fresh interpreter, the store opened), which a cheap query should not wait for.
-`InlineRunner` gives a remote store (REFORMKG_STORE_URL) the same interface.
+A worker process takes about a second to start (a fresh interpreter, the store opened), which
+a cheap query should not wait for: one more is kept started and ready (the standby), takes the
+place of a stopped worker or joins when the long ones need help, and is replaced in the
+background. `InlineRunner` gives a remote store (REFORMKG_STORE_URL) the same interface.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import threading
 import time
 from collections import deque
@@ -50,7 +53,9 @@ from reformkg.graph.query.worker import WorkerReply, evaluate, main
 __all__ = ["InlineRunner", "PoolStatus", "QueryPool", "answer_or_raise"]
 
 REFUSED = "refused: this endpoint never connects to other servers (SERVICE or any remote fetch)"
-_PAGE = 4096
+#: The nice value of a thread running a long query (0 is the default; 19 the lowest priority).
+LONG_NICE = 10
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def answer_or_raise(reply: WorkerReply) -> Answer:
@@ -65,11 +70,10 @@ def answer_or_raise(reply: WorkerReply) -> Answer:
 
 
 class _Worker:
-    """One worker process and its end of the pipe."""
+    """One worker process, its end of the pipe, and what the pool knows of it."""
 
     def __init__(self, build_dir: Path) -> None:
         import multiprocessing
-        import os
 
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
@@ -81,7 +85,10 @@ class _Worker:
         )
         self.proc.start()
         child.close()
+        self.tid = 0  # the thread that runs the queries
         self.deadline = 0.0  # when the running query's time is up (for Retry-After)
+        self.idle_since = time.monotonic()
+        self.niced = False
 
     def wait_ready(self, timeout: float) -> str | None:
         """None once the worker is ready; else why it is not."""
@@ -91,7 +98,10 @@ class _Worker:
             message = self.conn.recv()
         except (EOFError, OSError):
             return "the query worker stopped while starting"
-        return None if message[0] == "ready" else f"the query worker could not start: {message[1]}"
+        if message[0] != "ready":
+            return f"the query worker could not start: {message[1]}"
+        self.tid = message[2]
+        return None
 
     def private_mb(self) -> float:
         """Resident memory not shared with other processes (statm: resident - shared)."""
@@ -101,6 +111,16 @@ class _Worker:
         except OSError:
             return 0.0
         return (int(fields[1]) - int(fields[2])) * _PAGE / 1e6
+
+    def nice(self, value: int) -> bool:
+        """Set the query thread's nice value; False when not allowed (raising it back to 0
+        needs a privilege the server may not have)."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.tid, value)
+        except OSError:
+            return False
+        self.niced = value > 0
+        return True
 
     def kill(self) -> None:
         self.proc.kill()
@@ -112,9 +132,9 @@ class _Worker:
 class PoolStatus:
     """What /healthz reports of the pool."""
 
-    workers: int  # processes ready
-    standby: int  # ready to replace a stopped one
-    starting: int  # processes being started or replaced
+    workers: int  # processes taking queries
+    standby: int  # started, ready to join
+    starting: int  # processes being started
     busy: int
     long: int  # queries running past the grace time
     waiting: int
@@ -125,9 +145,8 @@ class PoolStatus:
 
 
 class QueryPool:
-    """Worker processes that run queries under a time limit, a memory limit, fairly (see the
-    module docstring). `size` is the number of queries that may run long at once; the pool has
-    `size + 1` processes."""
+    """Worker processes that run queries under a time limit and a memory limit, fairly (see
+    the module docstring): `size` workers, up to `2 × size + 1` while queries run long."""
 
     def __init__(
         self,
@@ -138,14 +157,14 @@ class QueryPool:
         memory_mb: float = 1024.0,
         grace: float = 0.5,
         queue: int = 16,
-        standby: int = 1,
+        idle: float = 10.0,
         start_timeout: float = 60.0,
     ) -> None:
         self.build_dir = Path(build_dir)
         self.size, self.timeout = max(1, size), timeout
+        self.most = 2 * self.size + 1
         self.memory_mb, self.grace = memory_mb, grace
-        self.processes = self.size + 1
-        self.queue, self.standby = max(1, queue), max(0, standby)
+        self.queue, self.idle = max(1, queue), idle
         self.start_timeout = start_timeout
         self._cond = threading.Condition()
         self._idle: deque[_Worker] = deque()
@@ -157,13 +176,14 @@ class QueryPool:
         self._waiters: deque[list[_Worker | None]] = deque()
         self._closed = False
         self.failure: str | None = None  # why workers cannot start (then every query fails)
-        for _ in range(self.processes + self.standby):
+        for _ in range(self.size + 1):
             self._start_one()
+        threading.Thread(target=self._reap, daemon=True, name="reformkg-reap").start()
 
     # ------------------------------------------------------------------ workers
 
     def _start_one(self) -> None:
-        """Start a worker in the background; it joins the idle ones once its store is open."""
+        """Start a worker in the background; once ready it takes queries or stands by."""
         with self._cond:
             self._starting += 1
         threading.Thread(target=self._starter, daemon=True, name="reformkg-spawn").start()
@@ -186,41 +206,79 @@ class QueryPool:
                 self._cond.notify_all()
                 return
             self.failure = None
-            if len(self._all) < self.processes:
-                self._all.append(worker)
-                self._release(worker)
-            elif len(self._standby) < self.standby:
+            if len(self._all) < self.size or (self._waiters and len(self._all) < self.most):
+                self._join(worker)
+            elif not self._standby:
                 self._standby.append(worker)
+                self._cond.notify_all()
             else:
                 worker.kill()
+            self._refill()
+
+    def _refill(self) -> None:
+        """Start processes until there are `size` workers and a standby (lock held)."""
+        if self._closed:
+            return
+        wanted = max(0, self.size - len(self._all)) + (0 if self._standby else 1)
+        for _ in range(wanted - self._starting):
+            self._start_one()
+
+    def _join(self, worker: _Worker) -> None:
+        """Put a ready worker to work (lock held)."""
+        self._all.append(worker)
+        self._release(worker)
+
+    def _grow(self) -> None:
+        """Let the standby join when no worker is free and the pool may grow, and start a new
+        standby (lock held)."""
+        if self._idle or len(self._all) >= self.most or self._closed:
+            return
+        if self._standby:
+            self._join(self._standby.popleft())
+        self._refill()
 
     def _release(self, worker: _Worker) -> None:
-        """Give a free worker to the first waiting request, or put it with the idle ones
-        (called with the lock held)."""
+        """Give a free worker to the first request in line, or let it wait (lock held)."""
         while self._waiters:
             slot = self._waiters.popleft()
             if slot[0] is None:
                 slot[0] = worker
                 self._cond.notify_all()
                 return
+        worker.idle_since = time.monotonic()
         self._idle.append(worker)
         self._cond.notify_all()
 
     def _retire(self, worker: _Worker) -> None:
-        """Stop a worker; a standby takes its place at once, and a new process is started."""
+        """Stop a worker; the standby takes its place at once and a new one is started."""
         worker.kill()
         with self._cond:
             if worker in self._all:
                 self._all.remove(worker)
-            if self._standby and not self._closed:
-                spare = self._standby.popleft()
-                self._all.append(spare)
-                self._release(spare)
-        if not self._closed:
-            self._start_one()
+            if self._closed:
+                return
+            if self._standby and (len(self._all) < self.size or self._waiters):
+                self._join(self._standby.popleft())
+            self._refill()
+
+    def _reap(self) -> None:
+        """Workers beyond `size` leave after `idle` seconds without a query."""
+        while not self._closed:
+            time.sleep(min(1.0, self.idle / 2))
+            with self._cond:
+                now = time.monotonic()
+                spare = [
+                    w
+                    for w in self._idle
+                    if len(self._all) > self.size and now - w.idle_since > self.idle
+                ]
+                for worker in spare[: len(self._all) - self.size]:
+                    self._idle.remove(worker)
+                    self._all.remove(worker)
+                    worker.kill()
 
     def _retry_after(self) -> int:
-        """Seconds until the first long query ends at the latest (its time limit)."""
+        """Seconds until a long query ends at the latest (its time limit)."""
         now = time.monotonic()
         ends = [w.deadline - now for w in self._long] or [self.grace]
         return max(1, math.ceil(min(ends)))
@@ -229,29 +287,31 @@ class QueryPool:
         """A free worker, waiting in line for one (the wait is not query time)."""
         with self._cond:
             if self._idle and not self._waiters:
-                worker = self._idle.popleft()
                 self._busy += 1
-                return worker
+                return self._idle.popleft()
             if len(self._waiters) >= self.queue:
                 raise PoolBusy(
-                    f"the server is busy: {len(self._waiters)} queries are waiting; "
-                    "try again shortly",
+                    f"the server is busy: {len(self._waiters)} queries are waiting for a "
+                    "worker; try again shortly",
                     self._retry_after(),
                 )
             slot: list[_Worker | None] = [None]
             self._waiters.append(slot)
+            if self._long:
+                self._grow()
             deadline = time.monotonic() + 2 * self.timeout
             while slot[0] is None:
                 if not self._all and self._starting:  # workers starting: not a wait in line
                     deadline = max(deadline, time.monotonic() + self.timeout)
-                left = deadline - time.monotonic()
                 if self.failure and not self._all and not self._starting:
                     self._waiters.remove(slot)
                     raise QueryFailed(self.failure)
+                left = deadline - time.monotonic()
                 if left <= 0:
                     self._waiters.remove(slot)
                     raise PoolBusy(
-                        f"no query worker became free within {self.timeout:g} s; try again shortly",
+                        f"no query worker became free within {2 * self.timeout:g} s; "
+                        "try again shortly",
                         self._retry_after(),
                     )
                 self._cond.wait(min(left, 0.5))
@@ -275,15 +335,10 @@ class QueryPool:
                 if elapsed >= limit:
                     raise QueryTimeout(f"the query ran longer than {limit:g} s and was stopped")
                 if elapsed >= self.grace and worker not in self._long:
+                    worker.nice(LONG_NICE)
                     with self._cond:
-                        if len(self._long) >= self.size:
-                            raise PoolBusy(
-                                f"the server is busy with {len(self._long)} long queries; "
-                                "this one was stopped after "
-                                f"{self.grace:g} s: try again shortly",
-                                self._retry_after(),
-                            )
                         self._long.add(worker)
+                        self._grow()
                 if worker.private_mb() > self.memory_mb:
                     raise QueryMemory(
                         f"the query needed more than {self.memory_mb:g} MB of memory "
@@ -292,7 +347,7 @@ class QueryPool:
             reply: WorkerReply = worker.conn.recv()
             if reply[0] == "ok":
                 reply[1].body = worker.conn.recv_bytes()
-            keep = True
+            keep = not worker.niced or worker.nice(0)
         except (EOFError, OSError):
             code = worker.proc.exitcode
             raise QueryFailed(
@@ -304,10 +359,9 @@ class QueryPool:
             with self._cond:
                 self._long.discard(worker)
                 self._busy -= 1
-            if keep:
-                with self._cond:
+                if keep:
                     self._release(worker)
-            else:
+            if not keep:
                 self._retire(worker)
         return answer_or_raise(reply)
 
@@ -322,17 +376,16 @@ class QueryPool:
                 busy=self._busy,
                 long=len(self._long),
                 waiting=len(self._waiters),
-                saturated=len(self._waiters) >= self.queue
-                or (not self._idle and len(self._long) >= self.size),
+                saturated=len(self._waiters) >= self.queue,
             )
 
     def ready(self) -> bool:
-        """True when a query would be taken now or soon: workers up and not saturated."""
+        """True when a query would be taken now or soon: workers up and the line not full."""
         state = self.status()
         return state.workers > 0 and not state.saturated
 
     def pids(self) -> list[int]:
-        """Process ids of the workers, standby ones too (tests check a stopped one is gone)."""
+        """Process ids of the workers, the standby too (tests check a stopped one is gone)."""
         with self._cond:
             return [w.proc.pid for w in (*self._all, *self._standby) if w.proc.pid is not None]
 
@@ -352,7 +405,8 @@ class QueryPool:
             self._standby.clear()
             self._idle.clear()
         for worker in workers:
-            worker.kill()
+            with contextlib.suppress(OSError):
+                worker.kill()
 
 
 class InlineRunner:

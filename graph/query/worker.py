@@ -8,7 +8,9 @@ store) and writes the answer (`reformkg.graph.query.results`). `main` is a worke
 2. opens the build's store read-only, sharing the page cache with every other process;
 3. answers jobs from its pipe on a thread with a large stack (deeply nested queries parse
    recursively; 256 MB of stack take what 8 MB cannot, see `STACK_BYTES`), and gives memory
-   back to the system after each one (`malloc_trim`), so an idle worker stays small.
+   back to the system after each one (`malloc_trim`), so an idle worker stays small. The
+   thread's id goes to the pool with "ready": the pool lowers its priority while it runs a
+   long query.
 Errors go back as a kind and a message that name no Python class and no path.
 """
 
@@ -123,6 +125,8 @@ def _trim() -> None:
 
 
 def _serve(store: BuildStore, conn: Connection, parent: int) -> None:
+    # the pool lowers this thread's priority while it runs a long query: it needs its id
+    conn.send(("ready", os.getpid(), threading.get_native_id()))
     while True:
         if not conn.poll(1.0):
             if os.getppid() != parent:
@@ -154,7 +158,6 @@ def main(build_dir: str, conn: Connection, parent: int) -> None:
     except Exception as err:  # noqa: BLE001 - the pool reports it and stops
         conn.send(("failed", str(err)))
         return
-    conn.send(("ready", os.getpid()))
     threading.stack_size(STACK_BYTES)
     thread = threading.Thread(target=_serve, args=(store, conn, parent), name="query")
     thread.start()
