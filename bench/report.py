@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-STAGES = ("normalise", "parse", "themes", "link", "rdf", "reason", "validate", "serialise")
+from bench import report_serve
+
+STAGES = (
+    "normalise",
+    "parse",
+    "themes",
+    "link",
+    "rdf",
+    "reason",
+    "validate",
+    "serialise",
+    "store",
+)
 BUNDLE_SECONDS = 5.0
 SCALE_SECONDS = 300.0
 SCALE_MB = 4096.0
@@ -221,6 +233,7 @@ def render(results: dict[str, dict], info: dict, opts: object = None) -> str:
         "",
     ]
     lines += _table(["target", "figure", "status", "reason"], targets(results))
+    lines += report_serve.sections(results, info)
     lines += ["## Corpora", ""]
     rows = []
     for label in labels:
@@ -385,7 +398,7 @@ def render(results: dict[str, dict], info: dict, opts: object = None) -> str:
             "requests",
             "errors",
             "p50 / p95 ms under load",
-            "server start",
+            "first answer",
             "server RSS",
         ],
         rows,
