@@ -5,18 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bench import report_serve
+from reformkg.graph.pipeline.build import STAGES
 
-STAGES = (
-    "normalise",
-    "parse",
-    "themes",
-    "link",
-    "rdf",
-    "reason",
-    "validate",
-    "serialise",
-    "store",
-)
 BUNDLE_SECONDS = 5.0
 SCALE_SECONDS = 300.0
 SCALE_MB = 4096.0

@@ -48,21 +48,11 @@ def first_answer(
     env = {**os.environ, "REFORMKG_BUILD": str(build_dir), **(env or {})}
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "reformkg.web.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        # `reformkg serve`: uvicorn with the product's bounded protocol (reformkg.web.server)
+        [sys.executable, "-m", "reformkg.cli", "serve", "--no-build", "--port", str(port)],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.DEVNULL,  # the banner; warnings and errors go to stderr
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + ready_seconds

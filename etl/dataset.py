@@ -16,6 +16,8 @@ from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
 from reformkg.etl import to_rdf
+from reformkg.etl.curation import Applied
+from reformkg.etl.lineage import Lineage
 from reformkg.etl.link import Link
 from reformkg.etl.normalise import Resolver
 from reformkg.etl.records import Measure, ParsedDocument
@@ -69,6 +71,8 @@ def to_quads(
     themes: Mapping[MeasureKey, Iterable[ThemeHit]],
     links: Sequence[Link],
     settings: Settings,
+    applied: Sequence[Applied] = (),
+    found: Sequence[Lineage] = (),
 ) -> Asserted:
     """All asserted named graphs as quads (what reasoning, validation and the files read)."""
     quads: list[tuple[Node, Node, Node, URIRef]] = []
@@ -81,7 +85,7 @@ def to_quads(
         section_of = {s.index: section_iri(doc.meta.doc_id, s.index) for s in doc.sections}
         add(graph, to_rdf.document_triples(doc))
         for m in doc.measures:
-            add(graph, to_rdf.measure_triples(m, section_of))
+            add(graph, to_rdf.measure_triples(m, section_of, doc.meta.jurisdiction))
     add(ENTITIES_GRAPH, to_rdf.entity_triples(docs, resolver))
     ontology = load_ontology(settings.ontology_dir / "reform.ttl")
     add(ONTOLOGY_GRAPH, ontology)
@@ -93,4 +97,7 @@ def to_quads(
                 to_rdf.assignment_triples(to_rdf.iri_of(m), themes[measure_key(m)]),
             )
     add(LINKS_GRAPH, to_rdf.link_triples(links))
+    add(LINKS_GRAPH, to_rdf.provenance_triples(links, applied))
+    names = {measure_key(m): m.name.clean for doc in docs for m in doc.measures}
+    add(LINKS_GRAPH, to_rdf.lineage_triples(found, names))
     return Asserted(quads, ontology)

@@ -16,7 +16,7 @@ from reformkg.etl.layout import Heading, Loose, Row, Table, column_names, read_t
 from reformkg.etl.manifest import Entry, load_manifest
 from reformkg.etl.normalise import (
     Resolver,
-    deadline_date,
+    deadline,
     load_resolver,
     resolve_agency,
     resolve_places,
@@ -89,6 +89,7 @@ def parse_document(entry: Entry, resolver: Resolver, names: dict[str, str]) -> P
     measures: list[Measure] = []
     for r in raw.rows:
         places, unknown = resolve_places(r["source_raw"], jurisdiction, resolver)
+        due, precision = deadline(r["deadline_text"])
         for name in unknown:
             warnings.append(Warning_(meta.file, r["line_start"], f"unknown place 「{name}」"))
         measures.append(
@@ -112,7 +113,8 @@ def parse_document(entry: Entry, resolver: Resolver, names: dict[str, str]) -> P
                 responsible=split_agencies(r["responsible_raw"], jurisdiction, resolver),
                 responsible_raw=r["responsible_raw"],
                 deadline_text=r["deadline_text"],
-                deadline_date=deadline_date(r["deadline_text"]),
+                deadline_date=due,
+                deadline_precision=precision,
                 source_file=meta.file,
                 line_start=r["line_start"],
                 line_end=r["line_end"],

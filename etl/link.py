@@ -16,8 +16,11 @@ Method (docs/linking.md has the figures):
      alone never makes a counterpart (the hard negatives share names: 直通车, 单一窗口, 一件事);
      it is the same reform restated when names and practice texts nearly coincide (SAME_NAME,
      SAME_BODY), otherwise an evolution (the later batch extends or deepens the earlier one);
-   - related when score >= RELATED_THRESHOLD and cos(practice) >= RELATED_BODY_GATE; each
-     measure keeps at most MAX_RELATED related links, the best-scoring ones.
+   - related candidate when score >= RELATED_THRESHOLD and cos(practice) >= RELATED_BODY_GATE;
+     it is kept only with evidence beyond shared topic words: a shared term of at least
+     DISTINCT_MIN_CHARS characters (a name word or a practice phrase) that no other measure's
+     name or practice text contains. Each measure keeps at most MAX_RELATED related links, the
+     best-scoring ones.
 5. Direction: documents are ordered by (batch_order, date, doc_id) from the manifest; an
    evolution points from the later measure to the earlier one (source rk:evolvesFrom target), and
    the earlier measure is the target of "same" and "related" links as well.
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -43,10 +46,10 @@ from reformkg.etl.records import Measure, ParsedDocument
 from reformkg.vocab import measure_path
 
 MeasureKey = tuple[str, str, int | None]
-_SortKey = tuple[str, int, str, int]  # doc, number as an int (10**9 if none), number, part
+SortKey = tuple[str, int, str, int]  # doc, number as an int (10**9 if none), number, part
 _Slot = tuple[tuple[str, str], tuple[str, str]]  # (item, counterpart item)
 
-METHOD = "char-bigram-tfidf+jieba-name/v2"
+METHOD = "char-bigram-tfidf+jieba-name/v3"
 NAME_WEIGHT = 0.45
 BODY_WEIGHT = 0.55
 MAX_DF_RATIO = 0.05
@@ -54,9 +57,10 @@ BLOCK_MAX_DF = 30
 PREFILTER = 0.03  # partial (rare-feature) score a pair needs to be scored exactly
 LINK_THRESHOLD = 0.24
 BODY_GATE = 0.21
-RELATED_THRESHOLD = 0.10
+RELATED_THRESHOLD = 0.15
 RELATED_BODY_GATE = 0.08
-NAME_IN_SETTING = 0.50
+DISTINCT_MIN_CHARS = 4  # a related link needs a shared term this long, unique to the pair
+NAME_IN_SETTING = 0.55
 NAMED_MIN_CHARS = 4
 SAME_NAME = 0.35
 SAME_BODY = 0.45
@@ -69,16 +73,28 @@ MAX_RELATED = 8  # related links kept per measure (the best-scoring ones)
 RELATIONS = ("same", "evolution", "related")
 
 
+STATUSES = ("machine", "confirmed", "added")
+
+
 @dataclass(frozen=True)
 class Link:
-    """One cross-batch link; for "evolution" the source is the later measure."""
+    """One cross-batch link; for "evolution" the source is the later measure.
+
+    `status` says who stands behind it: the linker alone ("machine"), a curator who confirmed
+    the linker's link ("confirmed"), or a curator who added it ("added", score None: the
+    linker did not propose it). See etl/reviews.py."""
 
     source_key: MeasureKey
     target_key: MeasureKey
     relation: str  # same | evolution | related
-    score: float  # 3 decimals
+    score: float | None  # 3 decimals; None for a link only a curator made
     method: str
     evidence: tuple[str, ...]  # shared terms, sorted
+    status: str = "machine"
+    #: the two similarities behind the score (not in the graph; `reformkg links review` ranks
+    #: links by them: near a threshold, or names and texts disagreeing)
+    name_cos: float | None = field(default=None, compare=False)
+    body_cos: float | None = field(default=None, compare=False)
 
 
 def measure_key(m: Measure) -> MeasureKey:
@@ -229,7 +245,7 @@ def link_measures(
         | (scored.name_cos >= NAME_IN_SETTING)
     )
 
-    best: dict[_Slot, tuple[tuple[float, _SortKey, _SortKey], Link]] = {}
+    best: dict[_Slot, tuple[tuple[float, SortKey, SortKey], Link]] = {}
     for k in worth.tolist():
         a, b = measures[int(scored.i[k])], measures[int(scored.j[k])]
         later, earlier = (a, b) if order[a.doc_id] > order[b.doc_id] else (b, a)
@@ -246,18 +262,61 @@ def link_measures(
         )
         if relation is None:
             continue
-        link = Link(ka, kb, relation, score, METHOD, tuple(context))
+        link = Link(
+            ka,
+            kb,
+            relation,
+            score,
+            METHOD,
+            tuple(context),
+            name_cos=round(float(scored.name_cos[k]), 3),
+            body_cos=round(float(scored.body_cos[k]), 3),
+        )
         slot = (ka[:2], kb[:2])  # one link per (item, counterpart item)
-        rank = (score, _sort_key(ka), _sort_key(kb))
+        rank = (score, sort_key(ka), sort_key(kb))
         if slot not in best or rank > best[slot][0]:
             best[slot] = (rank, link)
-    kept = _cap_related(_through_lineage([x for _, x in best.values()]))
-    # shared phrases are read for the kept links only: jieba on both texts is the costly part
     by_key = {measure_key(m): m for m in measures}
-    return sorted(
-        (_with_phrases(x, by_key[x.source_key], by_key[x.target_key]) for x in kept),
-        key=lambda x: (_sort_key(x.source_key), _sort_key(x.target_key)),
+    row = {measure_key(m): i for i, m in enumerate(measures)}
+    index = similarity.NgramIndex(
+        [m.name.simplified + "。" + m.practice.simplified for m in measures], DISTINCT_MIN_CHARS
     )
+    sharing = index.unique_pairs()
+
+    def may_keep(x: Link) -> bool:
+        """A related link needs a term unique to its pair, which (almost always) holds a run of
+        DISTINCT_MIN_CHARS characters no other measure has: pairs without one are not read."""
+        a, b = sorted((row[x.source_key], row[x.target_key]))
+        return x.relation != "related" or (a, b) in sharing
+
+    # shared phrases are read for the links that may be kept only: jieba on both texts is the
+    # costly part; a related link needs them first, to show a term unique to the pair
+    candidates = [
+        _with_phrases(x, by_key[x.source_key], by_key[x.target_key])
+        for x in _through_lineage([x for _, x in best.values()])
+        if may_keep(x)
+    ]
+    kept = _cap_related(
+        x for x in candidates if x.relation != "related" or _any_unique(x, index, row)
+    )
+    return sorted(kept, key=lambda x: (sort_key(x.source_key), sort_key(x.target_key)))
+
+
+def _any_unique(link: Link, index: similarity.NgramIndex, row: dict[MeasureKey, int]) -> bool:
+    """Whether the link's evidence holds a term of DISTINCT_MIN_CHARS or more characters that no
+    measure but its two contains.
+
+    Why: a related link on shared topic words alone (船舶, 私募基金, 营业执照) joined most of the
+    hard negatives; a term of four or more characters that only the two measures use (职务科技成果,
+    数字人民币, 法院电子卷宗) is evidence that they touch the same instrument.
+    """
+    pair = {row[link.source_key], row[link.target_key]}
+    for term in link.evidence:
+        if ":" in term or len(term) < DISTINCT_MIN_CHARS:
+            continue
+        if index.holders(term) <= pair:
+            return True
+    return False
 
 
 def _with_phrases(link: Link, later: Measure, earlier: Measure) -> Link:
@@ -288,7 +347,7 @@ def _through_lineage(links: list[Link]) -> list[Link]:
         if x.relation == "related":
             middle = earlier_of.get(x.source_key, set()) & later_of.get(x.target_key, set())
             if middle:
-                via = tuple(f"via:{measure_path(*k)}" for k in sorted(middle, key=_sort_key))
+                via = tuple(f"via:{measure_path(*k)}" for k in sorted(middle, key=sort_key))
                 x = replace(x, relation="evolution", evidence=x.evidence + via)
         out.append(x)
     return out
@@ -305,7 +364,7 @@ def _cap_related(links: Iterable[Link]) -> list[Link]:
     count: dict[MeasureKey, int] = {}
     related = sorted(
         (x for x in links if x.relation == "related"),
-        key=lambda x: (-x.score, _sort_key(x.source_key), _sort_key(x.target_key)),
+        key=lambda x: (-(x.score or 0.0), sort_key(x.source_key), sort_key(x.target_key)),
     )
     for x in related:
         if count.get(x.source_key, 0) < MAX_RELATED and count.get(x.target_key, 0) < MAX_RELATED:
@@ -315,7 +374,7 @@ def _cap_related(links: Iterable[Link]) -> list[Link]:
     return kept
 
 
-def _sort_key(key: MeasureKey) -> _SortKey:
+def sort_key(key: MeasureKey) -> SortKey:
     doc, number, part = key
     return (doc, int(number) if number.isdigit() else 10**9, number, part or 0)
 

@@ -1,7 +1,9 @@
 """Read and check data/manifest.toml: the one place a document is described.
 
 Errors name the manifest file and the line of the offending entry, so an analyst who
-adds a document sees at once what to fix.
+adds a document sees at once what to fix. A document's `file` must lie inside the data
+folder's raw/ (after `..` and symbolic links are followed): the build reads it and copies it
+into build/sources/, which the server quotes, so a manifest must not reach any other file.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ KINDS = {
 DATE_STATUSES = {"stated", "inferred", "unknown"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YEAR_OR_MONTH = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 
 
 @dataclass(frozen=True)
@@ -119,17 +122,42 @@ def _entry(
     if doc["jurisdiction"] not in places:
         raise bad(f"jurisdiction {doc['jurisdiction']!r} is not a place id of data/places.csv")
     date = doc.get("date")
-    if date is not None and (not isinstance(date, str) or not _is_date(date)):
-        raise bad(f"date {date!r} must be an ISO date YYYY-MM-DD")
+    bounds = {f: doc.get(f) for f in ("date_not_before", "date_not_after")}
+    for f, bound in bounds.items():
+        if bound is not None and (not isinstance(bound, str) or not _is_date(bound)):
+            raise bad(f"{f} {bound!r} must be an ISO date YYYY-MM-DD")
     short_title = doc.get("short_title", "")
     if not isinstance(short_title, str):
         raise bad("short_title must be a string")
-    status = doc.get("date_status", "inferred" if date else "unknown")
+    inferred = date is not None or any(bounds.values())
+    status = doc.get("date_status", "inferred" if inferred else "unknown")
     if status not in DATE_STATUSES:
         raise bad(f"date_status {status!r} is not one of {sorted(DATE_STATUSES)}")
-    if status == "inferred" and not doc.get("date_evidence"):
-        raise bad("an inferred date needs date_evidence")
-    file = path.parent / "raw" / doc["file"]
+    if date is not None and not isinstance(date, str):
+        raise bad(f"date {date!r} must be a string")
+    if status == "inferred":
+        if not doc.get("date_evidence"):
+            raise bad("an inferred date needs date_evidence")
+        # never an invented day: a year or a month, and/or the interval the evidence allows
+        if date is not None and not _YEAR_OR_MONTH.match(date):
+            raise bad(
+                f"date {date!r}: an inferred date is a year (YYYY) or a month (YYYY-MM), never "
+                "a day; give the interval the evidence allows with date_not_before/date_not_after"
+            )
+        if date is None and not any(bounds.values()):
+            raise bad("an inferred date needs date (YYYY or YYYY-MM) or date_not_before/after")
+    elif date is not None and not _is_date(date):
+        raise bad(f"date {date!r} must be an ISO date YYYY-MM-DD")
+    low, high = bounds["date_not_before"], bounds["date_not_after"]
+    if low and high and low > high:
+        raise bad(f"date_not_before {low} is after date_not_after {high}")
+    raw = (path.parent / "raw").resolve()
+    file = (raw / doc["file"]).resolve()  # an absolute `file` or one with ../ lands elsewhere
+    if not file.is_relative_to(raw):
+        raise bad(
+            f"file {doc['file']!r} is outside raw/ ({raw}): a document must be a file of "
+            "the data folder's raw/"
+        )
     if not file.exists():
         raise bad(f"file raw/{doc['file']} does not exist")
     seen_ids.add(doc["id"])
@@ -145,5 +173,7 @@ def _entry(
         date=date,
         date_status=status,
         date_evidence=doc.get("date_evidence", ""),
+        date_not_before=bounds["date_not_before"],
+        date_not_after=bounds["date_not_after"],
     )
     return Entry(meta, file, line or 0)

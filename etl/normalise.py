@@ -26,7 +26,7 @@ from reformkg.script import to_simplified
 LEVELS = ("national", "provincial", "city", "district", "collective")
 QUALIFIERS = ("按职责分工负责", "按职责分工", "等单位", "分别负责")
 _SPLIT = re.compile(r"[、，,；;/]|\s+")
-_DEADLINE = re.compile(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月)?\s*(底|末)?")
+_DEADLINE = re.compile(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月)?\s*(?:(\d{1,2})\s*日)?\s*(底|末)?")
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,11 @@ def split_agencies(cell: str, jurisdiction: str, resolver: Resolver) -> tuple[Ag
 def resolve_places(
     cell: str, jurisdiction: str, resolver: Resolver
 ) -> tuple[tuple[str, ...], list[str]]:
-    """来源 cell → place ids (unknown names returned separately); empty cell → the jurisdiction."""
+    """来源 cell → place ids (unknown names returned separately); an empty cell names no place
+    (the document's jurisdiction is not a printed pilot place: rk:jurisdiction carries it)."""
     text = clean(cell)
     if not text:
-        return (jurisdiction,), []
+        return (), []
     ids: list[str] = []
     unknown: list[str] = []
     for name in (n for n in _SPLIT.split(text) if n):
@@ -191,12 +192,29 @@ def resolve_scope(cell: str, resolver: Resolver) -> tuple[str, ...]:
 
 
 def deadline_date(text: str) -> str | None:
-    """2022年6月底 → 2022-06-30 (the last day of the stated month; 2022年底 → 2022-12-31), in
+    """2022年6月底 → 2022-06-30 (the last day of the stated period; 2022年底 → 2022-12-31), in
     either script."""
-    m = _DEADLINE.search(to_simplified(clean(text)))
+    return deadline(text)[0]
+
+
+def deadline(text: str) -> tuple[str | None, str | None]:
+    """A printed deadline → (the last day of its period, its precision: day, month or year).
+
+    2022年6月底 → ("2022-06-30", "month"); 2022年底 → ("2022-12-31", "year"); 2022年6月15日 →
+    ("2022-06-15", "day"); 已落地，持续巩固提升 → (None, None). The date sorts and compares; the
+    precision says how much of it was printed (docs/data-model.md).
+    """
+    m = _DEADLINE.search(to_simplified(clean(text)))  # either script
     if not m:
-        return None
-    year, month = int(m.group(1)), int(m.group(2) or 12)
+        return None, None
+    year = int(m.group(1))
+    month = int(m.group(2) or 12)
     if not 1 <= month <= 12:
-        return None
-    return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+        return None, None
+    last = calendar.monthrange(year, month)[1]
+    if m.group(2) and m.group(3):
+        day = int(m.group(3))
+        if not 1 <= day <= last:
+            return None, None
+        return f"{year:04d}-{month:02d}-{day:02d}", "day"
+    return f"{year:04d}-{month:02d}-{last:02d}", "month" if m.group(2) else "year"

@@ -68,7 +68,7 @@ class Measure:
     practice: Text
     practice_points: tuple[str, ...]
     effect: Text | None
-    places: tuple[str, ...]  # place ids (data/places.csv)
+    places: tuple[str, ...]  # place ids (data/places.csv) of the 来源 cell; () when none printed
     places_raw: str
     scope: tuple[str, ...]  # canonical scopes
     scope_raw: str
@@ -77,11 +77,12 @@ class Measure:
     responsible: tuple[AgencyRef, ...]
     responsible_raw: str
     deadline_text: str
-    deadline_date: str | None  # ISO date, the last day of the stated month
+    deadline_date: str | None  # ISO date, the last day of the stated period
     source_file: str
     line_start: int
     line_end: int
     flags: tuple[str, ...] = ()  # e.g. "duplicated-text", "name-inherited"
+    deadline_precision: str | None = None  # day | month | year, how precise the printed deadline is
     duplicated: tuple[str, ...] = ()  # runs the extraction printed twice (kept in the text)
 
 
@@ -110,8 +111,10 @@ class DocumentMeta:
     kind: str
     batch_order: int
     jurisdiction: str  # place id used to resolve short agency names (市… → 深圳市…)
-    date: str | None = None
+    date: str | None = None  # YYYY-MM-DD when printed; an inferred date is YYYY or YYYY-MM
     date_status: str = "unknown"  # stated | inferred | unknown
+    date_not_before: str | None = None  # ISO date: the interval an inferred date lies in
+    date_not_after: str | None = None
     short_title: str = ""  # the short Chinese title lists and tables show (manifest)
     date_evidence: str = ""
     document_number: str = ""

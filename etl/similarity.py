@@ -193,6 +193,70 @@ def tfidf_matrix(
     return matrix, np.asarray([df[f] for f in kept], dtype=np.int64), idf
 
 
+class NgramIndex:
+    """Every run of `n` Chinese characters of every text, as 64-bit codes sorted with the texts
+    holding them (one entry per code and text), built vectorised over all texts at once.
+
+    It answers two questions of the linker cheaply at 100x: which pairs of texts share a run no
+    other text has (`unique_pairs`), and which texts contain a term (`holders`: the texts that
+    hold every run of the term, then checked by substring, so the answer is exact).
+    """
+
+    def __init__(self, texts: Sequence[str], n: int = 4) -> None:
+        if not 2 <= n <= 4:
+            raise ValueError("runs of 2 to 4 characters fit a 64-bit code")
+        self.texts, self.n = list(texts), n
+        joined = "\0".join(self.texts) + "\0"
+        raw = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        row = np.concatenate([[0], np.cumsum(raw == 0)[:-1]])  # the text of each position
+        size = max(len(raw) - n + 1, 0)
+        codes = np.zeros(size, dtype=np.uint64)
+        valid = np.ones(size, dtype=bool)
+        for k in range(n):
+            part = raw[k : k + size]
+            codes = (codes << np.uint64(16)) | part.astype(np.uint64)
+            valid &= _is_cjk(part)
+        codes, rows = codes[valid], row[:size][valid]
+        order = np.argsort(codes, kind="stable")  # texts stay in order within one code
+        codes, rows = codes[order], rows[order]
+        first = np.ones(len(codes), dtype=bool)
+        first[1:] = (codes[1:] != codes[:-1]) | (rows[1:] != rows[:-1])
+        self.codes, self.rows = codes[first], rows[first]
+
+    def unique_pairs(self) -> set[tuple[int, int]]:
+        """The pairs of texts (i < j) that share a run no other text has."""
+        starts = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]])
+        counts = np.diff(np.r_[starts, len(self.codes)])
+        twice = starts[counts == 2]
+        a, b = self.rows[twice].tolist(), self.rows[twice + 1].tolist()
+        return {(min(x, y), max(x, y)) for x, y in zip(a, b, strict=True)}
+
+    def holders(self, term: str) -> set[int]:
+        """The texts containing `term` (exact)."""
+        runs = [r for r in _CJK_RUN.findall(term) if len(r) >= self.n]
+        found: set[int] | None = None
+        for run in runs:
+            for i in range(len(run) - self.n + 1):
+                code = 0
+                for ch in run[i : i + self.n]:
+                    code = (code << 16) | ord(ch)
+                lo, hi = (
+                    np.searchsorted(self.codes, np.uint64(code), side="left"),
+                    np.searchsorted(self.codes, np.uint64(code), side="right"),
+                )
+                rows = set(self.rows[lo:hi].tolist())
+                found = rows if found is None else found & rows
+                if not found:
+                    return set()
+        candidates = range(len(self.texts)) if found is None else sorted(found)
+        return {r for r in candidates if term in self.texts[r]}
+
+
+def _is_cjk(points: np.ndarray) -> np.ndarray:
+    """Whether each code point is a Chinese character (the ranges _CJK_RUN matches)."""
+    return ((points >= 0x3400) & (points <= 0x4DBF)) | ((points >= 0x4E00) & (points <= 0x9FFF))
+
+
 def candidate_pairs(
     blocking: sparse.csr_matrix, groups: Sequence[int], min_partial: float, block: int = 2048
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -238,6 +302,8 @@ def shared_phrases(
     found: set[str] = set()
 
     def keep(phrase: str) -> None:
+        if len(phrase) < min_len:  # trimming only shortens it: nothing to keep (no cut needed)
+            return
         if len(phrase) > max_len:
             found.update(w for w in words(phrase) if len(w) >= 4 and w not in GENERIC_WORDS)
             return

@@ -20,22 +20,36 @@ from typing import ParamSpec
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
+from reformkg.etl.curation import Applied
+from reformkg.etl.lineage import Lineage
 from reformkg.etl.link import Link
 from reformkg.etl.normalise import Resolver
 from reformkg.etl.records import AgencyRef, Measure, ParsedDocument
 from reformkg.etl.themes import ThemeHit
 from reformkg.script import PRINTED_TAG, SIMPLIFIED_TAG, to_simplified
 from reformkg.vocab import (
+    ID,
+    LINKER_AGENT,
     ORG,
     PROV,
     RK,
+    ROLE_LEAD,
+    ROLE_RESPONSIBLE,
+    SCHEMA,
+    STATUS_LANDED,
+    STATUS_NO_DEADLINE,
+    TIME,
     agency_iri,
+    agency_role_iri,
+    curator_iri,
     document_iri,
     item_iri,
     link_iri,
     measure_iri,
     place_iri,
     practice_point_iri,
+    reform_iri,
+    review_iri,
     scope_iri,
     section_iri,
     theme_assignment_iri,
@@ -53,7 +67,20 @@ LEVEL_IRI = {
 
 
 def zh(text: str) -> Literal:
-    return Literal(text, lang="zh")
+    """Chinese as the documents print it: simplified characters (BCP 47 zh-Hans)."""
+    return Literal(text, lang="zh-Hans")
+
+
+#: How precise a printed deadline is, as OWL-Time units.
+PRECISION_UNITS = {"day": TIME.unitDay, "month": TIME.unitMonth, "year": TIME.unitYear}
+#: 完成时限 texts that are a status, not a date (the SHACL shape lists the same ones).
+LANDED_TEXTS = ("已落地",)
+
+
+def _date(value: str) -> Literal:
+    """A date as known: YYYY-MM-DD an xsd:date, YYYY-MM an xsd:gYearMonth, YYYY an xsd:gYear."""
+    kind = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}[len(value)]
+    return Literal(value, datatype=kind)
 
 
 #: Properties whose value is exactly what was printed: tagged, never given a second form.
@@ -103,22 +130,27 @@ def document_triples(doc: ParsedDocument) -> Iterator[Triple]:
     meta = doc.meta
     d = document_iri(meta.doc_id)
     yield d, RDF.type, RK.Document
+    yield d, RDF.type, SCHEMA.Legislation  # for consumers that read schema.org without reasoning
     yield d, DCTERMS.title, zh(meta.title)
     yield d, RDFS.label, zh(meta.title)
     if meta.short_title:
         yield d, DCTERMS.alternative, zh(meta.short_title)
-    yield d, DCTERMS.identifier, Literal(meta.doc_id)
     yield d, RK.kind, Literal(meta.kind)
     yield d, RK.batchOrder, Literal(meta.batch_order)
     yield d, RK.dateStatus, Literal(meta.date_status)
     yield d, RK.sourceFile, Literal(meta.file)
     yield d, RK.jurisdiction, place_iri(meta.jurisdiction)
     if meta.date:
-        yield d, DCTERMS.issued, Literal(meta.date, datatype=XSD.date)
+        yield d, DCTERMS.issued, _date(meta.date)
+    if meta.date_not_before:
+        yield d, RK.issuedNotBefore, Literal(meta.date_not_before, datatype=XSD.date)
+    if meta.date_not_after:
+        yield d, RK.issuedNotAfter, Literal(meta.date_not_after, datatype=XSD.date)
     if meta.date_evidence:
         yield d, RK.dateEvidence, Literal(meta.date_evidence, lang="en")
-    if meta.document_number:
-        yield d, RK.documentNumber, zh(meta.document_number)
+    if meta.document_number:  # the 文号 is the document's identifier (ELI: its local id)
+        yield d, RK.documentNumber, Literal(meta.document_number)
+        yield d, DCTERMS.identifier, Literal(meta.document_number)
     for issuer in meta.issuers:
         yield d, RK.issuedBy, agency_iri(issuer)
     if meta.star_meaning:
@@ -153,7 +185,11 @@ def document_triples(doc: ParsedDocument) -> Iterator[Triple]:
 
 
 @in_both_scripts
-def measure_triples(m: Measure, section_of: dict[int, URIRef]) -> Iterator[Triple]:
+def measure_triples(
+    m: Measure, section_of: dict[int, URIRef], jurisdiction: str
+) -> Iterator[Triple]:
+    """A measure's triples; `jurisdiction` (its document's place id) stands in only where the
+    row prints no 来源, under rk:jurisdiction."""
     s = iri_of(m)
     d = document_iri(m.doc_id)
     yield s, RDF.type, RK.Measure
@@ -187,18 +223,24 @@ def measure_triples(m: Measure, section_of: dict[int, URIRef]) -> Iterator[Tripl
         yield s, RK.effectTextRaw, zh(m.effect.raw)
     for place in m.places:
         yield s, RK.sourcePlace, place_iri(place)
+    if not m.places:  # the list's jurisdiction, never passed off as a printed pilot place
+        yield s, RK.jurisdiction, place_iri(jurisdiction)
     for scope in m.scope:
         yield s, RK.promotionScope, scope_iri(scope)
     if m.scope_raw:
         yield s, RK.scopeRaw, zh(m.scope_raw)
-    yield from _agency_triples(s, RK.leadAgency, RK.leadAgencyRaw, m.lead, m.lead_raw)
-    yield from _agency_triples(
-        s, RK.responsibleAgency, RK.responsibleAgencyRaw, m.responsible, m.responsible_raw
-    )
+    yield from _agency_triples(s, "lead", m.lead, m.lead_raw)
+    yield from _agency_triples(s, "responsible", m.responsible, m.responsible_raw)
     if m.deadline_text:
         yield s, RK.deadlineText, zh(m.deadline_text)
     if m.deadline_date:
         yield s, RK.deadline, Literal(m.deadline_date, datatype=XSD.date)
+        if m.deadline_precision:
+            yield s, RK.deadlinePrecision, PRECISION_UNITS[m.deadline_precision]
+    elif m.deadline_text.startswith(LANDED_TEXTS):
+        yield s, RK.implementationStatus, STATUS_LANDED
+    elif not m.deadline_text.strip():
+        yield s, RK.implementationStatus, STATUS_NO_DEADLINE
     for run in m.duplicated:
         yield s, RK.duplicatedText, zh(run)
     yield s, RK.sourceFile, Literal(m.source_file)
@@ -206,13 +248,30 @@ def measure_triples(m: Measure, section_of: dict[int, URIRef]) -> Iterator[Tripl
     yield s, RK.lineEnd, Literal(m.line_end)
 
 
+AGENCY_COLUMNS = {
+    "lead": (RK.leadAgency, RK.leadAgencyRaw, ROLE_LEAD),
+    "responsible": (RK.responsibleAgency, RK.responsibleAgencyRaw, ROLE_RESPONSIBLE),
+}
+
+
 def _agency_triples(
-    s: URIRef, prop: URIRef, raw_prop: URIRef, refs: tuple[AgencyRef, ...], raw: str
+    s: URIRef, column: str, refs: tuple[AgencyRef, ...], raw: str
 ) -> Iterator[Triple]:
-    for ref in refs:
-        yield s, prop, agency_iri(ref.canonical)
+    """The shortcut (rk:leadAgency …) and a qualified rk:AgencyRole per agency of a cell: its
+    role, its place in the printed cell, the name as printed and the note printed with it."""
+    prop, raw_prop, role = AGENCY_COLUMNS[column]
+    for position, ref in enumerate(refs, start=1):
+        agency = agency_iri(ref.canonical)
+        node = agency_role_iri(s, column, position)
+        yield s, prop, agency
+        yield s, RK.agencyRole, node
+        yield node, RDF.type, RK.AgencyRole
+        yield node, RK.agency, agency
+        yield node, RK.role, role
+        yield node, RK.position, Literal(position)
+        yield node, RK.nameRaw, zh(ref.name_as_printed)
         if ref.note:
-            yield s, RK.agencyNote, zh(f"{ref.canonical}：{ref.note}")
+            yield node, RK.agencyNote, zh(ref.note)
     if raw.strip():
         yield s, raw_prop, zh(raw.strip())
 
@@ -287,9 +346,9 @@ def assignment_triples(measure: URIRef, hits: Iterable[ThemeHit]) -> list[Triple
             (measure, RK.themeAssignment, node),
             (node, RDF.type, RK.ThemeAssignment),
             (node, RK.assignedTheme, theme),
-            (node, RK.score, Literal(Decimal(f"{h.score:.2f}"), datatype=XSD.decimal)),
+            (node, RK.themeScore, Literal(Decimal(f"{h.score:.2f}"), datatype=XSD.decimal)),
         ]
-        triples += [(node, RK.matchedTerm, Literal(t, lang="zh")) for t in h.terms]
+        triples += [(node, RK.matchedTerm, zh(t)) for t in h.terms]
         triples += [(node, RK.matchedField, Literal(f)) for f in h.fields]
     return triples
 
@@ -298,8 +357,29 @@ def _link_end(key: tuple[str, str, int | None]) -> URIRef:
     return measure_iri(key[0], key[1], key[2])
 
 
+#: Context evidence of a link, as the linker prefixes it ("agency:深圳市…"), → an object property.
+EVIDENCE_PROPERTIES = {
+    "agency": (RK.sharedAgency, agency_iri),
+    "place": (RK.sharedPlace, place_iri),
+    "theme": (RK.sharedTheme, theme_iri),
+    "via": (RK.viaMeasure, lambda path: ID[f"measure/{path}"]),
+}
+
+
+def _evidence_triple(node: URIRef, term: str) -> Triple:
+    """A shared agency, place, theme or middle measure as a link to it; a shared word or phrase
+    as Chinese text."""
+    kind, _, value = term.partition(":")
+    if value and kind in EVIDENCE_PROPERTIES:
+        prop, mint = EVIDENCE_PROPERTIES[kind]
+        return node, prop, mint(value)
+    return node, RK.evidenceTerm, zh(term)
+
+
 def link_triples(links: Iterable[Link]) -> list[Triple]:
-    """Direct properties (for property paths such as evolvesFrom+) and a qualified rk:MeasureLink."""
+    """Direct properties (for property paths such as evolvesFrom+) and a qualified rk:MeasureLink
+    with its score (0–1) and its evidence: shared agencies, places and themes, the middle measure
+    of a lineage, and shared words."""
     triples: list[Triple] = []
     for link in links:
         source, target = _link_end(link.source_key), _link_end(link.target_key)
@@ -310,8 +390,80 @@ def link_triples(links: Iterable[Link]) -> list[Triple]:
             (node, RK.linkSource, source),
             (node, RK.linkTarget, target),
             (node, RK.relation, RELATION_TERMS[link.relation]),
-            (node, RK.score, Literal(Decimal(f"{link.score:.3f}"), datatype=XSD.decimal)),
             (node, RK.method, Literal(link.method)),
         ]
-        triples += [(node, RK.evidenceTerm, Literal(term)) for term in link.evidence]
+        if link.score is not None:  # a link a curator added has no machine score
+            triples.append(
+                (node, RK.linkScore, Literal(Decimal(f"{link.score:.3f}"), datatype=XSD.decimal))
+            )
+        triples += [_evidence_triple(node, term) for term in link.evidence]
     return triples
+
+
+# --------------------------------------------------------------------------- review and lineages
+
+STATUS_TERMS = {
+    "machine": RK.MachineProposed,
+    "confirmed": RK.CuratorConfirmed,
+    "added": RK.CuratorAdded,
+}
+DECISION_TERMS = {"confirm": RK.Confirm, "reject": RK.Reject, "add": RK.Add}
+
+
+def provenance_triples(links: Iterable[Link], applied: Iterable[Applied]) -> list[Triple]:
+    """Who stands behind each link (PROV): the linker (a software agent; its version is the
+    link's rk:method) or a curator's review, with the review's decision, date and note.
+
+    A rejected link is gone from the graph; its review stays, naming the two measures, so the
+    graph says who removed what and why."""
+    triples: list[Triple] = [
+        (LINKER_AGENT, RDF.type, PROV.SoftwareAgent),
+        (LINKER_AGENT, RDFS.label, Literal("ReformKG linker (etl/link.py)", lang="en")),
+    ]
+    reviews: dict[tuple[URIRef, URIRef], tuple[URIRef, URIRef]] = {}
+    for a in applied:
+        source, target = _link_end(a.source), _link_end(a.target)
+        node = review_iri(source, target)
+        curator = curator_iri(a.review.reviewer)
+        reviews[source, target] = (node, curator)
+        triples += [
+            (node, RDF.type, RK.LinkReview),
+            (node, RK.decision, DECISION_TERMS[a.review.decision]),
+            (node, RK.reviewedSource, source),
+            (node, RK.reviewedTarget, target),
+            (node, PROV.wasAssociatedWith, curator),
+            (node, DCTERMS.date, Literal(a.review.date, datatype=XSD.date)),
+            (curator, RDF.type, PROV.Person),
+            (curator, RDFS.label, Literal(a.review.reviewer)),
+        ]
+        if a.review.relation:
+            triples.append((node, RK.reviewedRelation, RELATION_TERMS[a.review.relation]))
+        if a.review.note:
+            triples.append((node, RDFS.comment, Literal(a.review.note)))
+    for link in links:
+        source, target = _link_end(link.source_key), _link_end(link.target_key)
+        node = link_iri(source, target)
+        triples.append((node, RK.linkStatus, STATUS_TERMS[link.status]))
+        if link.status != "added":
+            triples.append((node, PROV.wasAttributedTo, LINKER_AGENT))
+        if link.status != "machine" and (source, target) in reviews:
+            review, curator = reviews[source, target]
+            triples.append((node, RK.reviewedIn, review))
+            if link.status == "added":
+                triples.append((node, PROV.wasGeneratedBy, review))
+                triples.append((node, PROV.wasAttributedTo, curator))
+    return triples
+
+
+@in_both_scripts
+def lineage_triples(
+    found: Iterable[Lineage], names: dict[tuple[str, str, int | None], str]
+) -> Iterator[Triple]:
+    """One rk:Reform per lineage, labelled with its latest version's name (in both scripts when
+    printed in traditional characters), with its versions."""
+    for lineage in found:
+        node = reform_iri(*lineage.anchor)
+        yield node, RDF.type, RK.Reform
+        yield node, RDFS.label, zh(names[lineage.versions[-1]])
+        for k in lineage.versions:
+            yield node, RK.hasVersion, _link_end(k)

@@ -8,6 +8,7 @@ line, the parameter or the option, never a traceback. The CLI prints it and exit
     ReformKGError            exit 2  HTTP 500  error
     ├── InputError           exit 2           a document or the manifest (file:line)
     ├── BuildMissing         exit 2  HTTP 503  no build output where one was expected
+    │   └── BuildInvalid     exit 2  HTTP 503  bad-build: a build cut short or changed since
     ├── ValidationFailed     exit 1           the built graph violates the SHACL shapes
     ├── QueryError           exit 3  HTTP 400  bad-parameter: a malformed or refused query
     │   └── QuerySyntaxError exit 3  HTTP 400  syntax-error: what the SPARQL parser said
@@ -21,6 +22,7 @@ line, the parameter or the option, never a traceback. The CLI prints it and exit
 from __future__ import annotations
 
 __all__ = [
+    "BuildInvalid",
     "BuildMissing",
     "InputError",
     "PoolBusy",
@@ -62,6 +64,13 @@ class BuildMissing(ReformKGError):
 
     status = 503
     kind = "no-build"
+
+
+class BuildInvalid(BuildMissing):
+    """The build folder does not match its manifest: a file missing, cut short or changed (the
+    message names it); never served or read as if it were whole."""
+
+    kind = "bad-build"
 
 
 class ValidationFailed(ReformKGError):

@@ -23,11 +23,18 @@ folder defaults to `./build` under the current folder.
     query_memory_mb    REFORMKG_QUERY_MEMORY_MB    a worker's private memory for one query (1024)
     query_grace        REFORMKG_QUERY_GRACE        seconds before a query counts as long (0.5)
     query_queue        REFORMKG_QUERY_QUEUE        requests that may wait for a worker (16)
+    search_timeout     REFORMKG_SEARCH_TIMEOUT     seconds a full-text search may run (3)
+    client_timeout     REFORMKG_CLIENT_TIMEOUT     seconds a client may take to send a request's
+                                                   head, or pause inside its body (10)
     store_url          REFORMKG_STORE_URL          external SPARQL query endpoint (none: embedded)
     store_user         REFORMKG_STORE_USER         user for the external server (digest auth)
     store_password     REFORMKG_STORE_PASSWORD     its password
     cors_origins       REFORMKG_CORS_ORIGINS       comma-separated origins ("*")
     warm_views         REFORMKG_WARM_VIEWS         "0": do not compute the views at start (on)
+    review             REFORMKG_REVIEW             "1": local review mode, confirm/reject on links (off)
+    reviewer           REFORMKG_REVIEWER           the name review mode records decisions under
+    build_date         REFORMKG_BUILD_DATE         the date the dataset description gives (YYYY-MM-DD;
+                                                   default: the date of the checkout's commit)
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -63,11 +71,16 @@ ENVIRONMENT: dict[str, str] = {
     "query_memory_mb": "REFORMKG_QUERY_MEMORY_MB",
     "query_grace": "REFORMKG_QUERY_GRACE",
     "query_queue": "REFORMKG_QUERY_QUEUE",
+    "search_timeout": "REFORMKG_SEARCH_TIMEOUT",
+    "client_timeout": "REFORMKG_CLIENT_TIMEOUT",
     "store_url": "REFORMKG_STORE_URL",
     "store_user": "REFORMKG_STORE_USER",
     "store_password": "REFORMKG_STORE_PASSWORD",
     "cors_origins": "REFORMKG_CORS_ORIGINS",
     "warm_views": "REFORMKG_WARM_VIEWS",
+    "review": "REFORMKG_REVIEW",
+    "reviewer": "REFORMKG_REVIEWER",
+    "build_date": "REFORMKG_BUILD_DATE",
 }
 
 
@@ -87,11 +100,16 @@ class Settings:
     query_memory_mb: float = 1024.0
     query_grace: float = 0.5
     query_queue: int = 16
+    search_timeout: float = 3.0
+    client_timeout: float = 10.0
     store_url: str | None = None
     store_user: str | None = None
     store_password: str | None = None
     cors_origins: tuple[str, ...] = ("*",)
     warm_views: bool = True
+    review: bool = False
+    reviewer: str = ""
+    build_date: str | None = None
 
     @property
     def manifest(self) -> Path:
@@ -150,4 +168,9 @@ def _parse(name: str, raw: str, default: object) -> object:
         return value
     if isinstance(default, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if name == "build_date":
+        try:
+            return date.fromisoformat(raw.strip()).isoformat()
+        except ValueError:
+            raise ReformKGError(f"{variable}={raw!r} is not a date YYYY-MM-DD") from None
     return raw

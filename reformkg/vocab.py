@@ -43,6 +43,11 @@ PREFIXES: dict[str, str] = {
     "sh": "http://www.w3.org/ns/shacl#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
     "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "schema": "https://schema.org/",
+    "time": "http://www.w3.org/2006/time#",
+    "vann": "http://purl.org/vocab/vann/",
 }
 
 
@@ -57,15 +62,39 @@ def sparql_prefixes(table: dict[str, str] | None = None) -> str:
 
 
 #: The prefixes declared in dataset.trig and dataset.ttl (order kept: the files are stable).
-DUMP_PREFIXES = prefixes("rk", "id", "rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "prov", "org")
+DUMP_PREFIXES = prefixes(
+    "rk", "id", "rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "prov", "org", "eli", "schema"
+)
 #: The prefixes shown on pages and pre-declared on the query page.
 PAGE_PREFIXES = prefixes(
-    "rk", "id", "graph", "rdf", "rdfs", "owl", "skos", "dcterms", "prov", "org", "xsd", "sh"
+    "rk",
+    "id",
+    "graph",
+    "rdf",
+    "rdfs",
+    "owl",
+    "skos",
+    "dcterms",
+    "prov",
+    "org",
+    "xsd",
+    "sh",
+    "void",
+    "dcat",
+    "eli",
+    "schema",
+    "time",
 )
 SPARQL_PREFIXES = sparql_prefixes()
 RK_NS = PREFIXES["rk"]
 ORG = Namespace(PREFIXES["org"])
 PROV = Namespace(PREFIXES["prov"])
+ELI = Namespace(PREFIXES["eli"])
+SCHEMA = Namespace(PREFIXES["schema"])
+TIME = Namespace(PREFIXES["time"])
+DCAT = Namespace(PREFIXES["dcat"])
+VOID = Namespace(PREFIXES["void"])
+SD = Namespace(PREFIXES["sd"])
 
 
 class RK(DefinedNamespace):
@@ -88,6 +117,7 @@ class RK(DefinedNamespace):
     ThemeAssignment: URIRef
     MeasureLink: URIRef
     LinkRelation: URIRef
+    AgencyRole: URIRef
     # agency levels (individuals of AgencyLevel)
     NationalLevel: URIRef
     ProvincialLevel: URIRef
@@ -125,6 +155,8 @@ class RK(DefinedNamespace):
     scopeRaw: URIRef
     deadline: URIRef
     deadlineText: URIRef
+    deadlinePrecision: URIRef
+    implementationStatus: URIRef
     # agencies
     involvesAgency: URIRef
     leadAgency: URIRef
@@ -135,6 +167,9 @@ class RK(DefinedNamespace):
     leadAgencyRaw: URIRef
     responsibleAgencyRaw: URIRef
     agencyNote: URIRef
+    agencyRole: URIRef
+    agency: URIRef
+    role: URIRef
     level: URIRef
     jurisdiction: URIRef
     # places
@@ -150,13 +185,15 @@ class RK(DefinedNamespace):
     dateEvidence: URIRef
     documentNumber: URIRef
     issuedBy: URIRef
+    issuedNotBefore: URIRef
+    issuedNotAfter: URIRef
     previousBatchText: URIRef
     sectionInferred: URIRef
     # themes
     hasTheme: URIRef
     themeAssignment: URIRef
     assignedTheme: URIRef
-    score: URIRef
+    themeScore: URIRef
     matchedTerm: URIRef
     matchedField: URIRef
     # cross-batch links
@@ -168,7 +205,31 @@ class RK(DefinedNamespace):
     linkTarget: URIRef
     relation: URIRef
     method: URIRef
+    linkScore: URIRef
     evidenceTerm: URIRef
+    # reform lineages and curator review
+    Reform: URIRef
+    LinkReview: URIRef
+    LinkStatus: URIRef
+    ReviewDecision: URIRef
+    MachineProposed: URIRef
+    CuratorConfirmed: URIRef
+    CuratorAdded: URIRef
+    Confirm: URIRef
+    Reject: URIRef
+    Add: URIRef
+    hasVersion: URIRef
+    versionOf: URIRef
+    linkStatus: URIRef
+    reviewedIn: URIRef
+    decision: URIRef
+    reviewedSource: URIRef
+    reviewedTarget: URIRef
+    reviewedRelation: URIRef
+    sharedAgency: URIRef
+    sharedPlace: URIRef
+    sharedTheme: URIRef
+    viaMeasure: URIRef
 
 
 _IRI_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~*")
@@ -248,6 +309,12 @@ def theme_assignment_iri(measure: URIRef, theme_id: str) -> URIRef:
     return URIRef(f"{measure}/theme/{theme_id}")
 
 
+def agency_role_iri(measure: URIRef, role: str, position: int) -> URIRef:
+    """An agency's role on a measure (`<measure>/lead/1`): its column and its printed place there,
+    so the IRI stays when the alias table renames the agency."""
+    return URIRef(f"{measure}/{role}/{position}")
+
+
 def link_iri(source: URIRef, target: URIRef) -> URIRef:
     """A qualified link between two measures, named by both ends (stable across builds)."""
 
@@ -257,8 +324,67 @@ def link_iri(source: URIRef, target: URIRef) -> URIRef:
     return ID[f"link/{tail(source)}/{tail(target)}"]
 
 
+def reform_iri(doc_id: str, number: str, part: int | None = None) -> URIRef:
+    """A reform lineage, named after its earliest version (`reform/<doc>/<n>`): it stays the
+    same across rebuilds as long as that measure does, and new batches only add later ones."""
+    return ID[f"reform/{measure_path(doc_id, number, part)}"]
+
+
+def review_iri(source: URIRef, target: URIRef) -> URIRef:
+    """A curator's review of the pair (`review/<later tail>/<earlier tail>`), like link_iri."""
+    return URIRef(str(link_iri(source, target)).replace(str(ID) + "link/", str(ID) + "review/"))
+
+
+def curator_iri(name: str) -> URIRef:
+    """The person named in the reviewer column of data/link-reviews.csv."""
+    return ID[f"curator/{_segment(name)}"]
+
+
+#: The software agent every machine link is attributed to (its version is the link's rk:method).
+LINKER_AGENT = ID["agent/reformkg-linker"]
+
 ENTITIES_GRAPH = GRAPH["entities"]
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 THEMES_GRAPH = GRAPH["themes"]
 LINKS_GRAPH = GRAPH["links"]
 INFERRED_GRAPH = GRAPH["inferred"]
+DERIVED_GRAPH = GRAPH["derived"]
+#: The dataset's own description (VoID, DCAT, licence, provenance), served at DATASET_IRI and
+#: /.well-known/void.
+DESCRIPTION_GRAPH = GRAPH["description"]
+DATASET_IRI = ID["dataset"]
+ONTOLOGY_VERSION_IRI_BASE = ONTOLOGY_IRI + "/"
+SHAPES_IRI = BASE + "shapes"
+
+PUBLISHER_IRI = ID["publisher"]
+SPARQL_ENDPOINT_IRI = URIRef(BASE + "sparql")
+#: Where the dumps are served (the app's /download/<file>).
+DOWNLOAD_BASE = BASE + "download/"
+
+
+def dataset_part_iri(kind: str, name: str) -> URIRef:
+    """A part of the dataset's description, `id/dataset/<kind>/<name>`: a class or property
+    partition (`rk:Measure`), a named graph's subset (its graph IRI's path, kept as it is), a
+    distribution (`nq`), the build and derivation activities."""
+    if kind == "graph":
+        tail = name
+    else:  # a compact name `rk:Measure` → `rk/Measure`
+        prefix, _, local = name.partition(":")
+        tail = f"{_segment(prefix)}/{_segment(local)}" if local else _segment(name)
+    return ID[f"dataset/{kind}/{tail}"]
+
+
+#: Implementation status of a measure (SKOS scheme in ontology/reform.ttl). landed and
+#: no-deadline are asserted by the build; overdue and not-due depend on the day one asks and are
+#: computed at query time from rk:deadline (docs/data-model.md).
+STATUS_SCHEME = ID["status/scheme"]
+STATUS_LANDED = status_iri("landed")
+STATUS_OVERDUE = status_iri("overdue")
+STATUS_NOT_DUE = status_iri("not-due")
+STATUS_NO_DEADLINE = status_iri("no-deadline")
+#: The role an agency plays on a measure (SKOS scheme in ontology/reform.ttl).
+ROLE_SCHEME = ID["agency-role/scheme"]
+ROLE_LEAD = ID["agency-role/lead"]
+ROLE_RESPONSIBLE = ID["agency-role/responsible"]
+#: The licence of the data and the ontology (docs/data-model.md says why).
+DATA_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")

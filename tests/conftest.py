@@ -72,21 +72,11 @@ def start_server(
     port = _free_port()
     env = {**os.environ, "REFORMKG_BUILD": str(build_dir), **(extra_env or {})}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "reformkg.web.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        # `reformkg serve`: uvicorn with the product's bounded protocol (reformkg.web.server)
+        [sys.executable, "-m", "reformkg.cli", "serve", "--no-build", "--port", str(port)],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.DEVNULL,  # the banner; warnings and errors go to stderr
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -139,14 +129,20 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh page that records console errors in `page.console_errors`."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+def open_page(browser, width: int = 1400, height: int = 900):
+    """A fresh page (and its context) that records console errors in `page.console_errors`."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     pg = context.new_page()
     pg.console_errors = []
     pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    return context, pg
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records console errors in `page.console_errors`."""
+    context, pg = open_page(browser)
     yield pg
     context.close()
 

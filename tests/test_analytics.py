@@ -192,7 +192,7 @@ def test_collective_share_matches_sparql(store):
         ),
         (
             Filters(place="guangdong"),
-            "?m rk:sourcePlace/rk:withinPlace* <https://w3id.org/reformkg/id/place/guangdong> .",
+            "?m (rk:sourcePlace|rk:jurisdiction)/rk:withinPlace* <https://w3id.org/reformkg/id/place/guangdong> .",
         ),
         (
             Filters(theme="regulation-credit"),

@@ -213,6 +213,18 @@ MALFORMED = {  # id: (text of the good entry, replaced by, what the message must
         'jurisdiction = "shenzhen"\ndate = "2022-01-01"\ndate_status = "inferred"',
         "date_evidence",
     ),
+    # issue 13: a manifest could make the build read (and copy into build/sources/, which the
+    # server quotes) any file the process can read; both existed and were read before
+    "file-walks-out-of-raw": (
+        'file = "letter-spacing.txt"',
+        'file = "../manifest.toml"',
+        "file '../manifest.toml' is outside raw/",
+    ),
+    "file-absolute": (
+        'file = "letter-spacing.txt"',
+        'file = "/etc/hostname"',
+        "file '/etc/hostname' is outside raw/",
+    ),
 }
 
 

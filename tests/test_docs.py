@@ -26,7 +26,16 @@ from checkout import ROOT
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 TOP = {p.name for p in ROOT.iterdir() if not p.name.startswith(".")} - {"build", "bench-out"}
 #: Named graphs are written `graph/inferred` in the docs: names, not paths.
-GRAPH_NAMES = {"entities", "inferred", "links", "ontology", "themes", "doc"}
+GRAPH_NAMES = {
+    "entities",
+    "inferred",
+    "links",
+    "ontology",
+    "themes",
+    "doc",
+    "derived",
+    "description",
+}
 BUILD_OUTPUTS = {
     value for name, value in vars(build_files).items() if name.isupper() and isinstance(value, str)
 }

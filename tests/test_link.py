@@ -80,12 +80,30 @@ def test_quality_floor_on_labelled_pairs(labels, blind_labels, links):
     on the labels the parameters were set on and on the blind labels they were not."""
     counterpart = eval_links.score(labels, links, eval_links.COUNTERPART)
     any_link = eval_links.score(labels, links, eval_links.LINKED)
-    assert counterpart.precision >= 0.78 and counterpart.recall >= 0.80, counterpart
-    assert any_link.precision >= 0.78 and any_link.recall >= 0.80, any_link
+    assert counterpart.precision >= 0.80 and counterpart.recall >= 0.80, counterpart
+    assert any_link.precision >= 0.95 and any_link.recall >= 0.59, any_link
     assert not eval_links.direction_errors(labels, links)
     blind = eval_links.score(blind_labels, links, eval_links.COUNTERPART)
-    assert blind.precision >= 0.75 and blind.recall >= 0.75, blind
+    assert blind.precision >= 0.78 and blind.recall >= 0.78, blind
     assert not eval_links.direction_errors(blind_labels, links)
+
+
+def test_related_needs_more_than_topic_words(labels, blind_labels, links):
+    """Issue #15's aims: at most 10 % of the hard negatives get any link, and `related` is right
+    at least 80 % of the time on labelled pairs, on both label sets (the blind one has no hard
+    negatives). Figures in docs/linking.md."""
+    hit, negatives = eval_links.hard_negatives_linked(labels, links)
+    assert negatives >= 30 and hit / negatives <= 0.10, (hit, negatives)
+    for lab in (labels, blind_labels):
+        strict, _, said = eval_links.related_precision(lab, links)
+        assert said >= 10 and strict / said >= 0.8, (strict, said)
+    unique = {"法院电子卷宗", "职务科技成果", "数字人民币"}
+    related = [x for x in links if x.relation == "related"]
+    assert related and all(
+        any(len(t) >= linkmod.DISTINCT_MIN_CHARS and ":" not in t for t in x.evidence)
+        for x in related
+    )
+    assert unique & {t for x in related for t in x.evidence}
 
 
 def test_annotators_agreement_is_measured(labels, blind_labels):
@@ -99,7 +117,7 @@ def test_annotators_agreement_is_measured(labels, blind_labels):
 @pytest.mark.xfail(
     strict=True,
     reason="issue #4 aims at P>=0.9 and R>=0.85 for counterparts; the linker reaches about "
-    "P 0.79 / R 0.82 on these labels, and two blind annotators agree with them at P 0.88 / "
+    "P 0.82 / R 0.82 on these labels, and two blind annotators agree with them at P 0.88 / "
     "R 0.88 (docs/linking.md); strict, so reaching the aim fails this marker",
 )
 def test_quality_meets_issue_aim(labels, links):
@@ -145,7 +163,7 @@ def test_one_link_per_item_pair_and_well_formed(links):
         assert list(x.evidence) == sorted(set(x.evidence)) and x.evidence
         assert x.method == linkmod.METHOD
     assert links == sorted(
-        links, key=lambda x: (linkmod._sort_key(x.source_key), linkmod._sort_key(x.target_key))
+        links, key=lambda x: (linkmod.sort_key(x.source_key), linkmod.sort_key(x.target_key))
     )
 
 
@@ -211,11 +229,11 @@ def test_link_triples_shape():
     source, target = measure_iri("b", "8"), measure_iri("a", "7", 2)
     node = link_iri(source, target)
     assert (source, RK.evolvesFrom, target) in triples
-    assert (node, RK.score, Literal(Decimal("0.500"), datatype=XSD.decimal)) in triples
+    assert (node, RK.linkScore, Literal(Decimal("0.500"), datatype=XSD.decimal)) in triples
     assert (node, RK.relation, RK.Evolution) in triples
     assert {o for s, p, o in triples if p == RK.evidenceTerm} == {
-        Literal("知识产权"),
-        Literal("证券化"),
+        Literal("知识产权", lang="zh-Hans"),
+        Literal("证券化", lang="zh-Hans"),
     }
     assert str(node).endswith("/link/b/8/a/7-2")
 
@@ -253,7 +271,22 @@ def test_evolves_from_plus_walks_the_mixed_use_chain(store):
         store,
         PREFIX
         + f"""
-SELECT ?score WHERE {{ ?l rk:linkSource <{start}> ; rk:score ?score ;
+SELECT ?score WHERE {{ ?l rk:linkSource <{start}> ; rk:linkScore ?score ;
   rk:linkTarget <{measure_iri("ndrc-sz-ccr-2023-b2", "5")}> }}""",
     )
     assert scores and scores[0]["score"] >= linkmod.LINK_THRESHOLD
+
+
+def test_ngram_index_finds_runs_unique_to_a_pair_and_who_holds_a_term():
+    from reformkg.etl.similarity import NgramIndex
+
+    texts = ["开展知识产权证券化试点", "打造知识产权证券化品牌", "知识产权保护", "无关", "证券化"]
+    # 产权证券 is in texts 0 and 1 only; 知识产权 is in three texts; 证券化 is three characters
+    assert NgramIndex(texts).unique_pairs() == {(0, 1)}
+    assert NgramIndex([*texts, "知识产权证券化"]).unique_pairs() == set()  # now in three texts
+    assert NgramIndex(["ABCD 1234", "ABCD 1234"]).unique_pairs() == set()  # Chinese runs only
+    index = NgramIndex(texts)
+    assert index.holders("知识产权证券化") == {0, 1}
+    assert index.holders("知识产权") == {0, 1, 2}
+    assert index.holders("证券化") == {0, 1, 4}  # shorter than a run: every text is read
+    assert index.holders("产权证券化特色") == set()

@@ -64,8 +64,8 @@ def test_every_term_has_chinese_and_english_labels_and_definitions(g, local):
     term = RK[local]
     labels = {lit.language for lit in g.objects(term, RDFS.label)}
     definitions = {lit.language for lit in g.objects(term, SKOS.definition)}
-    assert labels == {"zh", "en"}, labels
-    assert definitions == {"zh", "en"}, definitions
+    assert labels == {"zh-Hans", "en"}, labels
+    assert definitions == {"zh-Hans", "en"}, definitions
     assert any(g.objects(term, SKOS.example)), "no skos:example"
 
 
@@ -77,7 +77,7 @@ def test_ontology_metadata(g):
     assert str(version_iri) == f"{ONTOLOGY_IRI}/{version}"
     assert g.value(onto, DCTERMS.license) is not None
     assert any(g.objects(onto, DCTERMS.creator))
-    assert {t.language for t in g.objects(onto, DCTERMS.title)} == {"zh", "en"}
+    assert {t.language for t in g.objects(onto, DCTERMS.title)} == {"zh-Hans", "en"}
 
 
 def test_properties_have_ranges_and_object_properties_point_to_classes(g):

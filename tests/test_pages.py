@@ -117,7 +117,7 @@ def test_related_measures_match_the_links_graph(client, store) -> None:
     links = select(
         store,
         f"""PREFIX rk: <{RK}>
-        SELECT ?m ?other ?score WHERE {{ ?l a rk:MeasureLink ; rk:score ?score .
+        SELECT ?m ?other ?score WHERE {{ ?l a rk:MeasureLink ; rk:linkScore ?score .
           {{ ?l rk:linkSource ?m ; rk:linkTarget ?other }} UNION
           {{ ?l rk:linkTarget ?m ; rk:linkSource ?other }} }}""",
         {"m": ox.NamedNode(m)},
@@ -184,8 +184,8 @@ def test_theme_page_shows_hierarchy_and_measures(client, store) -> None:
 
 
 def _cbd_size(store, iri: str) -> int:
-    """Distinct asserted triples of the resource, its practice points and theme assignments,
-    and its links across batches, inferred ones included (rk:evolvesInto)."""
+    """Distinct asserted triples of the resource, its practice points, theme assignments and
+    agency roles, and its links across batches, inferred ones included (rk:evolvesInto)."""
     rows = select(
         store,
         f"""PREFIX rk: <{RK}>
@@ -193,6 +193,7 @@ def _cbd_size(store, iri: str) -> int:
           {{ GRAPH ?g {{ ?m ?p ?o }} BIND(?m AS ?s) }}
           UNION {{ ?m rk:hasPracticePoint ?s . GRAPH ?g {{ ?s ?p ?o }} }}
           UNION {{ ?m rk:themeAssignment ?s . GRAPH ?g {{ ?s ?p ?o }} }}
+          UNION {{ ?m rk:agencyRole ?s . GRAPH ?g {{ ?s ?p ?o }} }}
           FILTER(?g != <https://w3id.org/reformkg/graph/inferred>
                  || ?p IN (rk:evolvesFrom, rk:evolvesInto, rk:sameReformAs, rk:relatedTo)) }}""",
         {"m": ox.NamedNode(iri)},
@@ -206,7 +207,7 @@ def test_turtle_and_jsonld_by_content_negotiation(client, store, sample_measure)
     assert ttl.status_code == 200 and ttl.headers["content-type"].startswith("text/turtle")
     assert "Accept" in ttl.headers.get("vary", "")
     g_ttl = rdflib.Graph().parse(data=ttl.text, format="turtle")
-    label = rdflib.Literal(sample_measure.name.clean, lang="zh")
+    label = rdflib.Literal(sample_measure.name.clean, lang="zh-Hans")
     assert (rdflib.URIRef(iri), rdflib.RDFS.label, label) in g_ttl
     assert len(g_ttl) == _cbd_size(store, iri)
     points = list(g_ttl.objects(rdflib.URIRef(iri), rdflib.URIRef(RK + "hasPracticePoint")))
@@ -309,10 +310,10 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 @pytest.fixture(scope="module")
 def evil_server(build_dir: Path, tmp_path_factory):
     """The session build plus one measure whose texts are HTML, on a server of its own."""
-    evil_dir = tmp_path_factory.mktemp("evil-build")
-    for item in build_dir.iterdir():
-        if item.is_file():
-            shutil.copy(item, evil_dir / item.name)
+    from reformkg.build_files import seal
+
+    evil_dir = tmp_path_factory.mktemp("evil-build") / "build"
+    shutil.copytree(build_dir, evil_dir)
     g = "<https://w3id.org/reformkg/graph/doc/evil>"
     quads = [
         f"<{EVIL}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{RK}Measure> {g} .",
@@ -325,6 +326,7 @@ def evil_server(build_dir: Path, tmp_path_factory):
     with (evil_dir / "dataset.nq").open("a", encoding="utf-8") as f:
         f.write("\n".join(quads) + "\n")
     store_from_dataset(evil_dir)
+    seal(evil_dir)  # a build changed by hand is sealed again, or the app refuses it
     proc, base = start_server(evil_dir)
     try:
         yield base

@@ -52,7 +52,7 @@ def _column(page, col: int) -> list[str]:
 def test_query_page_flow(page, live_server, example, artifacts) -> None:
     index, query, expected = example
     page.goto(live_server + "/")
-    page.wait_for_function("document.querySelectorAll('#examples option').length > 1")
+    page.wait_for_function("() => document.querySelectorAll('#examples option').length > 1")
     page.select_option("#examples", value=str(index))
     assert page.input_value("#query") == query.text
     page.click("#run")
@@ -174,9 +174,12 @@ def test_query_errors_point_into_the_editor(page, live_server, text, where, hint
 def test_unbound_parameter_is_explained(page, live_server, settings) -> None:
     names = [q.name for q in list_queries(settings.queries_dir)]
     page.goto(live_server + "/")
-    page.wait_for_function("document.querySelectorAll('#examples option').length > 1")
+    page.wait_for_function("() => document.querySelectorAll('#examples option').length > 1")
     page.select_option("#examples", value=str(names.index("overdue-measures")))
     page.click("#run")
-    # "行 rows" once answered ("运行中", running, has 行 too)
-    page.wait_for_function("document.getElementById('status').textContent.includes('行 rows')")
+    # the answer's line, not "运行中… Running…", which has 行 too (found failing under load)
+    page.wait_for_function(
+        "() => { const t = document.getElementById('status').textContent;"
+        " return t.includes('行') && !t.includes('运行中'); }"
+    )
     assert "?asOf" in page.inner_text("#status") and "未绑定" in page.inner_text("#status")

@@ -15,10 +15,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-from reformkg.graph.pipeline.validate import Violation, format_violations, load_shapes, validate
+from reformkg.build_files import seal
+from reformkg.graph.pipeline.validate import (
+    Violation,
+    format_violations,
+    load_shapes,
+    shorten,
+    validate,
+)
 
 from checkout import ROOT
 
@@ -41,28 +48,43 @@ PREFIX pl: <https://w3id.org/reformkg/id/place/>
 PREFIX sc: <https://w3id.org/reformkg/id/scope/>
 PREFIX th: <https://w3id.org/reformkg/id/theme/>
 PREFIX ln: <https://w3id.org/reformkg/id/link/>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX status: <https://w3id.org/reformkg/id/status/>
+PREFIX role: <https://w3id.org/reformkg/id/agency-role/>
+PREFIX ml: <https://w3id.org/reformkg/id/measure/d1/1/lead/>
+PREFIX mr: <https://w3id.org/reformkg/id/measure/d1/1/responsible/>
 """
 VALID = """
 doc:d1 a rk:Document ; dcterms:title "测试文件"@zh ; rk:kind "ccr-measures" ; rk:batchOrder 1 ;
-    rk:dateStatus "inferred" ; dcterms:issued "2024-10-01"^^xsd:date ;
+    rk:dateStatus "inferred" ; dcterms:issued "2024"^^xsd:gYear ;
+    rk:issuedNotBefore "2024-10-01"^^xsd:date ;
     rk:dateEvidence "cites figures of 2024 Q3"@en ; rk:sourceFile "d1.txt" ;
     rk:jurisdiction pl:shenzhen ; rk:issuedBy ag:甲局 .
+doc:d0 a rk:Document ; dcterms:title "更早的文件"@zh-Hans ; rk:kind "ccr-measures" ;
+    rk:batchOrder 0 ; rk:dateStatus "unknown" ; rk:sourceFile "d0.txt" .
 sec:1 a rk:Section ; rdfs:label "一、测试"@zh ; rk:sectionOf doc:d1 ; rk:position 1 ;
     rk:sectionInferred false .
 item:1 a rk:ReformItem ; rdfs:label "举措一"@zh ; rk:inDocument doc:d1 ; rk:hasPart m:1 .
-item:2 a rk:ReformItem ; rdfs:label "举措二"@zh ; rk:inDocument doc:d1 ; rk:hasPart m:2 .
+item:2 a rk:ReformItem ; rdfs:label "举措二"@zh ; rk:inDocument doc:d0 ; rk:hasPart m:2 .
 m:1 a rk:Measure ; rdfs:label "举措一"@zh ; rk:nameRaw "举 措 一"@zh ; rk:inDocument doc:d1 ;
     rk:partOfItem item:1 ; rk:inSection sec:1 ; rk:number 1 ; rk:numberLabel "1*" ;
     rk:starred true ; rk:practiceText "做法"@zh ; rk:practiceTextRaw "<p>做法</p>"@zh ;
     rk:hasPracticePoint pt:1 ; rk:leadAgency ag:甲局 ; rk:responsibleAgency ag:各区政府 ;
+    rk:agencyRole ml:1 , mr:1 ;
     rk:sourcePlace pl:shenzhen ; rk:promotionScope sc:全国 ;
     rk:deadline "2022-06-30"^^xsd:date ; rk:deadlineText "2022年6月底"@zh ;
+    rk:deadlinePrecision time:unitMonth ;
     rk:hasTheme th:narrow ; rk:themeAssignment ta:narrow ; rk:evolvesFrom m:2 ;
     prov:wasDerivedFrom doc:d1 ; rk:sourceFile "d1.txt" ; rk:lineStart 3 ; rk:lineEnd 4 .
-m:2 a rk:Measure ; rdfs:label "举措二"@zh ; rk:nameRaw "举措二"@zh ; rk:inDocument doc:d1 ;
+m:2 a rk:Measure ; rdfs:label "举措二"@zh ; rk:nameRaw "举措二"@zh ; rk:inDocument doc:d0 ;
     rk:partOfItem item:2 ; rk:starred false ; rk:practiceText "做法二"@zh ;
     rk:practiceTextRaw "做法二"@zh ; rk:hasTheme th:top ;
-    prov:wasDerivedFrom doc:d1 ; rk:sourceFile "d1.txt" ; rk:lineStart 5 ; rk:lineEnd 5 .
+    rk:implementationStatus status:no-deadline ;
+    prov:wasDerivedFrom doc:d0 ; rk:sourceFile "d1.txt" ; rk:lineStart 5 ; rk:lineEnd 5 .
+ml:1 a rk:AgencyRole ; rk:agency ag:甲局 ; rk:role role:lead ; rk:position 1 ;
+    rk:nameRaw "市甲局"@zh-Hans ; rk:agencyNote "按职责分工负责"@zh-Hans .
+mr:1 a rk:AgencyRole ; rk:agency ag:各区政府 ; rk:role role:responsible ;
+    rk:position 1 ; rk:nameRaw "各区政府"@zh-Hans .
 pt:1 a rk:PracticePoint ; rk:position 1 ; rk:text "要点"@zh .
 ag:甲局 a rk:Agency ; skos:prefLabel "甲局"@zh ; skos:altLabel "市甲局"@zh ;
     rk:level rk:CityLevel ; rk:jurisdiction pl:shenzhen .
@@ -76,13 +98,15 @@ th:top a skos:Concept ; skos:inScheme th:scheme ; skos:topConceptOf th:scheme ;
     skos:hiddenLabel "上位词"@zh .
 th:narrow a skos:Concept ; skos:inScheme th:scheme ; skos:broader th:top ;
     skos:prefLabel "下位"@zh , "Narrow"@en ; skos:definition "A narrower theme."@en .
-ta:narrow a rk:ThemeAssignment ; rk:assignedTheme th:narrow ; rk:score 3.5 ;
+ta:narrow a rk:ThemeAssignment ; rk:assignedTheme th:narrow ; rk:themeScore 3.5 ;
     rk:matchedTerm "下位词"@zh ; rk:matchedField "name" .
 ln:1 a rk:MeasureLink ; rk:linkSource m:1 ; rk:linkTarget m:2 ; rk:relation rk:Evolution ;
-    rk:score 0.82 ; rk:method "char-bigram-jaccard" .
+    rk:linkScore 0.82 ; rk:method "char-bigram-jaccard" ; rk:evidenceTerm "做法"@zh-Hans ;
+    rk:sharedAgency ag:甲局 ; rk:sharedTheme th:top .
 """
 RK = "https://w3id.org/reformkg/ontology#"
 ID = "https://w3id.org/reformkg/id/"
+GRAPH_D1 = URIRef("https://w3id.org/reformkg/graph/doc/d1")
 M1, M2 = ID + "measure/d1/1", ID + "measure/d1/2"
 
 # (case id, SPARQL update, focus node, property or None for node-level rules)
@@ -180,7 +204,7 @@ CASES = [
     ("measure-linked-to-itself", "INSERT DATA { m:2 rk:sameReformAs m:2 }", M2, None),
     (
         "measure-no-provenance",
-        "DELETE DATA { m:2 prov:wasDerivedFrom doc:d1 }",
+        "DELETE DATA { m:2 prov:wasDerivedFrom doc:d0 }",
         M2,
         "prov:wasDerivedFrom",
     ),
@@ -216,8 +240,8 @@ CASES = [
         "rk:dateStatus",
     ),
     (
-        "document-stated-date-missing",
-        "DELETE DATA { doc:d1 dcterms:issued '2024-10-01'^^xsd:date }",
+        "document-inferred-date-without-evidence",
+        "DELETE DATA { doc:d1 rk:dateEvidence 'cites figures of 2024 Q3'@en }",
         ID + "doc/d1",
         None,
     ),
@@ -322,15 +346,15 @@ CASES = [
     ),
     (
         "assignment-zero-score",
-        "DELETE DATA { ta:narrow rk:score 3.5 } ; INSERT DATA { ta:narrow rk:score 0.0 }",
+        "DELETE DATA { ta:narrow rk:themeScore 3.5 } ; INSERT DATA { ta:narrow rk:themeScore 0.0 }",
         ID + "measure/d1/1/theme/narrow",
-        "rk:score",
+        "rk:themeScore",
     ),
     (
         "assignment-score-not-decimal",
-        "DELETE DATA { ta:narrow rk:score 3.5 } ; INSERT DATA { ta:narrow rk:score '3.5' }",
+        "DELETE DATA { ta:narrow rk:themeScore 3.5 } ; INSERT DATA { ta:narrow rk:themeScore '3.5' }",
         ID + "measure/d1/1/theme/narrow",
-        "rk:score",
+        "rk:themeScore",
     ),
     (
         "assignment-unknown-field",
@@ -365,6 +389,83 @@ CASES = [
         "rk:method",
     ),
 ]
+CASES += [
+    # issue 18: the extra shapes
+    (
+        "link-from-earlier-to-later",
+        "DELETE DATA { m:1 rk:inDocument doc:d1 } ; INSERT DATA { m:1 rk:inDocument doc:d0 . "
+        "m:2 rk:inDocument doc:d1 }",
+        ID + "link/1",
+        None,
+    ),
+    (
+        "direct-link-without-record",
+        "DELETE DATA { ln:1 rk:relation rk:Evolution } ; "
+        "INSERT DATA { ln:1 rk:relation rk:Related }",
+        M1,
+        None,
+    ),
+    ("record-without-direct-link", "DELETE DATA { m:1 rk:evolvesFrom m:2 }", ID + "link/1", None),
+    (
+        "link-score-above-one",
+        "DELETE DATA { ln:1 rk:linkScore 0.82 } ; INSERT DATA { ln:1 rk:linkScore 1.5 }",
+        ID + "link/1",
+        "rk:linkScore",
+    ),
+    (
+        "link-evidence-prefixed-string",
+        "INSERT DATA { ln:1 rk:evidenceTerm 'theme:tax' }",
+        ID + "link/1",
+        "rk:evidenceTerm",
+    ),
+    (
+        "deadline-neither-date-nor-status",
+        "DELETE DATA { m:1 rk:deadlineText '2022年6月底'@zh } ; "
+        "INSERT DATA { m:1 rk:deadlineText '尽快'@zh-Hans }",
+        M1,
+        "rk:deadlineText",
+    ),
+    (
+        "deadline-without-precision",
+        "DELETE DATA { m:1 rk:deadlinePrecision time:unitMonth }",
+        M1,
+        None,
+    ),
+    (
+        "deadline-and-status",
+        "INSERT DATA { m:1 rk:implementationStatus status:landed }",
+        M1,
+        None,
+    ),
+    (
+        "status-overdue-stated",
+        "DELETE DATA { m:2 rk:implementationStatus status:no-deadline } ; "
+        "INSERT DATA { m:2 rk:implementationStatus status:overdue }",
+        M2,
+        "rk:implementationStatus",
+    ),
+    ("lead-without-role", "DELETE DATA { m:1 rk:agencyRole ml:1 }", M1, None),
+    (
+        "role-wrong-kind",
+        "DELETE DATA { ml:1 rk:role role:lead } ; INSERT DATA { ml:1 rk:role rk:CityLevel }",
+        ID + "measure/d1/1/lead/1",
+        "rk:role",
+    ),
+    (
+        "inferred-date-a-day",
+        "DELETE DATA { doc:d1 dcterms:issued '2024'^^xsd:gYear } ; "
+        "INSERT DATA { doc:d1 dcterms:issued '2024-10-01'^^xsd:date }",
+        ID + "doc/d1",
+        None,
+    ),
+    (
+        "label-clash-s13",
+        "INSERT DATA { th:top skos:hiddenLabel '上位'@zh }",
+        ID + "theme/top",
+        None,
+    ),
+]
+
 SHORT = {
     "rk:": RK,
     "rdfs:": "http://www.w3.org/2000/01/rdf-schema#",
@@ -497,6 +598,7 @@ def test_built_graph_conforms_and_cli_says_so(build_dir: Path):
 def test_cli_lists_violations_and_exits_1(ontology, tmp_path):
     g = graph_of(ontology, "DELETE DATA { m:1 rk:number 1 } ; INSERT DATA { m:1 rk:number 0 }")
     (tmp_path / "dataset.nq").write_text(g.serialize(format="nt"), encoding="utf-8")
+    seal(tmp_path)  # a build made by hand is sealed as the build seals its own
     result = _cli("--build", str(tmp_path))
     assert result.returncode == 1
     assert (
@@ -529,3 +631,104 @@ def test_build_fails_on_a_violation(settings, tmp_path):
     with pytest.raises(ValidationFailed, match="test: no stars"):
         build(replace(settings, ontology_dir=onto, build_dir=out))
     assert not (out / "dataset.nq").exists()
+
+
+# --- issue 18, finding 1: a link to the wrong kind of thing is named, once ------------------
+
+WRONG_TYPE = [
+    # (case, the injected link, the property, the wrong target, the message)
+    (
+        "evolves-from-a-document",
+        "m:2 rk:evolvesFrom doc:d1",
+        "rk:evolvesFrom",
+        ID + "doc/d1",
+        "rk:evolvesFrom must point to a rk:Measure",
+    ),
+    (
+        "lead-agency-that-does-not-exist",
+        "m:2 rk:leadAgency ag:不存在局",
+        "rk:leadAgency",
+        ID + "agency/不存在局",
+        "rk:leadAgency must point to a rk:Agency",
+    ),
+    (
+        "theme-that-does-not-exist",
+        "m:2 rk:hasTheme th:no-such-theme",
+        "rk:hasTheme",
+        ID + "theme/no-such-theme",
+        "rk:hasTheme must point to a theme (skos:Concept)",
+    ),
+    (
+        "related-to-an-agency",
+        "m:2 rk:relatedTo ag:甲局",
+        "rk:relatedTo",
+        ID + "agency/甲局",
+        "rk:relatedTo must point to a rk:Measure",
+    ),
+]
+
+
+def _built_with(ontology: Graph, link: str, folder: Path) -> None:
+    """What a build that produced `link` writes: the graph with the link in its graph, and
+    the OWL-RL closure of it in graph/inferred (where the range types the wrong target)."""
+    from reformkg.graph.pipeline.reason import infer
+
+    g = graph_of(ontology, f"INSERT DATA {{ {link} }}")
+    inferred = infer(g, ontology)
+    lines = [
+        f"{s.n3()} {p.n3()} {o.n3()} <https://w3id.org/reformkg/graph/doc/d1> ." for s, p, o in g
+    ]
+    lines += [
+        f"{s.n3()} {p.n3()} {o.n3()} <https://w3id.org/reformkg/graph/inferred> ."
+        for s, p, o in inferred
+    ]
+    (folder / "dataset.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seal(folder)  # a build made by hand is sealed as the build seals its own
+
+
+@pytest.mark.parametrize(
+    ("case", "link", "prop", "target", "message"), WRONG_TYPE, ids=[c[0] for c in WRONG_TYPE]
+)
+def test_finding1_validate_names_each_injected_wrong_type_link(
+    ontology, tmp_path, case, link, prop, target, message
+):
+    """Issue 18 #1: validation ran on asserted + inferred triples, so the range typed whatever a
+    property pointed at: `rk:evolvesFrom` at a document gave no "must point to", and eight
+    errors against the document instead. `reformkg validate` now reads the default dataset and
+    the ontology: one line names the link, none blames its target."""
+    _built_with(ontology, link, tmp_path)
+    result = _cli("--build", str(tmp_path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("Violation")]
+    naming = [line for line in lines if f"{prop}: {message}" in line]
+    assert naming == [
+        f"Violation  id:measure/d1/2  {prop}: {message}  (value: {shorten(target)})"
+    ], result.stdout
+    assert not [line for line in lines if line.split()[1] == shorten(target)], result.stdout
+
+
+def test_finding1_build_validation_reads_no_closure(ontology):
+    """The build's own stage: SHACL over the default dataset (the ontology among it), so the
+    same link is caught before reasoning."""
+    from reformkg.errors import ValidationFailed
+    from reformkg.etl.dataset import Asserted
+    from reformkg.graph.pipeline import stages
+    from reformkg.settings import Settings
+
+    g = graph_of(ontology, "INSERT DATA { m:2 rk:evolvesFrom doc:d1 }")
+    data = Asserted([(s, p, o, GRAPH_D1) for s, p, o in g], ontology)
+    with pytest.raises(ValidationFailed, match="rk:evolvesFrom must point to a rk:Measure"):
+        stages.validate(data, Settings.defaults())
+
+
+def test_finding1_the_closure_of_a_wrong_link_is_inconsistent(ontology):
+    """cax-adc over owl:AllDisjointClasses: the document the range typed a measure is both."""
+    from reformkg.errors import ValidationFailed
+    from reformkg.etl.dataset import Asserted
+    from reformkg.graph.pipeline import stages
+    from reformkg.settings import Settings
+
+    g = graph_of(ontology, "INSERT DATA { m:2 rk:evolvesFrom doc:d1 }")
+    data = Asserted([(s, p, o, GRAPH_D1) for s, p, o in g], ontology)
+    with pytest.raises(ValidationFailed, match="id:doc/d1: both rk:Document and rk:Measure"):
+        stages.reason(data, Settings.defaults())

@@ -41,7 +41,7 @@ def test_trace_ip_securitisation_by_name(capsys, build_dir):
     assert code == 0, err
     first, second = out.index("开展知识产权证券化试点"), out.index("打造知识产权证券化特色品牌")
     assert first < second  # earliest batch first
-    assert "2024-10-01 (inferred)" in out and "深圳市市场监督管理局" in out
+    assert "≥ 2024-10-01 (inferred)" in out and "深圳市市场监督管理局" in out
     assert "2022年3月底" in out  # the 2022 task's deadline
     # what the 2024 text dropped and added, as printed in the two documents
     assert "      - 运用深圳市知识产权运营服务体系建设专项资金" in out
@@ -134,7 +134,7 @@ def test_sentence_diff_marks_added_dropped_and_reworded():
 
 def test_link_rows_match_the_store(store, build_result):
     fields, rows = link_rows(store)
-    assert fields == ["source", "target", "relation", "score", "evidence"]
+    assert fields == ["source", "target", "relation", "score", "status", "evidence"]
     count = select(
         store,
         "PREFIX rk: <https://w3id.org/reformkg/ontology#> "
@@ -146,6 +146,7 @@ def test_link_rows_match_the_store(store, build_result):
         (str(measure_iri("ccr-typical-2024", "8")), str(measure_iri("sz-bizenv-2022-b1", "47")))
     ]
     assert row["relation"] == "evolution" and "知识产权证券化" in row["evidence"].split("；")
+    assert {r["status"] for r in rows} == {"machine"}  # the bundled review file is empty
 
 
 def test_export_links_jsonl(capsys, build_dir):
@@ -154,4 +155,4 @@ def test_export_links_jsonl(capsys, build_dir):
     assert main(["export", "links", "--format", "jsonl", "--build", str(build_dir)]) == 0
     lines = capsys.readouterr().out.splitlines()
     first = json.loads(lines[0])
-    assert set(first) == {"source", "target", "relation", "score", "evidence"}
+    assert set(first) == {"source", "target", "relation", "score", "status", "evidence"}

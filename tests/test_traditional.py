@@ -347,7 +347,11 @@ def test_graph_keeps_the_printed_text_and_its_simplified_form(converted, resolve
     m = next(m for m in doc.measures if m.number == "2")
     s = measure_iri(m.doc_id, m.number, m.part)
     triples = set(
-        measure_triples(m, {x.index: section_iri(m.doc_id, x.index) for x in doc.sections})
+        measure_triples(
+            m,
+            {x.index: section_iri(m.doc_id, x.index) for x in doc.sections},
+            doc.meta.jurisdiction,
+        )
     )
     labels = {o for x, p, o in triples if (x, p) == (s, RDFS.label)}
     if is_traditional(m.name.clean):

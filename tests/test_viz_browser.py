@@ -31,7 +31,6 @@ def _one(store, query: str) -> int:
 def expected_counts(store, view: str, where: str = "") -> tuple[int, int]:
     """(nodes, edges) a view should draw, by SPARQL; ``where`` restricts ?m (the measures)."""
     m = f"?m a rk:Measure . {where}"
-    m2 = f"?m2 a rk:Measure . {where.replace('?m ', '?m2 ')}"
     if view == "agencies":
         nodes = _one(
             store,
@@ -44,14 +43,17 @@ def expected_counts(store, view: str, where: str = "") -> tuple[int, int]:
             {m} ?m rk:leadAgency|rk:responsibleAgency ?a , ?b . FILTER(STR(?a) < STR(?b)) }} }}""",
         )
     elif view == "evolution":
-        nodes = _one(store, f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {m} }}")
+        # the measures passing the filter, and every version of the lineages they are in
+        shown = f"""{{ {m} BIND(?m AS ?v) }} UNION {{ {m} ?r rk:hasVersion ?m , ?v }}"""
+        nodes = _one(store, f"SELECT (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {shown} }}")
         edges = _one(
             store,
             f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?x ?y ?r WHERE {{
-            {m} {m2}
-            {{ ?m rk:evolvesFrom ?m2 BIND(?m AS ?x) BIND(?m2 AS ?y) BIND("e" AS ?r) }}
-            UNION {{ ?m rk:sameReformAs ?m2 BIND(IF(STR(?m) < STR(?m2), ?m, ?m2) AS ?x)
-                     BIND(IF(STR(?m) < STR(?m2), ?m2, ?m) AS ?y) BIND("s" AS ?r) }} }} }}""",
+            {{ SELECT DISTINCT ?v WHERE {{ {shown} }} }}
+            {{ ?v rk:evolvesFrom ?w BIND(?v AS ?x) BIND(?w AS ?y) BIND("e" AS ?r) }}
+            UNION {{ ?v rk:sameReformAs ?w BIND(IF(STR(?v) < STR(?w), ?v, ?w) AS ?x)
+                     BIND(IF(STR(?v) < STR(?w), ?w, ?v) AS ?y) BIND("s" AS ?r) }}
+            ?w a rk:Measure . }} }}""",
         )
     else:
         measures = _one(store, f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {m} }}")
@@ -63,7 +65,7 @@ def expected_counts(store, view: str, where: str = "") -> tuple[int, int]:
         places = _one(
             store,
             f"""SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {m}
-            ?m rk:sourcePlace ?p }}""",
+            ?m rk:sourcePlace|rk:jurisdiction ?p }}""",
         )
         nodes = measures + themes + places
         broader = _one(
@@ -75,12 +77,12 @@ def expected_counts(store, view: str, where: str = "") -> tuple[int, int]:
         has = _one(
             store,
             f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?m ?t WHERE {{
-            {m} ?m rk:hasTheme ?t }} }}""",
+            {m} ?m rk:themeAssignment/rk:assignedTheme ?t }} }}""",
         )
         at = _one(
             store,
             f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?m ?p WHERE {{
-            {m} ?m rk:sourcePlace ?p }} }}""",
+            {m} ?m rk:sourcePlace|rk:jurisdiction ?p }} }}""",
         )
         edges = broader + has + at
     return nodes, edges
@@ -89,7 +91,7 @@ def expected_counts(store, view: str, where: str = "") -> tuple[int, int]:
 def open_view(page, url: str) -> dict:
     """Load a view, wait until it says it is drawn, and read back what it drew."""
     page.goto(url)
-    page.wait_for_function("window.reformkgReady === true", timeout=20_000)
+    page.wait_for_function("() => window.reformkgReady === true", timeout=20_000)
     return page.evaluate("""() => ({
         stats: window.reformkgStats,
         nodes: window.reformkgNetwork.body.data.nodes.length,
@@ -113,7 +115,10 @@ VIEWS = ["agencies", "evolution", "themes"]
 FILTERED = {
     "agencies": ("doc=qhsk-ftz-b6", f"?m rk:inDocument <{ID}doc/qhsk-ftz-b6> ."),
     "evolution": ("theme=finance", f"?m rk:hasTheme/skos:broader* <{ID}theme/finance> ."),
-    "themes": ("place=xiamen", f"?m rk:sourcePlace/rk:withinPlace* <{ID}place/xiamen> ."),
+    "themes": (
+        "place=xiamen",
+        f"?m (rk:sourcePlace|rk:jurisdiction)/rk:withinPlace* <{ID}place/xiamen> .",
+    ),
 }
 
 
@@ -186,7 +191,7 @@ def test_filter_form_controls_submit_as_url_parameters(live_server, page, store)
     page.select_option("#rk-filters select[name=doc]", "qhsk-ftz-b6")
     page.click("#rk-filters button[type=submit]")
     page.wait_for_url(re.compile(r".*doc=qhsk-ftz-b6.*"))
-    page.wait_for_function("window.reformkgReady === true")
+    page.wait_for_function("() => window.reformkgReady === true")
     stats = page.evaluate("window.reformkgStats")
     where = f"?m rk:inDocument <{ID}doc/qhsk-ftz-b6> ."
     assert (stats["nodes"], stats["edges"]) == expected_counts(store, "agencies", where)
@@ -292,11 +297,14 @@ def evil_build(tmp_path_factory):
     """A tiny build whose labels and texts are HTML: they must show as text, never run."""
     import pyoxigraph as ox
 
+    from reformkg.build_files import seal
+
     folder = tmp_path_factory.mktemp("evil-build")
     store = ox.Store()
     store.load(EVIL_TRIG.encode(), format=ox.RdfFormat.TRIG)
     store.dump(output=str(folder / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
     store_from_dataset(folder)
+    seal(folder)  # what a build does last: the app opens only a sealed build
     return folder
 
 

@@ -24,11 +24,13 @@ from reformkg.viz.agencies import (
     model_agencies,
     read_agencies,
 )
-from reformkg.viz.common import LEVEL_COLOURS
+from reformkg.viz.common import LEVEL_COLOURS, LINK_COLOURS, MUTED, doc_colour
 from reformkg.viz.evolution import (
-    BATCH_GAP,
-    ROW_GAP,
-    SUBCOLUMN_GAP,
+    COLUMN_GAP,
+    LINEAGE_ROW,
+    SINGLE_ROW,
+    SINGLES_GAP,
+    DocRow,
     EvolutionRows,
     Link,
     MeasureRow,
@@ -84,15 +86,19 @@ def agency(name: str) -> str:
 def test_read_themes_returns_what_the_store_holds(store) -> None:
     rows = read_themes(store, Filters())
     assert len(rows.measures) == count(store, "?m a rk:Measure", "?m") > 0
-    assert len(rows.has_theme) == count(store, "?m a rk:Measure ; rk:hasTheme ?t", "?m ?t") > 0
-    assert len(rows.source_place) == count(store, "?m a rk:Measure ; rk:sourcePlace ?p", "?m ?p")
+    # the classifier's own themes (rk:hasTheme also holds the broader ones, graph/derived)
+    assigned = "?m a rk:Measure ; rk:themeAssignment/rk:assignedTheme ?t"
+    assert len(rows.has_theme) == count(store, assigned, "?m ?t") > 0
+    # a printed 来源, else the list's jurisdiction (issue 18)
+    place = "?m a rk:Measure ; rk:sourcePlace|rk:jurisdiction ?p"
+    assert len(rows.source_place) == count(store, place, "?m ?p")
     assert len(rows.broader) == count(store, "?t skos:broader ?b", "?t ?b") > 0
     assert len(rows.theme_labels) == count(store, "?t a skos:Concept", "?t")
     filtered = read_themes(store, Filters(doc=DOC))
     assert len(filtered.measures) == count(store, f"?m a rk:Measure . {IN_DOC}", "?m") > 0
     assert len(filtered.measures) < len(rows.measures)
     assert len(filtered.has_theme) == count(
-        store, f"?m a rk:Measure ; rk:hasTheme ?t . {IN_DOC}", "?m ?t"
+        store, f"?m a rk:Measure ; rk:themeAssignment/rk:assignedTheme ?t . {IN_DOC}", "?m ?t"
     )
     # the scheme is read whole whatever the filters: narrower themes need their broader ones
     assert filtered.broader == rows.broader
@@ -128,12 +134,26 @@ def test_read_evolution_returns_measures_and_links_once_each(store) -> None:
     assert sum(lk.relation == "same" for lk in rows.links) == same
     assert rows.links == sorted(rows.links)
     filtered = read_evolution(store, Filters(doc=DOC))
-    assert set(filtered.measures) == {
+    in_doc = {
         str(r["m"])
         for r in select(store, f"{PREFIXES}SELECT ?m WHERE {{ ?m a rk:Measure . {IN_DOC} }}")
     }
-    assert {r.doc for r in filtered.measures.values()} == {f"{ID}doc/{DOC}"}
+    # every other version of a lineage touched comes too, marked outside the filter
+    lineage = {
+        str(r["v"])
+        for r in select(
+            store,
+            f"""{PREFIXES}SELECT DISTINCT ?v WHERE {{ ?m a rk:Measure . {IN_DOC}
+            ?r rk:hasVersion ?m , ?v }}""",
+        )
+    }
+    assert set(filtered.measures) == in_doc | lineage and lineage - in_doc
+    assert {m for m, r in filtered.measures.items() if r.outside} == lineage - in_doc
+    assert {r.doc for m, r in filtered.measures.items() if not r.outside} == {f"{ID}doc/{DOC}"}
     assert filtered.links == rows.links  # links are read whole; the model keeps the shown ones
+    assert [d.index for d in sorted(rows.docs.values(), key=lambda d: d.index)] == list(
+        range(len(rows.docs))
+    )
 
 
 # ---------------------------------------------------------------- model, on hand-made rows
@@ -440,11 +460,17 @@ def test_draw_agencies_sizes_colours_links_and_notices() -> None:
     assert panel["subtitle"].startswith("3 agencies beyond the 2 busiest")
     assert any("showing the 2 busiest of 5 agencies" in n for n in view["notices"])
     assert any("showing the 1 strongest of 3 links" in n for n in view["notices"])
-    assert [x["colour"] for x in view["legend"]] == [
+    assert [x["colour"] for x in view["legend"]][:3] == [
         LEVEL_COLOURS["national"],
         LEVEL_COLOURS["district"],
         LEVEL_COLOURS["other"],
     ]
+    assert any("size = measures led" in x["text"] for x in view["legend"])
+    assert any("width = shared measures" in x["text"] for x in view["legend"])
+    # clicking the link lists the measures the two share
+    assert view["panels"][edge["id"]]["kind"] == "shared"
+    # the busiest agency's name is drawn largest
+    assert nodes[agency("B")]["font"]["size"] >= nodes[agency("A")]["font"]["size"]
 
 
 def test_draw_agencies_panel_lists_measures_with_roles() -> None:
@@ -483,7 +509,7 @@ def test_draw_agencies_panel_lists_measures_with_roles() -> None:
 
 
 def evolution_graph(with_links: bool = True) -> nx.MultiDiGraph[str]:
-    G: nx.MultiDiGraph[str] = nx.MultiDiGraph(measures=3, cap=600)
+    G: nx.MultiDiGraph[str] = nx.MultiDiGraph(measures=3, cap=600, docs={})
     for n, doc, order, label, linked in (
         (m("f", 1), "f", 2, "全面推广电子营业执照应用", with_links),
         (m("e", 1), "e", 1, "推广电子营业执照", with_links),
@@ -498,6 +524,7 @@ def evolution_graph(with_links: bool = True) -> nx.MultiDiGraph[str]:
             text=label,
             doc_title=doc.upper(),
             linked=linked,
+            outside=False,
             measures={n},
         )
     if with_links:
@@ -506,32 +533,68 @@ def evolution_graph(with_links: bool = True) -> nx.MultiDiGraph[str]:
     return G
 
 
-def test_draw_evolution_columns_links_and_diffs() -> None:
-    view = draw_evolution(evolution_graph(), Filters())
-    assert [c["label"] for c in view["columns"]] == ["1. e", "2. f"]
-    assert view["columns"][0]["sub"] == "2022-01-01 · 2 项"
+def test_draw_evolution_rows_by_lineage_columns_by_batch() -> None:
+    graph = evolution_graph()
+    graph.graph["docs"] = {
+        f"{ID}doc/e": DocRow("甲清单", "2022-01-01", "inferred", 3),
+        f"{ID}doc/f": DocRow("乙经验", None, "unknown", 0),
+    }
+    view = draw_evolution(graph, Filters())
+    assert [c["label"] for c in view["columns"]] == ["甲清单", "乙经验"]
+    assert view["columns"][0]["sub"] == "2022-01-01（推定） · 2 项"
     assert view["columns"][1]["sub"] == "日期不详 date unknown · 1 项"
+    # one colour per document, fixed by its place in the manifest, not by the page
+    assert [c["colour"] for c in view["columns"]] == [doc_colour(3), doc_colour(0)]
     nodes = by_id(view["nodes"])
-    assert list(nodes) == [m("e", 1), m("e", 2), m("f", 1)]
-    assert (nodes[m("e", 2)]["x"], nodes[m("e", 2)]["y"]) == (0.0, ROW_GAP)
-    assert nodes[m("f", 1)]["x"] == SUBCOLUMN_GAP + BATCH_GAP
-    assert nodes[m("e", 1)]["size"] == 9 and nodes[m("e", 2)]["size"] == 6
+    # the lineage e/1 — f/1 is the first row; the unlinked e/2 goes below the lineages
+    assert (nodes[m("e", 1)]["x"], nodes[m("e", 1)]["y"]) == (0.0, 0.0)
+    assert (nodes[m("f", 1)]["x"], nodes[m("f", 1)]["y"]) == (COLUMN_GAP, 0.0)
+    assert nodes[m("e", 2)]["y"] == LINEAGE_ROW + 14 + SINGLES_GAP
+    assert nodes[m("e", 1)]["size"] == 9 and nodes[m("e", 2)]["size"] == 5
+    assert nodes[m("f", 1)]["label"] == "全面推广电子营业执照应用"  # 12 a line: one line here
+    assert (
+        nodes[m("e", 1)]["lin"] == nodes[m("f", 1)]["lin"] == "e/1"
+        and "lin" not in nodes[m("e", 2)]
+    )
     [edge] = view["edges"]
-    assert (edge["id"], edge["dashes"], edge["arrows"]) == ("e0", True, "")
+    # drawn earlier → later, whichever way the link is stored: arrows run left to right
+    assert (edge["from"], edge["to"], edge["dashes"], edge["arrows"]) == (
+        m("e", 1),
+        m("f", 1),
+        True,
+        "",
+    )
+    assert edge["color"] == LINK_COLOURS["same"] not in {c["colour"] for c in view["columns"]}
     link = view["panels"]["e0"]
     assert link["title"] == "推广电子营业执照 → 全面推广电子营业执照应用"
     assert link["a"]["doc"] == "f/1" and link["b"]["doc"] == "e/1"
     assert link["text_ops"][0] == ["insert", "", "全面"]
     assert view["panels"][m("e", 1)]["diff_of"] == "e0"
     assert "diff_of" not in view["panels"][m("e", 2)]
-    assert view["stats"] == {"nodes": 3, "edges": 1, "measures": 3, "links": 1}
+    assert view["stats"] == {"nodes": 3, "edges": 1, "measures": 3, "links": 1, "lineages": 1}
     assert view["notices"] == []
+    assert view["focus"]["top"] and view["focus"]["y1"] == LINEAGE_ROW + 14
+    assert "全面推广电子营业执照应用" in view["find"][m("f", 1)]
+
+
+def test_draw_evolution_mutes_lineage_members_outside_the_filter() -> None:
+    graph = evolution_graph()
+    graph.nodes[m("f", 1)]["outside"] = True
+    graph.graph["measures"] = 2
+    view = draw_evolution(graph, Filters(doc="e"))
+    node = by_id(view["nodes"])[m("f", 1)]
+    assert node["color"]["background"] == MUTED
+    assert any("keep their lineages whole" in n for n in view["notices"])
+    assert ["筛选 filter", "不在筛选范围内 outside the filters"] in view["panels"][m("f", 1)][
+        "facts"
+    ]
+    assert SINGLE_ROW < LINEAGE_ROW
 
 
 def test_draw_evolution_says_when_nothing_links_or_matches() -> None:
     view = draw_evolution(evolution_graph(with_links=False), Filters(doc="e"))
     assert view["notices"][-1] == "这些举措之间没有关联 (no links between these measures)"
-    capped = nx.MultiDiGraph(measures=700, cap=600)
+    capped = nx.MultiDiGraph(measures=700, cap=600, docs={})
     assert any("showing 600 of 700" in n for n in draw_evolution(capped, Filters())["notices"])
     assert draw_evolution(capped, Filters())["notices"][-1].startswith("没有符合筛选条件的举措")
 

@@ -152,7 +152,7 @@ def test_q1_busiest_agencies_of_the_2022_list_and_their_passed_deadlines(
     march = sparql(
         store,
         f"""SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ ?m rk:leadAgency|rk:responsibleAgency
-            <{agency}> ; rk:deadlineText "2022年3月底"@zh }}""",
+            <{agency}> ; rk:deadlineText "2022年3月底"@zh-Hans }}""",
     )
     assert visible == int(march[0]["n"]) > 0
     with page.expect_download() as download:
@@ -186,8 +186,8 @@ def test_q2_how_ip_securitisation_changed_between_batches(
         store,
         """SELECT ?later ?earlier ?score ?rel WHERE {
           ?l a rk:MeasureLink ; rk:linkSource ?later ; rk:linkTarget ?earlier ;
-             rk:score ?score ; rk:relation ?rel .
-          ?earlier rdfs:label "开展知识产权证券化试点"@zh .
+             rk:linkScore ?score ; rk:relation ?rel .
+          ?earlier rdfs:label "开展知识产权证券化试点"@zh-Hans .
           FILTER(?rel != rk:Related) }""",
     )
     assert len(links) == 1

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
-from reformkg.graph.query.store import SparqlStore
+from reformkg.graph.query.store import SparqlStore, select
 from reformkg.graph.read.analytics import (
+    PREFIXES,
     AgencyInfo,
     Filters,
     MeasureFacts,
@@ -40,11 +41,15 @@ from reformkg.viz.common import (
     LEVEL_COLOURS,
     LEVEL_NAMES,
     View,
+    attach_find,
+    declutter,
     filter_notice,
     fmt,
+    label_box,
     layout,
     lines,
     measure_href,
+    measure_items,
     new_network,
     vis_lists,
 )
@@ -84,6 +89,7 @@ class AgencyRows:
     roles: list[tuple[str, str, str]]  # (measure, agency, "lead" | "responsible"), sorted
     facts: dict[str, MeasureFacts]  # measure IRI → label …, the measures passing the filters
     agencies: dict[str, AgencyInfo]  # agency IRI → label, level, collective
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # agency → printed names
 
 
 def agency_view(
@@ -110,12 +116,52 @@ def agency_view(
     return view
 
 
+def canonical_agency(store: SparqlStore, name: str) -> str | None:
+    """The agency an analyst meant by `name`: its canonical name, a printed name or alias
+    (市市场监管局 → 深圳市市场监督管理局), or a part of one, in either script; the busiest agency
+    when several contain it; None when none does.
+
+    Why: the agency filter takes a canonical name, and analysts type what the documents print.
+    """
+    from reformkg.viz.common import find_key
+
+    wanted = find_key(name)
+    if not wanted:
+        return None
+    rows = select(
+        store,
+        PREFIXES
+        + """SELECT ?a ?name ?alias (COUNT(DISTINCT ?m) AS ?n) WHERE {
+        ?a a rk:Agency ; skos:prefLabel ?name . OPTIONAL { ?a skos:altLabel ?alias }
+        OPTIONAL { ?m rk:leadAgency|rk:responsibleAgency ?a } } GROUP BY ?a ?name ?alias""",
+    )
+    exact: dict[str, int] = {}
+    partial: dict[str, int] = {}
+    for r in rows:
+        canonical, count = str(r["name"]), int(r["n"] or 0)
+        for key in {find_key(canonical), find_key(str(r["alias"] or ""))} - {""}:
+            if key == wanted:
+                exact[canonical] = count
+            elif wanted in key:
+                partial[canonical] = count
+    found = exact or partial
+    return min(found, key=lambda a: (-found[a], a)) if found else None
+
+
 def read_agencies(store: SparqlStore, filters: Filters) -> AgencyRows:
     """One round of queries per page, and the only one: the later stages never see the store."""
+    aliases: dict[str, list[str]] = {}
+    for r in select(
+        store,
+        PREFIXES
+        + "SELECT ?a ?alias WHERE { ?a a rk:Agency ; skos:altLabel ?alias } ORDER BY ?a ?alias",
+    ):
+        aliases.setdefault(str(r["a"]), []).append(str(r["alias"]))
     return AgencyRows(
         roles=measure_roles(store, filters),
         facts=measure_facts(store, filters),
         agencies=agency_info(store),
+        aliases=aliases,
     )
 
 
@@ -166,6 +212,7 @@ def model_agencies(
             community=community_of[a],
             roles={m: B.edges[a, m]["roles"] for m in B[a]},
             measures=set(B[a]),
+            aliases=rows.aliases.get(a, []),
         )
     kept = set(keep)
     pairs: list[tuple[int, str, str]] = [
@@ -215,6 +262,9 @@ def draw_agencies(
     notices = filter_notice(filters.as_params())
     net = new_network()
     panels: dict[str, Panel] = {}
+    busiest = max(
+        (d["total"] for _, d in graph.nodes(data=True) if d["kind"] == "agency"), default=1
+    )
     for a, d in graph.nodes(data=True):
         if d["kind"] == "group":
             grouped: list[tuple[str, str, int]] = d["agencies"]
@@ -250,6 +300,8 @@ def draw_agencies(
             led=d["led"],
             responsible=d["responsible"],
             total=d["total"],
+            rank=d["total"],
+            font={"size": _font(d["total"], busiest)},
         )
         panels[a] = _agency_panel(graph, a, panel_cap, link_base)
     if OTHER in graph:
@@ -275,20 +327,42 @@ def draw_agencies(
         )
         shown.add_edge(u, v, weight=w)
     nodes, edges = vis_lists(net)
-    pos = layout(shown, sizes={n["id"]: n["size"] for n in net.nodes})
+    # spread wider than the discs need: the busiest names are long and drawn large
+    busiest_ids = {
+        n["id"]
+        for n in sorted(net.nodes, key=lambda n: (-int(n.get("rank", 0)), n["id"]))[:FOCUS_TOP]
+    }
+    sizes = {
+        n["id"]: max(float(n["size"]), _label_reach(n) if n["id"] in busiest_ids else 0.0)
+        for n in net.nodes
+    }
+    pos = layout(shown, scale=LAYOUT_SCALE, sizes=sizes)
     for n in nodes:
         n["x"], n["y"] = pos[n["id"]]
+    for e in edges:
+        panels[e["id"]] = _edge_panel(graph, e["from"], e["to"], panel_cap, link_base)
+    by_load = sorted(nodes, key=lambda n: (-int(n.get("rank", 0)), n["id"]))
+    declutter(by_load, keep=FOCUS_TOP)
+    top = [n for n in by_load if n["id"] != OTHER][:FOCUS_TOP]
     levels = sorted({n["level_name"] for n in nodes}, key=list(LEVEL_COLOURS).index)
     if not nodes:
         notices.append("没有符合筛选条件的单位 (no agency matches these filters)")
-    return View(
+    view = View(
         view="agencies",
         title="单位工作量网络 Agency workload network",
         nodes=nodes,
         edges=edges,
         panels=panels,
         notices=notices,
-        legend=[{"colour": LEVEL_COLOURS[lv], "text": LEVEL_NAMES[lv]} for lv in levels],
+        legend=[{"colour": LEVEL_COLOURS[lv], "text": LEVEL_NAMES[lv]} for lv in levels]
+        + [
+            {"colour": "", "text": "点的大小 = 牵头举措数 size = measures led"},
+            {"colour": "", "text": "字号 = 全部举措数 label size = all measures"},
+            {
+                "colour": "#aab7c4",
+                "text": "线宽 = 共同举措数（点击查看）width = shared measures (click)",
+            },
+        ],
         filters=filters.as_params(),
         stats={
             "nodes": len(nodes),
@@ -296,7 +370,75 @@ def draw_agencies(
             "agencies": graph.graph["agencies"],
             "measures": graph.graph["measures"],
         },
+        focus=_focus(top),
     )
+    attach_find(
+        view,
+        {
+            a: [d.get("label") or "", short_id(a, "agency"), *d.get("aliases", [])]
+            for a, d in graph.nodes(data=True)
+            if d["kind"] == "agency"
+        },
+    )
+    return view
+
+
+#: The first view opens on the busiest agencies, their labels at least this many pixels.
+FOCUS_TOP = 10
+LAYOUT_SCALE = 2200.0
+MIN_LABEL_PX = 12
+
+
+def _font(total: int, busiest: int) -> int:
+    """Label size by load: the busiest agencies' names largest, every name at least 12."""
+    return round(12 + 16 * math.sqrt(total / busiest)) if busiest else 12
+
+
+def _label_reach(node: dict[str, Any]) -> float:
+    """Half the width of a node's label: the busiest agencies are kept that far apart, so
+    their names (drawn largest) do not cover one another."""
+    font = float(node.get("font", {}).get("size", 14))
+    box = label_box(0.0, 0.0, str(node["label"]), font, 0.0)
+    return (box[2] - box[0]) / 2
+
+
+def _focus(top: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The box around the busiest agencies, and the smallest scale at which the smallest of
+    their labels is MIN_LABEL_PX on screen (viz.js never opens further out than that)."""
+    if not top:
+        return None
+    xs = [float(n["x"]) for n in top]
+    ys = [float(n["y"]) for n in top]
+    smallest = min(float(n.get("font", {}).get("size", 14)) for n in top)
+    pad = 80.0
+    return {
+        "x0": min(xs) - pad,
+        "y0": min(ys) - pad,
+        "x1": max(xs) + pad,
+        "y1": max(ys) + pad,
+        "min": round(MIN_LABEL_PX / smallest, 3),
+        "max": 1.0,
+    }
+
+
+def _edge_panel(graph: nx.Graph[str], u: str, v: str, panel_cap: int, link_base: str) -> Panel:
+    """Clicking a link lists the measures the two agencies share, each linked to its page."""
+    shared: set[str] = graph.edges[u, v]["measures"]
+    labels: dict[str, str] = graph.graph["measure_labels"]
+
+    def name(a: str) -> str:
+        d = graph.nodes[a]
+        return str(d.get("label") or f"其他 {len(d.get('agencies', []))} 个单位")
+
+    items, more = measure_items(sorted(shared, key=natural_key), labels, panel_cap, link_base)
+    return {
+        "kind": "shared",
+        "title": f"{name(u)} — {name(v)}",
+        "subtitle": f"共同承担 {len(shared)} 项举措 (shared measures)",
+        "items_title": "共同举措 Shared measures",
+        "items": items,
+        "more": more,
+    }
 
 
 def _ends(u: str, v: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import networkx as nx
@@ -21,6 +22,16 @@ from reformkg.vocab import ID
 
 __all__ = [
     "CJK_FONT",
+    "DOC_COLOURS",
+    "LINK_COLOURS",
+    "MUTED",
+    "SMALL_LABEL",
+    "attach_find",
+    "find_key",
+    "declutter",
+    "label_box",
+    "overlap",
+    "doc_colour",
     "LEVEL_COLOURS",
     "LEVEL_NAMES",
     "View",
@@ -29,6 +40,7 @@ __all__ = [
     "layout",
     "lines",
     "measure_href",
+    "measure_items",
     "new_network",
     "script_json",
     "separate",
@@ -40,6 +52,30 @@ CJK_FONT = (
     '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
     '"Microsoft YaHei", sans-serif'
 )
+
+#: One colour per document for the whole product, by the document's place in the manifest
+#: (`reformkg.graph.read.lineages.documents`), whatever a page filters: the evolution view, the
+#: lineage pages and the measure pages agree. None is close to the link colours below.
+DOC_COLOURS = (
+    "#2e6fba",
+    "#2e9e5b",
+    "#b0418a",
+    "#1a9aa0",
+    "#d08a12",
+    "#7b5cc4",
+    "#8a5a3c",
+    "#7d8f1e",
+)
+#: Links between versions: near-black, so no document colour is mistaken for a link.
+LINK_COLOURS = {"evolves": "#262b33", "same": "#262b33"}
+#: A lineage member outside the filter, drawn to keep the lineage whole.
+MUTED = "#e4e7eb"
+
+
+def doc_colour(index: int) -> str:
+    """The colour of the document at `index` in the manifest's order."""
+    return DOC_COLOURS[index % len(DOC_COLOURS)]
+
 
 #: Agency level → node colour (most senior darkest/warmest).
 LEVEL_COLOURS: dict[str, str] = {
@@ -82,6 +118,25 @@ def measure_href(iri: str, link_base: str = "/id/") -> str:
     'https://w3id.org/reformkg/id/measure/d/1'
     """
     return link_base + str(iri).removeprefix(str(ID))
+
+
+def measure_items(
+    measures: Iterable[str], labels: Mapping[str, str], cap: int, link_base: str = "/id/"
+) -> tuple[list[dict[str, str]], int]:
+    """A panel's list of measures (label, page, short id), at most `cap`, in the given order,
+    and how many were left out."""
+    from reformkg.graph.read.analytics import short_id
+
+    ms = list(measures)
+    items = [
+        {
+            "label": labels.get(m, m),
+            "href": measure_href(m, link_base),
+            "note": short_id(m, "measure"),
+        }
+        for m in ms[:cap]
+    ]
+    return items, max(len(ms) - cap, 0)
 
 
 def new_network(directed: bool = False) -> Network:
@@ -191,6 +246,90 @@ def separate(
         if not moved:
             break
     return {n: (x, y) for n, (x, y) in xy.items()}
+
+
+@lru_cache(maxsize=1)
+def _s2t() -> Any:
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+@lru_cache(maxsize=20_000)
+def _traditional(ch: str) -> str:
+    """The traditional form of one simplified character (itself when it has none)."""
+    out: str = _s2t().convert(ch)
+    return out if len(out) == 1 else ch
+
+
+@lru_cache(maxsize=100_000)
+def find_key(name: str) -> str:
+    """A name as the find box matches it: simplified, lower-cased, without spaces."""
+    from reformkg.script import normalise
+
+    return normalise("".join(name.split()))
+
+
+def attach_find(view: dict[str, Any], keys: Mapping[str, Iterable[str]]) -> None:
+    """Give the page's find box what it matches: per node its names (canonical, aliases,
+    printed forms) simplified and lower-cased, and the traditional forms of their characters,
+    so an analyst may type either script (viz.js normalises the query with the same map)."""
+    find = {n: sorted({find_key(k) for k in ks if k.strip()}) for n, ks in sorted(keys.items())}
+    chars = sorted({ch for ks in find.values() for k in ks for ch in k})
+    view["find"] = find
+    view["t2s"] = {t: ch for ch in chars if (t := _traditional(ch)) != ch}
+
+
+def label_box(
+    x: float, y: float, label: str, font: float, below: float
+) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1) of a node's label drawn under its dot (vis-network's place
+    for a dot's label), from its text: a CJK character is about one font size wide, other
+    characters about half of it; lines are 1.25 font sizes apart.
+
+    >>> label_box(0, 0, "深圳", 10, 5)
+    (-10.0, 7.0, 10.0, 19.5)
+    """
+    rows = label.split("\n")
+    width = max(sum(font if ord(c) > 0x2E80 else font * 0.55 for c in r) for r in rows)
+    top = float(y + below + 2)
+    return (x - width / 2, top, x + width / 2, top + font * 1.25 * len(rows))
+
+
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """The share of the smaller box covered by the other (0 to 1).
+
+    >>> overlap((0, 0, 10, 10), (5, 0, 15, 10))
+    0.5
+    """
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w * h / smaller if smaller else 0.0
+
+
+#: A label shrunk to this size is below viz.js' draw threshold at the first view: it shows
+#: when the analyst zooms in, instead of covering a busier node's label.
+SMALL_LABEL = 8
+
+
+def declutter(nodes: list[dict[str, Any]], limit: float = 0.2, keep: int = 0) -> int:
+    """Shrink the labels that would cover more than `limit` of a label drawn before them
+    (nodes come busiest first; the first `keep` are never shrunk), so the busiest labels stay
+    readable; how many were shrunk."""
+    placed: list[tuple[float, float, float, float]] = []
+    shrunk = 0
+    for k, n in enumerate(nodes):
+        font = float(n.get("font", {}).get("size", 14))
+        box = label_box(n["x"], n["y"], str(n.get("label", "")), font, float(n.get("size", 10)))
+        if k >= keep and any(overlap(box, p) > limit for p in placed):
+            n["font"] = {**n.get("font", {}), "size": SMALL_LABEL}
+            shrunk += 1
+        else:
+            placed.append(box)
+    return shrunk
 
 
 def script_json(data: Any) -> str:

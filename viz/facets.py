@@ -29,7 +29,7 @@ def measure_facets(store: SparqlStore) -> dict[str, dict[str, Any]]:
         facets[str(r["m"])]["doc"] = short_id(str(r["d"]), "doc")
     for key, kind, path in (
         ("themes", "theme", "rk:hasTheme/skos:broader*"),
-        ("places", "place", "rk:sourcePlace/rk:withinPlace*"),
+        ("places", "place", "(rk:sourcePlace|rk:jurisdiction)/rk:withinPlace*"),
         ("agencies", "agency", "rk:leadAgency|rk:responsibleAgency"),
     ):
         for r in select_measures(store, f"SELECT DISTINCT ?m ?x WHERE {{ ?m {path} ?x }}"):

@@ -7,6 +7,7 @@ are a few lines each and produce the same pages.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from reformkg.graph.read.analytics import (
     measure_roles,
     workload,
 )
-from reformkg.viz.agencies import agency_view
+from reformkg.viz.agencies import agency_view, canonical_agency
 from reformkg.viz.common import LEVEL_NAMES, View, filter_notice, measure_href
 from reformkg.viz.evolution import evolution_view
 from reformkg.viz.render import VIEWS, Page, filter_options, render_index, render_table, render_view
@@ -66,8 +67,12 @@ def view_page(
     options: Mapping[str, list[dict[str, str]]] | None = None,
     **caps: Any,
 ) -> str:
-    """One graph view (``agencies``, ``evolution`` or ``themes``) as HTML."""
+    """One graph view (``agencies``, ``evolution`` or ``themes``) as HTML.
+
+    An agency filter given as a printed name or alias is read as the agency it names."""
     link_base = page.extras.get("link_base", "/id/")
+    if filters.agency:
+        filters = replace(filters, agency=canonical_agency(store, filters.agency) or filters.agency)
     view = BUILDERS[name](store, filters, link_base=link_base, facets=page.standalone, **caps)
     return render_view(view, options if options is not None else filter_options(store), page)
 

@@ -86,10 +86,10 @@ def filter_options(store: SparqlStore) -> dict[str, list[dict[str, str]]]:
         ?d a rk:Document . OPTIONAL {{ ?d dcterms:title ?t {printed_only("?t", "?d", "dcterms:title")} }}
         OPTIONAL {{ ?d rk:batchOrder ?o }} }} GROUP BY ?d""")
     themes = rows("""SELECT ?t (SAMPLE(?l) AS ?label) WHERE {
-        ?m rk:hasTheme/skos:broader* ?t . OPTIONAL { ?t skos:prefLabel ?l FILTER(lang(?l) = "zh") }
+        ?m rk:hasTheme/skos:broader* ?t . OPTIONAL { ?t skos:prefLabel ?l FILTER(langMatches(lang(?l), "zh")) }
         } GROUP BY ?t""")
     places = rows("""SELECT ?p (SAMPLE(?l) AS ?label) WHERE {
-        ?m rk:sourcePlace/rk:withinPlace* ?p . OPTIONAL { ?p rdfs:label ?l } } GROUP BY ?p""")
+        ?m (rk:sourcePlace|rk:jurisdiction)/rk:withinPlace* ?p . OPTIONAL { ?p rdfs:label ?l } } GROUP BY ?p""")
     agencies = rows("""SELECT DISTINCT ?a WHERE { ?m rk:leadAgency|rk:responsibleAgency ?a }""")
     return {
         "doc": [
@@ -138,7 +138,10 @@ def _nav(page: Page, current: str) -> list[dict[str, Any]]:
     items = [("index", "概览 Overview")] + [(k, v[0]) for k, v in VIEWS.items()]
     if page.standalone:
         items.append(("workload", "工作量表 Workload table"))
-    return [{"href": page.href(k), "text": t, "current": k == current} for k, t in items]
+    out = [{"href": page.href(k), "text": t, "current": k == current} for k, t in items]
+    if not page.standalone:  # the lineage pages are served, never written to files
+        out.append({"href": "/lineages", "text": "改革沿革 Lineages", "current": False})
+    return out
 
 
 def _site(page: Page, current: str) -> dict[str, Any]:

@@ -27,11 +27,15 @@ from reformkg.script import printed_only
 from reformkg.viz.agencies import natural_key
 from reformkg.viz.common import (
     View,
+    attach_find,
     filter_notice,
+    label_box,
     layout,
     lines,
     measure_href,
+    measure_items,
     new_network,
+    separate,
     vis_lists,
 )
 from reformkg.viz.facets import attach_graph_facets
@@ -101,13 +105,15 @@ def read_themes(store: SparqlStore, filters: Filters) -> ThemeRows:
     has_theme = [
         (str(r["m"]), str(r["t"]))
         for r in select_measures(
-            store, "SELECT DISTINCT ?m ?t WHERE { ?m rk:hasTheme ?t }", filters
+            store,
+            "SELECT DISTINCT ?m ?t WHERE { ?m rk:themeAssignment/rk:assignedTheme ?t }",
+            filters,
         )
     ]
     source_place = [
         (str(r["m"]), str(r["p"]))
         for r in select_measures(
-            store, "SELECT DISTINCT ?m ?p WHERE { ?m rk:sourcePlace ?p }", filters
+            store, "SELECT DISTINCT ?m ?p WHERE { ?m rk:sourcePlace|rk:jurisdiction ?p }", filters
         )
     ]
     place_labels = {
@@ -129,7 +135,7 @@ def _themes(store: SparqlStore) -> tuple[dict[str, str], list[tuple[str, str]]]:
         store,
         PREFIXES
         + """SELECT ?t (SAMPLE(?zh) AS ?lzh) (SAMPLE(?any) AS ?l) WHERE {
-        ?t a skos:Concept . OPTIONAL { ?t skos:prefLabel ?zh FILTER(lang(?zh) = "zh") }
+        ?t a skos:Concept . OPTIONAL { ?t skos:prefLabel ?zh FILTER(langMatches(lang(?zh), "zh")) }
         OPTIONAL { ?t skos:prefLabel ?any } } GROUP BY ?t""",
     )
     labels = {str(r["t"]): str(r["lzh"] or r["l"] or short_id(str(r["t"]), "theme")) for r in rows}
@@ -255,13 +261,25 @@ def draw_themes(
     drawn: nx.Graph[str] = nx.Graph()
     drawn.add_nodes_from(node["id"] for node in nodes)
     drawn.add_edges_from((e["from"], e["to"]) for e in edges)
+    # themes are boxes holding their names: keep them that far apart, so no name covers another
+    sizes = {
+        node["id"]: _half_width(node)
+        for node in nodes
+        if graph.nodes[node["id"]]["kind"] == "theme"
+    }
     pos = layout(drawn, scale=1100)
+    pos.update(separate({n: pos[n] for n in sizes}, sizes))
     for node in nodes:
         node["x"], node["y"] = pos[node["id"]]
     if not nodes:
         notices.append("没有符合筛选条件的举措 (no measure matches these filters)")
     kinds = [graph.nodes[n]["kind"] for n in graph]
-    return View(
+    for node in nodes:
+        node["rank"] = len(graph.nodes[node["id"]]["measures"])
+    tops = [
+        n for n in nodes if graph.nodes[n["id"]]["kind"] == "theme" and graph.nodes[n["id"]]["top"]
+    ]
+    view = View(
         view="themes",
         title="主题地图 Theme map",
         nodes=nodes,
@@ -286,7 +304,42 @@ def draw_themes(
             "places": kinds.count("place"),
             "grouped": grouped,
         },
+        focus=_focus(tops),
     )
+    attach_find(view, {n: _names(graph, n, measures) for n in graph})
+    return view
+
+
+def _half_width(node: dict[str, Any]) -> float:
+    """Half the width of a theme's box: its name at its font size, and the box's padding."""
+    box = label_box(0.0, 0.0, str(node["label"]), float(node["font"]["size"]), 0.0)
+    return (box[2] - box[0]) / 2 + 8
+
+
+def _focus(tops: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first view: the top themes, their labels (22 px on the canvas) at least 12 px."""
+    if not tops:
+        return None
+    xs = [float(n["x"]) for n in tops]
+    ys = [float(n["y"]) for n in tops]
+    return {
+        "x0": min(xs) - 60,
+        "y0": min(ys) - 40,
+        "x1": max(xs) + 60,
+        "y1": max(ys) + 40,
+        "min": 0.55,
+        "max": 1.0,
+    }
+
+
+def _names(graph: nx.DiGraph[str], n: str, measures: dict[str, str]) -> list[str]:
+    """What the find box matches for a node: its label and its id (a theme's, a place's)."""
+    d = graph.nodes[n]
+    if d["kind"] == "measure":
+        return [measures[n], short_id(n, "measure")]
+    if d["kind"] == "group":
+        return [str(graph.nodes[d["theme"]]["label"] or "")]
+    return [str(d["label"] or ""), short_id(n, d["kind"])]
 
 
 def _draw_node(
@@ -312,7 +365,7 @@ def _draw_node(
             label=name(n, theme),
             shape="box",
             color=TOP_THEME_COLOUR if d["top"] else THEME_COLOUR,
-            font={"color": "#ffffff", "size": 16 if d["top"] else 13},
+            font={"color": "#ffffff", "size": 22 if d["top"] else 15},
             title=lines(name(n, ""), f"{theme} · {len(ms)} 项举措 measures"),
         )
         return list_panel("theme", name(n, n), f"主题 theme · {theme}", measure_href(n, link_base))
@@ -403,19 +456,13 @@ def _list_panel(
     """At most `panel_cap` measures, in printed order, so a top theme's panel stays readable;
     ``more`` says how many were left out."""
     items = sorted(ms, key=natural_key)
+    listed, more = measure_items(items, measures, panel_cap, link_base)
     return {
         "kind": kind,
         "title": title,
         "subtitle": subtitle,
         "href": href,
         "facts": [["举措 measures", len(items)]],
-        "items": [
-            {
-                "label": measures.get(m, m),
-                "href": measure_href(m, link_base),
-                "note": short_id(m, "measure"),
-            }
-            for m in items[:panel_cap]
-        ],
-        "more": max(len(items) - panel_cap, 0),
+        "items": listed,
+        "more": more,
     }

@@ -5,7 +5,9 @@
 environment once. The store is the embedded pyoxigraph store loaded from the build output, or an
 external SPARQL server when a store URL is set; the app never builds (the serve command may, before
 it starts the app). Errors become HTTP answers here and nowhere else, all in one JSON shape:
-{"error": {"status", "type", "message"}}.
+{"error": {"status", "type", "message"}}; an unexpected exception is a 500 that says what
+failed in one sentence. `reformkg.web.guard` is the outermost layer (security headers, HEAD,
+URL checks) and `reformkg.web.server` the bounded HTTP server `reformkg serve` runs.
 """
 
 from __future__ import annotations
@@ -31,7 +33,18 @@ from reformkg.graph.query.pool import InlineRunner, QueryPool
 from reformkg.graph.query.remote import RemoteStore
 from reformkg.graph.query.store import BuildStore, load_dataset, open_store
 from reformkg.settings import Settings
-from reformkg.web import health, pages, queries_routes, sparql, viz_routes, workbench
+from reformkg.web import (
+    health,
+    lineage_routes,
+    linked_data,
+    pages,
+    queries_routes,
+    review,
+    sparql,
+    viz_routes,
+    workbench,
+)
+from reformkg.web.guard import Guard
 
 log = logging.getLogger("reformkg.web")
 
@@ -142,6 +155,20 @@ def _install_errors(app: FastAPI) -> None:
     async def _http(request: Request, err: StarletteHTTPException) -> Response:
         return _answer(request, err.status_code, "http", str(err.detail), dict(err.headers or {}))
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, err: Exception) -> Response:
+        """Anything else: one sentence saying what failed, never the exception's class or text
+        (Starlette logs the traceback after this answer is sent). The page for a person falls
+        back to the JSON shape if the page itself cannot be drawn."""
+        message = (
+            f"the server failed while answering {request.method} {request.url.path}; "
+            "the details are in the server's log"
+        )
+        try:
+            return _answer(request, 500, "internal", message)
+        except Exception:  # noqa: BLE001 - the error page must not fail in turn
+            return error_response(500, "internal", message)
+
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -164,16 +191,22 @@ ERRORS = {
     "404": "Not found",
     "406": "No acceptable media type",
     "413": "Request body too large",
-    "414": "Query string too large",
+    "414": "URL too long (over 64 KiB, or a query string over the request limit)",
     "415": "Unsupported Content-Type",
-    "500": "The store failed",
+    "431": "Request headers too large",
+    "500": "The store or the server failed (one sentence, no internals)",
     "503": "Timeout: the query ran too long and was stopped",
 }
 
 
 class ReformKGApp(FastAPI):
     """FastAPI with OpenAPI that says what the app does: validation errors are 400 in the one
-    error shape (not FastAPI's 422), and every operation may answer with the errors above."""
+    error shape (not FastAPI's 422), and every operation may answer with the errors above;
+    and with `reformkg.web.guard.Guard` around the whole stack, Starlette's error middleware
+    included, so that every answer carries the security headers."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return Guard(super().build_middleware_stack())
 
     def openapi(self) -> dict[str, Any]:
         from fastapi.openapi.utils import get_openapi
@@ -241,12 +274,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runner = runner
     app.state.dataset = load_dataset(store)
     app.state.triples = triples
+    review.enable(app.state, settings)
 
     app.include_router(health.router)
     app.include_router(sparql.router, tags=["sparql"])
     app.include_router(queries_routes.router, tags=["queries"])
     app.include_router(viz_routes.router)
     app.include_router(workbench.router)
+    app.include_router(lineage_routes.router)
+    app.include_router(review.router)
+    app.include_router(linked_data.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     _install_errors(app)

@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 
 from reformkg import media
 from reformkg.build_files import ONTOLOGY_PAGE, SOURCES_DIR
-from reformkg.errors import ReformKGError, RequestError
+from reformkg.errors import QueryError, QueryTimeout, ReformKGError, RequestError
 from reformkg.graph.query.named import list_queries
 from reformkg.graph.query.store import SparqlStore
 from reformkg.graph.read import rdf_out
@@ -30,11 +30,13 @@ from reformkg.graph.read import search as fts
 from reformkg.graph.read.agency import agency_page
 from reformkg.graph.read.deadlines import NOTE, STATUS_KEYS, parse_as_of
 from reformkg.graph.read.measure_page import cross_batch, diff_html, has_markup, printed_line
-from reformkg.graph.read.search_page import search_page
+from reformkg.graph.read.search_page import SearchPage, search_page
 from reformkg.graph.read.terms import KINDS, LEVELS
 from reformkg.script import normalise
 from reformkg.settings import Settings
 from reformkg.viz.assets import TEMPLATES as VIZ_TEMPLATES
+from reformkg.vocab import ONTOLOGY_IRI
+from reformkg.web import linked_data
 from reformkg.web.deps import get_measure_rows, get_options, get_status_labels
 
 HERE = Path(__file__).resolve().parent
@@ -162,9 +164,13 @@ def _examples(settings: Settings) -> list[dict[str, Any]]:
     return [{**q.summary(), "text": q.text} for q in queries]
 
 
-@router.get("/ontology", include_in_schema=False)
-def ontology_docs(request: Request) -> Response:
-    """The ontology documentation written by the build (build/ontology.html)."""
+@router.api_route("/ontology", methods=["GET", "HEAD"], include_in_schema=False)
+def ontology_docs(request: Request, format: str | None = None) -> Response:
+    """The ontology: its documentation written by the build (build/ontology.html), or the
+    ontology itself in an RDF format when the client asks for one (Accept or format=)."""
+    rdf = linked_data.ontology_rdf(request, format)
+    if rdf is not None:
+        return rdf
     path = Path(_settings(request).build_dir) / ONTOLOGY_PAGE
     if not path.is_file():
         return _page(
@@ -178,11 +184,21 @@ def ontology_docs(request: Request) -> Response:
             status=404,
         )
     style, body = ontology_parts(path.read_text(encoding="utf-8"))
-    return _page(
+    page = _page(
         request,
         "ontology.html",
         {"title": "本体 Ontology", "nav": "ontology", "style": style, "body": body},
     )
+    page.headers["Vary"] = "Accept"
+    return page
+
+
+@router.api_route("/ontology/{version}", methods=["GET", "HEAD"], include_in_schema=False)
+def ontology_version(request: Request, version: str, format: str | None = None) -> Response:
+    """The ontology's versionIRI: the same answers as /ontology while it is the current version."""
+    if linked_data.version_iri(_store(request)) != f"{ONTOLOGY_IRI}/{version}":
+        raise RequestError(404, f"no ontology version {version} here; the current one: /ontology")
+    return ontology_docs(request, format)
 
 
 _ONTOLOGY_TAGS = re.compile(r"<(/?)(header|nav|main)\b")
@@ -226,7 +242,11 @@ def jsonld_context() -> Response:
 @router.get("/search", include_in_schema=True, summary="Full-text search over names and texts")
 def search(
     request: Request,
-    q: str = Query("", description="Words to find (simplified or traditional characters)"),
+    q: str = Query(
+        "",
+        description=f"Words to find (simplified or traditional characters): at most "
+        f"{fts.MAX_CHARS} characters and {fts.MAX_TERMS} words",
+    ),
     limit: int = Query(50, ge=1, le=500),
     kind: str | None = Query(None, description="Only this kind: measure, agency, theme, ..."),
     doc: str | None = Query(None, description="Only hits of this document (its id)"),
@@ -236,16 +256,35 @@ def search(
     format: str | None = Query(None, description="json or html (default: from Accept)"),
 ) -> Response:
     """Ranked hits as JSON (Accept: application/json or format=json) or as an HTML page with
-    facets by kind, document, theme and place."""
+    facets by kind, document, theme and place.
+
+    A query over the limits (400) or over the time budget (503) is the JSON error for JSON
+    clients, and the search page saying so for people."""
     if sort not in ("relevance", "date"):
         raise RequestError(400, f"sort={sort!r} is not relevance or date")
-    index = fts.get_index(request.app.state, _store(request))
-    opts = get_options(request)
-    chosen = {"kind": kind, "doc": doc, "theme": theme, "place": place}
-    found = search_page(index, get_measure_rows(request), opts, q, chosen, sort=sort, limit=limit)
     wants_json = (format or "").lower() == "json" or (
         not format and negotiate(request.headers.get("accept"), None).media_type != "text/html"
     )
+    index = fts.get_index(request.app.state, _store(request))
+    opts = get_options(request)
+    chosen = {"kind": kind, "doc": doc, "theme": theme, "place": place}
+    refused: ReformKGError | None = None
+    try:
+        fts.check_query(q)  # before any work is done
+        found = search_page(
+            index,
+            get_measure_rows(request),
+            opts,
+            q,
+            chosen,
+            sort=sort,
+            limit=limit,
+            budget=_settings(request).search_timeout,
+        )
+    except (QueryError, QueryTimeout) as err:
+        if wants_json:
+            raise
+        found, refused, q = SearchPage("", [], 0), err, ""
     if wants_json:
         results = [
             {
@@ -276,7 +315,9 @@ def search(
             "size": len(index),
             "statuses": get_status_labels(request),
             "today": dt.date.today(),
+            "refused": str(refused) if refused else "",
         },
+        status=refused.status if refused else 200,
     )
 
 
@@ -410,6 +451,8 @@ def _resource_context(request: Request, iri: str) -> dict[str, Any]:
         "statuses": get_status_labels(request),
         "note": NOTE,
     }
+    from reformkg.web.lineage_routes import links_block
+
     summary = res.measure_summary(store, iri) if rk + "Measure" in types else {}
     if summary:  # a measure with the fields every measure has (else: the generic page)
         as_of = _as_of_param(request)
@@ -431,6 +474,7 @@ def _resource_context(request: Request, iri: str) -> dict[str, Any]:
             themes=res.theme_evidence(store, iri),
             points=res.practice_points(store, iri),
             cross=cross_batch(store, iri),
+            **links_block(request, iri),
             diff_html=diff_html,
             source=[(n, printed_line(line)) for n, line in lines],
             raw_source=lines if any(has_markup(line) for _, line in lines) else [],

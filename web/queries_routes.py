@@ -27,7 +27,7 @@ from reformkg.web import pages
 from reformkg.web.deps import get_options, get_runner, get_settings
 
 router = APIRouter()
-RESERVED = {"format", "inference", "download", "run"}
+RESERVED = {"format", "inference", "download", "run", "raw"}
 
 
 class ParameterInfo(BaseModel):
@@ -96,9 +96,16 @@ def queries_index(request: Request, format: str | None = None) -> Any:
     },
 )
 async def run_query(
-    name: str, request: Request, format: str | None = None, inference: bool = False
+    name: str,
+    request: Request,
+    format: str | None = None,
+    inference: bool = False,
+    raw: bool = False,
 ) -> Any:
-    """Run a named query; its parameters are passed as `?name=value` (see /queries)."""
+    """Run a named query; its parameters are passed as `?name=value` (see /queries).
+
+    CSV and TSV cells that a spreadsheet would run as formulas (= + - @ …) start with an
+    apostrophe; `raw=true` gives the values exactly, for programs."""
     try:
         query: NamedQuery = load_query(get_settings(request).queries_dir, name)
     except QueryError as err:
@@ -118,6 +125,7 @@ async def run_query(
         max_bytes=settings.max_bytes,
         table=fmt,
         shown=typed,
+        raw=raw,
     )
     answer = await run_in_threadpool(get_runner(request).run, job)
     headers = {}

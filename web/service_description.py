@@ -14,12 +14,13 @@ from fastapi.responses import Response
 from reformkg import media
 from reformkg.errors import RequestError
 from reformkg.graph.query.store import Dataset
-from reformkg.vocab import PREFIXES
+from reformkg.vocab import DATASET_IRI, PREFIXES
 
 SD = PREFIXES["sd"]
 VOID = PREFIXES["void"]
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+RDFS_SEE_ALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
 FORMATS = {  # W3C format IRIs (https://www.w3.org/ns/formats/)
     "application/sparql-results+json": "SPARQL_Results_JSON",
     "application/sparql-results+xml": "SPARQL_Results_XML",
@@ -51,12 +52,16 @@ def description(endpoint: str, dataset: Dataset) -> list[ox.Triple]:
             service,
             RDFS_COMMENT,
             ox.Literal(
-                "ReformKG, read-only. Default graph: the union of the asserted graphs; add "
-                "inference=true to include the inferred graph. Updates and SERVICE are refused.",
+                "ReformKG, read-only. Default graph: the union of the asserted graphs and "
+                "graph/derived (the shortcut entailments); add inference=true to include the "
+                "rest of the OWL 2 RL closure (graph/inferred). Updates and SERVICE are refused. "
+                "Dataset description (VoID, DCAT, CC BY 4.0): /.well-known/void.",
                 language="en",
             ),
         ),
         ox.Triple(ds, RDF_TYPE, _sd("Dataset")),
+        # its VoID + DCAT description (licence, version, sources, dumps), also /.well-known/void
+        ox.Triple(ds, RDFS_SEE_ALSO, ox.NamedNode(str(DATASET_IRI))),
         ox.Triple(ds, _sd("defaultGraph"), default),
         ox.Triple(default, RDF_TYPE, _sd("Graph")),
         ox.Triple(

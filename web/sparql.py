@@ -55,6 +55,7 @@ class SparqlRequest:
     named_graphs: list[str]
     fmt: str | None
     inference: bool
+    raw: bool = False
 
 
 def _media_type(request: Request) -> tuple[str, str | None]:
@@ -130,6 +131,7 @@ async def read_request(request: Request) -> SparqlRequest:
         named_graphs=values("named-graph-uri"),
         fmt=formats[-1] if (formats := values("format")) else None,
         inference=_truthy(values("inference")),
+        raw=_truthy(values("raw")),
     )
 
 
@@ -264,7 +266,7 @@ async def handle(request: Request) -> Response:
     except media.NotAcceptable:
         second = media.default(other)
     by_kind = {kind: chosen.media_type, other: second.media_type}
-    job.rendering = Rendering(results=by_kind["results"], rdf=by_kind["rdf"])
+    job.rendering = Rendering(results=by_kind["results"], rdf=by_kind["rdf"], raw=req.raw)
     answer = await run_in_threadpool(get_runner(request).run, job)
     headers = {"Vary": "Accept"}
     if answer.truncated:
@@ -292,11 +294,14 @@ async def sparql_get(
     named_graph_uri: NamedList = None,
     format: str | None = None,
     inference: bool = False,
+    raw: bool = False,
 ) -> Response:
     """SPARQL 1.1 Protocol query operation via GET (`query=`), or the service description.
 
     `default-graph-uri` / `named-graph-uri` choose the dataset; `inference=true` adds the
-    inferred graph to the default graph; `format=` overrides the Accept header.
+    inferred graph to the default graph; `format=` overrides the Accept header; `raw=true`
+    writes CSV values exactly (by default a cell a spreadsheet would run as a formula starts
+    with an apostrophe).
     """
     return await handle(request)
 
@@ -319,6 +324,7 @@ async def sparql_get(
                             "named-graph-uri": {"type": "string"},
                             "format": {"type": "string"},
                             "inference": {"type": "boolean"},
+                            "raw": {"type": "boolean"},
                         },
                     }
                 },

@@ -1,10 +1,13 @@
-"""Build time: the whole build, manifest + raw text → records → RDF → reasoning → validation → files.
+"""Build time: the whole build, manifest + raw text → records → RDF → derived shortcuts →
+validation → reasoning → the dataset's description → files.
 
 Stages run in a fixed order and are timed (`BuildResult.timings`); `progress(stage, event)`
 is called at each stage's start and end so the CLI can show progress and the benchmark can
 sample memory per stage. A document that cannot be read stops the build with an InputError
 naming the file and line, unless `skip_bad=True`: then it is left out, listed in the report,
-and the report says the build is partial. Nothing is ever written for a failed build.
+and the report says the build is partial. Nothing is ever written for a failed build, and the
+previous build stays whole until the new one, written beside it and sealed with its manifest,
+is swapped in (reformkg.graph.pipeline.publish).
 """
 
 from __future__ import annotations
@@ -17,20 +20,36 @@ from typing import ParamSpec, TypeVar
 
 from reformkg.build_files import TIMINGS
 from reformkg.errors import InputError
+from reformkg.etl.curation import Curated
 from reformkg.etl.dataset import to_quads
 from reformkg.etl.documents import parse_all
+from reformkg.etl.lineage import Lineage
 from reformkg.etl.link import Link, MeasureKey
 from reformkg.etl.normalise import load_resolver
 from reformkg.etl.records import ParsedDocument
 from reformkg.etl.themes import ThemeHit
 from reformkg.graph.pipeline import report as report_mod
 from reformkg.graph.pipeline import stages
+from reformkg.graph.pipeline.publish import check_target, staged
 from reformkg.graph.pipeline.store import write_store
 from reformkg.graph.pipeline.write import write
 from reformkg.settings import Settings
 
 Progress = Callable[[str, str], None]
-STAGES = ("parse", "normalise", "themes", "link", "rdf", "reason", "validate", "serialise")
+STAGES = (
+    "parse",
+    "normalise",
+    "themes",
+    "link",
+    "review",
+    "rdf",
+    "derive",
+    "validate",
+    "reason",
+    "describe",
+    "serialise",
+    "store",
+)
 
 _Args = ParamSpec("_Args")
 _Out = TypeVar("_Out")
@@ -42,8 +61,10 @@ class BuildResult:
     timings: dict[str, float]
     report: report_mod.Report
     skipped: list[str] = field(default_factory=list)  # "file:line: message" of documents left out
-    links: list[Link] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)  # after curator review
     themes: dict[MeasureKey, list[ThemeHit]] = field(default_factory=dict)
+    curated: Curated | None = None
+    lineages: list[Lineage] = field(default_factory=list)
 
 
 def build(
@@ -64,21 +85,30 @@ def build(
         progress(name, "end")
         return out
 
+    check_target(settings.build_dir)
     skipped: list[str] = []
     resolver = stage("normalise", load_resolver, settings.data_dir)
     docs = stage("parse", lambda: parse_all(settings, skip_bad=skip_bad, skipped=skipped))
     if not docs:
         raise InputError(str(settings.manifest), None, "no document could be built")
     themes = stage("themes", stages.assign_themes, docs, settings)
-    links = stage("link", stages.link, docs, themes)
-    asserted = stage("rdf", to_quads, docs, resolver, themes, links, settings)
+    machine_links = stage("link", stages.link, docs, themes)
+    curated, found = stage("review", stages.curate, docs, machine_links, settings)
+    links = curated.links
+    asserted = stage(
+        "rdf", to_quads, docs, resolver, themes, links, settings, curated.applied, found
+    )
+    stage("derive", stages.derive, asserted)
+    stage("validate", stages.validate, asserted, settings)
     inferred = stage("reason", stages.reason, asserted, settings)
-    stage("validate", stages.validate, asserted, inferred, settings)
+    stage("describe", stages.describe, asserted, inferred, docs, settings)
     report = report_mod.make_report(docs, themes, links, skipped, resolver)
-    result = BuildResult(docs, timings, report, skipped, links, themes)
-    quads = stage("serialise", write, asserted, inferred, result, settings)
-    stage("store", write_store, quads, settings.build_dir)
-    del quads
-    result.report["timings"] = timings
-    (settings.build_dir / TIMINGS).write_text(json.dumps(timings, indent=2) + "\n")
+    report_mod.add_review(report, curated, found)
+    result = BuildResult(docs, timings, report, skipped, links, themes, curated, found)
+    with staged(settings.build_dir) as out:  # the previous build stays until the swap
+        quads = stage("serialise", write, asserted, inferred, result, settings, out)
+        stage("store", write_store, quads, out)
+        del quads
+        result.report["timings"] = timings
+        (out / TIMINGS).write_text(json.dumps(timings, indent=2) + "\n")
     return result

@@ -68,9 +68,14 @@ def _link(term: Node) -> str:
 
 
 def _lang(g: Graph, s: Node | None, p: URIRef, lang: str) -> str:
-    """The first `lang` label of `s` (of any subject when `s` is None), or ""."""
+    """The first `lang` label of `s` (of any subject when `s` is None), or ""; "zh" matches
+    zh-Hans and zh-Hant too (as SPARQL's langMatches does)."""
     values = sorted(
-        str(o) for o in g.objects(s, p) if isinstance(o, Literal) and o.language == lang
+        str(o)
+        for o in g.objects(s, p)
+        if isinstance(o, Literal)
+        and o.language
+        and (o.language.lower() == lang or o.language.lower().startswith(lang + "-"))
     )
     return values[0] if values else ""
 

@@ -39,7 +39,7 @@ from rdflib.collection import Collection
 from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.term import Node
 
-__all__ = ["infer", "relevant_abox"]
+__all__ = ["Clash", "clashes", "disjoint_groups", "infer", "relevant_abox"]
 
 _META_NAMESPACES = (str(OWL), str(RDF), str(RDFS), str(XSD))
 
@@ -140,10 +140,13 @@ def relevant_abox(asserted: Graph, tbox: Graph) -> Graph:
 
 
 def _uses_complex_constructs(tbox: Graph, abox: Graph) -> bool:
-    return (
-        any(True for p in _COMPLEX for _ in tbox.triples((None, p, None)))
-        or (None, OWL.sameAs, None) in abox
-    )
+    for p in _COMPLEX:
+        for s, _, _ in tbox.triples((None, p, None)):
+            # owl:AllDisjointClasses (rule cax-adc) only reports an inconsistency: no triple
+            # follows from it, so the pre-filter need not keep anything for it (`clashes` checks it)
+            if p != OWL.members or (s, RDF.type, OWL.AllDisjointClasses) not in tbox:
+                return True
+    return (None, OWL.sameAs, None) in abox
 
 
 def _is_meta(term: Node) -> bool:
@@ -273,3 +276,42 @@ def infer(
             continue
         inferred.add(t)
     return inferred
+
+
+#: An individual typed with two classes the ontology declares disjoint: (individual, c1, c2).
+Clash = tuple[Node, Node, Node]
+
+
+def disjoint_groups(ontology: Graph) -> list[tuple[Node, ...]]:
+    """The classes the ontology declares pairwise disjoint: each owl:AllDisjointClasses list, and
+    each owl:disjointWith pair."""
+    groups: list[tuple[Node, ...]] = []
+    for node in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
+        for members in ontology.objects(node, OWL.members):
+            groups.append(tuple(Collection(ontology, members)))
+    groups += [(a, b) for a, b in ontology.subject_objects(OWL.disjointWith)]
+    return groups
+
+
+def clashes(
+    types: Iterator[tuple[Node, Node]] | list[tuple[Node, Node]], ontology: Graph
+) -> list[Clash]:
+    """OWL 2 RL rules cax-adc and cax-dw: every individual of two disjoint classes, sorted.
+
+    `types` are (individual, class) pairs, asserted and inferred together (the closure types a
+    document a rk:Measure when a measure's rk:evolvesFrom points at it: rule prp-rng). The
+    closure engine need not report these itself: they are read off its types here, which is
+    what owlrl's own cax-adc does (tests/test_reasoning.py compares the two).
+    """
+    of: dict[Node, set[Node]] = {}
+    for x, c in types:
+        of.setdefault(x, set()).add(c)
+    found: set[Clash] = set()
+    for group in disjoint_groups(ontology):
+        members = set(group)
+        for x, classes in of.items():
+            hit = sorted(classes & members, key=str)
+            for i, c1 in enumerate(hit):
+                for c2 in hit[i + 1 :]:
+                    found.add((x, c1, c2))
+    return sorted(found, key=lambda t: tuple(map(str, t)))

@@ -9,6 +9,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 
+from reformkg.etl.curation import Curated
+from reformkg.etl.lineage import Lineage
 from reformkg.etl.link import Link, MeasureKey
 from reformkg.etl.normalise import Resolver
 from reformkg.etl.records import ParsedDocument
@@ -70,6 +72,25 @@ class Totals(TypedDict):
     links: int
 
 
+class StaleReview(TypedDict):
+    line: int
+    source: str
+    target: str
+    decision: str
+    reason: str
+
+
+class ReviewEntry(TypedDict):
+    """What the build did with data/link-reviews.csv."""
+
+    applied: dict[str, int]  # decision -> reviews applied
+    superseded: int  # overridden by a later row about the same pair
+    stale: list[StaleReview]  # reviews that match nothing in this build
+    links_by_status: dict[str, int]
+    lineages: int
+    measures_in_lineages: int
+
+
 class Report(TypedDict):
     """report.json; the build adds `timings` after writing it."""
 
@@ -82,6 +103,7 @@ class Report(TypedDict):
     agencies_not_in_alias_table: list[str]
     measures_without_theme: list[str]
     links_by_relation: dict[str, int]
+    review: NotRequired[ReviewEntry]
     timings: NotRequired[dict[str, float]]
 
 
@@ -175,6 +197,27 @@ def make_report(
     }
 
 
+def add_review(report: Report, curated: Curated, found: Sequence[Lineage]) -> None:
+    """The review file's effect, and every review that no longer matches (to fix or drop)."""
+    report["review"] = {
+        "applied": dict(sorted(Counter(a.review.decision for a in curated.applied).items())),
+        "superseded": curated.superseded,
+        "stale": [
+            {
+                "line": s.review.line,
+                "source": s.review.source,
+                "target": s.review.target,
+                "decision": s.review.decision,
+                "reason": s.reason,
+            }
+            for s in curated.stale
+        ],
+        "links_by_status": dict(sorted(Counter(x.status for x in curated.links).items())),
+        "lineages": len(found),
+        "measures_in_lineages": sum(len(x.versions) for x in found),
+    }
+
+
 def report_markdown(report: Report) -> str:
     t = report["totals"]
     out = ["# Build report", ""]
@@ -225,6 +268,22 @@ def report_markdown(report: Report) -> str:
             "jurisdiction, e.g. 市财政局 → 深圳市财政局; add a row to merge it with another name): "
             + "、".join(report["agencies_not_in_alias_table"]),
         ]
+    review = report.get("review")
+    if review:
+        out += [
+            "",
+            "## Links and curator review",
+            "",
+            f"Links by status: {review['links_by_status']}; reviews applied: "
+            f"{review['applied']}; superseded by a later row: {review['superseded']}; "
+            f"{review['lineages']} reform lineages of {review['measures_in_lineages']} measures.",
+        ]
+        if review["stale"]:
+            out += ["", "Stale reviews (data/link-reviews.csv; fix or remove them):", ""]
+            out += [
+                f"- line {s['line']}: {s['decision']} {s['source']} ↔ {s['target']}: {s['reason']}"
+                for s in review["stale"]
+            ]
     out += ["", f"Measures without a theme: {len(report['measures_without_theme'])}"]
     out += [f"- {k}" for k in report["measures_without_theme"]]
     return "\n".join(out) + "\n"

@@ -1,21 +1,28 @@
 """Build time: the stages between parsing and writing, each a plain function of what came before.
 
-Themes and links over the parsed records, then the OWL-RL closure of the asserted quads and
-their SHACL validation; `reformkg.graph.pipeline.build` runs and times them in order.
+Themes and links over the parsed records; the shortcut entailments (graph/derived); SHACL
+validation of the default dataset against the shapes and the ontology (never the closure); the
+OWL-RL closure of it and the disjointness check on the closure's types; the dataset's own
+description. `reformkg.graph.pipeline.build` runs and times them in order.
 """
 
 from __future__ import annotations
 
-from rdflib import Graph, Literal
+from rdflib import RDF, Graph, Literal
 from rdflib.plugins.stores.memory import SimpleMemory
 
 from reformkg.errors import ValidationFailed
+from reformkg.etl import curation
+from reformkg.etl import lineage as lineages
 from reformkg.etl import link as linking
 from reformkg.etl import themes as theming
 from reformkg.etl.dataset import Asserted, MeasureKey, measure_key
 from reformkg.etl.records import ParsedDocument
+from reformkg.graph.pipeline import derive as deriver
+from reformkg.graph.pipeline import describe as describer
 from reformkg.graph.pipeline import reason as reasoner
 from reformkg.graph.pipeline import validate as validator
+from reformkg.reviews import FILE_NAME, read_reviews
 from reformkg.settings import Settings
 
 
@@ -35,27 +42,72 @@ def link(
     return linking.link_measures(docs, theme_ids)
 
 
+def curate(
+    docs: list[ParsedDocument], links: list[linking.Link], settings: Settings
+) -> tuple[curation.Curated, list[lineages.Lineage]]:
+    """The curators' reviews (data/link-reviews.csv) applied to the links, then the lineages
+    the reviewed links join."""
+    rank = linking.doc_order(docs)
+    known = {measure_key(m) for d in docs for m in d.measures}
+    curated = curation.apply_reviews(
+        links, read_reviews(settings.data_dir / FILE_NAME), rank, known
+    )
+    return curated, lineages.lineages(curated.links, rank)
+
+
+def derive(data: Asserted) -> None:
+    """Add the shortcut entailments (graph/derived) to the quads: the default dataset serves them."""
+    data.quads.extend(deriver.derive(data.quads))
+
+
 def reason(data: Asserted, settings: Settings) -> Graph:
-    """The OWL-RL closure's new triples only (kept in their own named graph)."""
+    """The OWL-RL closure's new triples only (kept in their own named graph); ValidationFailed
+    when the closure types an individual with two disjoint classes (rule cax-adc)."""
     # Literal-valued triples feed no rule of the ontology and `infer` drops inferences about
     # literals, so the reasoner is given the resource-valued triples only (a third of the data).
     resources = Graph(store=SimpleMemory())
     for s, p, o, _ in data.quads:
         if not isinstance(o, Literal):
             resources.add((s, p, o))
-    return reasoner.infer(resources, data.ontology)
+    inferred = reasoner.infer(resources, data.ontology)
+    types = [(s, o) for s, p, o in resources.triples((None, RDF.type, None))]
+    types += list(inferred.subject_objects(RDF.type))
+    found = reasoner.clashes(types, data.ontology)
+    if found:
+        raise ValidationFailed(
+            f"{len(found)} individual(s) of two disjoint classes (owl:AllDisjointClasses, "
+            "OWL 2 RL rule cax-adc):\n" + format_clashes(found[:20])
+        )
+    return inferred
 
 
-def validate(data: Asserted, inferred: Graph, settings: Settings) -> None:
-    """SHACL over the asserted data (plus inferences); any violation fails the build."""
+def format_clashes(found: list[reasoner.Clash]) -> str:
+    """One line per clash, with the project's prefixes."""
+    short = validator.shorten
+    return "\n".join(
+        f"Inconsistent  {short(str(x))}: both {short(str(a))} and {short(str(b))}, declared disjoint"
+        for x, a, b in found
+    )
+
+
+def validate(data: Asserted, settings: Settings) -> None:
+    """SHACL over the default dataset (asserted and derived quads, the ontology among them);
+    any violation fails the build. Not over the closure: there a property's range types whatever
+    it points at, and a link to the wrong kind of thing would pass every sh:class check."""
     graph = Graph()  # pySHACL needs a context-aware store
     for s, p, o, _ in data.quads:
         graph.add((s, p, o))
-    for t in inferred:
-        graph.add(t)
     violations = validator.validate(graph, settings.ontology_dir / "shapes.ttl")
     if violations:
         raise ValidationFailed(
             f"{len(violations)} SHACL violation(s):\n"
             + validator.format_violations(violations[:20])
         )
+
+
+def describe(
+    data: Asserted, inferred: Graph, docs: list[ParsedDocument], settings: Settings
+) -> None:
+    """Add the dataset's description (graph/description: VoID, DCAT, licence, provenance)."""
+    commit = describer.build_commit()
+    data.quads.extend(describer.describe(docs, data.quads, inferred, settings.build_date, commit))

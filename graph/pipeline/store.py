@@ -6,15 +6,17 @@ opens it shares the operating system's page cache instead of holding a private c
 
 Layout (the readers in `reformkg.graph.query.store` rely on it):
 - every named graph of dataset.nq, as it is: one per document, the shared ones, graph/inferred;
-- the store's default graph holds the union of the asserted graphs, written once here. The
-  endpoint's default dataset is that union (docs/data-model.md), and pyoxigraph answers it
+- the store's default graph holds the union of every graph but graph/inferred (the asserted
+  graphs, graph/derived's shortcuts, graph/description), written once here. The endpoint's
+  default dataset is that union (docs/data-model.md), and pyoxigraph answers it
   fastest from one default graph: at 100× the union flag over a store without graph/inferred
   took 1.24× as long (geometric mean of the 13 named questions), listing the 504 asserted
   graphs did not finish one question in 25 minutes, and the union flag over the whole store
   would add the inferred triples (docs/store-choice.md). The price is disk: each asserted
   triple is stored twice (920 MB instead of 689 MB at 100×); nothing is copied at start.
 - build/store.json: quads per named graph and in all (what dataset.nq holds), and triples in
-  the default graph, so a server knows its dataset without scanning the store.
+  the default graph, so a server knows its dataset without scanning the store. The build's
+  manifest seals store.json, not the store's files (see reformkg.build_files.UNSEALED).
 
 The store is a database, not a dump: its files are not byte-identical between two builds
 (RocksDB writes ids and times), its content is (the same quads, checked by
@@ -68,7 +70,7 @@ def write_store(quads: Sequence[ox.Quad], out: Path) -> dict[str, object]:
         "quads": sum(per_graph.values()),
         "graphs": dict(sorted(per_graph.items())),
         "default_graph_triples": union,
-        "layout": "named graphs as in dataset.nq; default graph = union of the asserted graphs",
+        "layout": "named graphs as in dataset.nq; default graph = union of all but graph/inferred",
     }
     (Path(out) / STORE_INFO).write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
     return info

@@ -20,7 +20,16 @@ from rdflib.term import Node
 
 from reformkg.vocab import prefixes
 
-__all__ = ["PREFIXES", "Violation", "format_violations", "load_shapes", "shorten", "validate"]
+__all__ = [
+    "PREFIXES",
+    "Violation",
+    "format_violations",
+    "load_built_graph",
+    "load_built_graphs",
+    "load_shapes",
+    "shorten",
+    "validate",
+]
 
 #: Prefixes used to shorten terms in messages, in the order they are tried.
 PREFIXES = {
@@ -105,7 +114,7 @@ def _text(node: Node | None) -> str:
 def validate(
     data: Graph, shapes_path: Path | Graph, *, include_warnings: bool = False
 ) -> list[Violation]:
-    """Validate `data` (already including any inferred triples) against the SHACL shapes."""
+    """Validate `data` (the default dataset and the ontology, not the closure) against the shapes."""
     shapes = shapes_path if isinstance(shapes_path, Graph) else load_shapes(shapes_path)
     _conforms, report, text_report = shacl_validate(
         data,
@@ -153,11 +162,23 @@ def format_violations(violations: Iterable[Violation]) -> str:
     return "\n".join(lines)
 
 
-def load_built_graph(build_dir: Path, *, with_inferred: bool = True) -> Graph:
-    """The built dataset (dataset.nq) as one graph: every named graph, inferred one included.
+def load_built_graph(build_dir: Path, *, with_inferred: bool = False) -> Graph:
+    """The built dataset (dataset.nq) as one graph: the default dataset (asserted and derived
+    graphs, the ontology among them), plus graph/inferred when `with_inferred`.
 
+    Validation reads the default dataset, not the closure: in the closure a property's range
+    types whatever it points at, so a link to the wrong kind of thing passes every sh:class.
     Raises FileNotFoundError when there is no build, ValueError when the file cannot be read.
     """
+    default, inferred = load_built_graphs(build_dir)
+    if with_inferred:
+        for t in inferred:
+            default.add(t)
+    return default
+
+
+def load_built_graphs(build_dir: Path) -> tuple[Graph, Graph]:
+    """dataset.nq as (the default dataset as one graph, graph/inferred)."""
     from rdflib import Dataset
 
     from reformkg.vocab import INFERRED_GRAPH
@@ -170,9 +191,8 @@ def load_built_graph(build_dir: Path, *, with_inferred: bool = True) -> Graph:
         ds.parse(path, format="nquads")
     except Exception as err:  # rdflib raises several parser-specific types
         raise ValueError(f"{path}: {err}") from None
-    union = Graph()
+    default, inferred = Graph(), Graph()
     for s, p, o, g in ds.quads((None, None, None, None)):
         graph = g.identifier if isinstance(g, Graph) else g
-        if with_inferred or graph != INFERRED_GRAPH:
-            union.add((s, p, o))
-    return union
+        (inferred if graph == INFERRED_GRAPH else default).add((s, p, o))
+    return default, inferred

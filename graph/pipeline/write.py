@@ -23,6 +23,7 @@ from reformkg.build_files import (
     ONTOLOGY_PAGE,
     REPORT_JSON,
     REPORT_MD,
+    SHAPES_FILE,
     SOURCES_DIR,
 )
 from reformkg.etl.dataset import Asserted
@@ -94,13 +95,15 @@ def sorted_quads(data: Asserted, inferred: Graph | None) -> list[ox.Quad]:
 
 
 def write(
-    data: Asserted, inferred: Graph, result: BuildResult, settings: Settings
+    data: Asserted, inferred: Graph, result: BuildResult, settings: Settings, out: Path
 ) -> list[ox.Quad]:
-    """dataset.nq (asserted + inferred), dataset.trig, dataset.ttl (asserted union), reports;
-    return every quad, sorted (the store is written from them: graph/pipeline/store.py)."""
+    """dataset.nq (every graph), dataset.trig and dataset.ttl (the default dataset: asserted,
+    derived and description graphs), reports, the shapes, the sources and the ontology page,
+    into `out` (the fresh folder of
+    reformkg.graph.pipeline.publish.staged, swapped in whole once all is written); return every
+    quad, sorted (the store is written from them: graph/pipeline/store.py)."""
     from reformkg.graph.pipeline.report import report_markdown
 
-    out: Path = settings.build_dir
     out.mkdir(parents=True, exist_ok=True)
     everything = sorted_quads(data, inferred)
     ox.serialize(everything, str(out / DATASET_FILE), ox.RdfFormat.N_QUADS)
@@ -121,6 +124,7 @@ def write(
     sources.mkdir(exist_ok=True)
     for doc in result.docs:  # the printed lines pages quote, exactly as the build read them
         shutil.copyfile(settings.raw_dir / doc.meta.file, sources / doc.meta.file)
+    shutil.copyfile(settings.ontology_dir / "shapes.ttl", out / SHAPES_FILE)
     (out / ONTOLOGY_PAGE).write_text(
         ontology_doc.render(
             settings.ontology_dir / "reform.ttl", settings.ontology_dir / "themes.ttl"

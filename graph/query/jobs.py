@@ -40,6 +40,7 @@ class Rendering:
     results: str = "application/sparql-results+json"
     rdf: str = "text/turtle"
     table: TableSpec | None = None
+    raw: bool = False  # CSV/TSV values exactly, no apostrophe before a would-be formula
 
 
 @dataclass

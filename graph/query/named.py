@@ -232,16 +232,18 @@ def job_for(
     max_bytes: int = MAX_BYTES,
     table: str | None = None,
     shown: dict[str, str] | None = None,
+    raw: bool = False,
 ) -> QueryJob:
     """The QueryJob that runs a named query on the endpoint's asserted-only dataset, or on the
-    dataset with inference; `table` (json, csv, tsv) asks for the answer as /queries writes it,
-    `shown` being the values as the client typed them (before names became IRIs).
+        dataset with inference; `table` (json, csv, tsv) asks for the answer as /queries writes it,
+        `shown` being the values as the client typed them (before names became IRIs); `raw`: CSV and
+    TSV cells exactly as they are (reformkg.spreadsheet).
 
-    The values are bound as a VALUES block opening the query (`inject_values`, each term
-    written by pyoxigraph's N-Triples serialiser, so no value can change the query), not by
-    SEP-0007 substitution: pyoxigraph's optimiser sees a VALUES block and not a substitution,
-    and at 100× measures-by-theme took 557 ms substituted and 5.8 ms with VALUES, the same rows
-    (tests/test_named_queries.py checks every question answers alike both ways)."""
+        The values are bound as a VALUES block opening the query (`inject_values`, each term
+        written by pyoxigraph's N-Triples serialiser, so no value can change the query), not by
+        SEP-0007 substitution: pyoxigraph's optimiser sees a VALUES block and not a substitution,
+        and at 100× measures-by-theme took 557 ms substituted and 5.8 ms with VALUES, the same rows
+        (tests/test_named_queries.py checks every question answers alike both ways)."""
     bound = bind(query, values)
     spec = None
     if table is not None:
@@ -256,7 +258,7 @@ def job_for(
         )
     return QueryJob(
         query=inject_values(query.text, bound),
-        rendering=Rendering(table=spec) if spec else Rendering(),
+        rendering=Rendering(table=spec, raw=raw) if spec else Rendering(raw=raw),
         max_rows=max_rows,
         max_bytes=max_bytes,
         dataset="all" if inference else "asserted",

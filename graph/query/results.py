@@ -9,16 +9,17 @@ for building SPARQL-JSON dicts in Python and `json.dumps` (the old path, on the 
 and 0.23 s for pyoxigraph's JSON of the whole, uncapped answer. The byte cap is applied to the
 written answer: when it is over, fewer rows are written until it fits, and `truncated` says so.
 
-CSV is written from the values in Python (the W3C CSV has no types), so one writer serves the
-endpoint and the named questions. Which format a client gets is decided by `reformkg.media`.
+CSV is written from the values in Python (the W3C CSV has no types) by
+`reformkg.spreadsheet.write_table`, so one writer serves the endpoint and the named questions,
+and a cell a spreadsheet would run as a formula starts with an apostrophe unless the client
+asked for `raw`. Which format a client gets is decided by `reformkg.media`.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, cast
 from xml.sax.saxutils import escape
 
@@ -27,6 +28,7 @@ import pyoxigraph as ox
 from reformkg.graph.query.jobs import Answer, QueryJob, TableSpec
 from reformkg.graph.query.store import PlainValue, QueryAnswer, term_value
 from reformkg.media import MEDIA
+from reformkg.spreadsheet import write_table
 
 __all__ = ["render", "rows_of"]
 
@@ -119,17 +121,7 @@ def _csv_cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
     return term.value
 
 
-def _write_csv(header: list[str], rows: Iterable[list[str]], *, tsv: bool = False) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(
-        buffer, delimiter="\t" if tsv else ",", lineterminator="\n" if tsv else "\r\n"
-    )
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
-
-
-def _select_body(lines: list[bytes], count: int, media_type: str) -> bytes:
+def _select_body(lines: list[bytes], count: int, media_type: str, raw: bool) -> bytes:
     """The first `count` rows of the captured TSV (lines[0] is its header) in `media_type`."""
     kept = lines[: count + 1]
     if media_type == "text/tab-separated-values":
@@ -137,7 +129,8 @@ def _select_body(lines: list[bytes], count: int, media_type: str) -> bytes:
     solutions = _solutions(kept)
     if media_type == "text/csv":
         names = [v.value for v in solutions.variables]
-        return _write_csv(names, ([_csv_cell(s[n]) for n in names] for s in solutions))
+        cells = ([_csv_cell(s[n]) for n in names] for s in solutions)
+        return write_table(names, cells, raw=raw).encode()
     body = solutions.serialize(format=getattr(ox.QueryResultsFormat, _RESULTS[media_type]))
     return body or b""
 
@@ -157,7 +150,9 @@ def _select(result: ox.QuerySolutions, job: QueryJob) -> Answer:
         rows, truncated = job.max_rows, f"{job.max_rows} rows"
     elif stopped:
         truncated = f"{job.max_bytes} bytes"
-    body, kept = _fit(lambda n: _select_body(lines, n, media_type), rows, job.max_bytes)
+    body, kept = _fit(
+        lambda n: _select_body(lines, n, media_type, job.rendering.raw), rows, job.max_bytes
+    )
     if kept < rows:
         truncated = f"{job.max_bytes} bytes"
     return Answer("select", media_type, body, kept, truncated)
@@ -171,7 +166,7 @@ def _ask(value: bool, media_type: str) -> Answer:
             f"<head></head><boolean>{escape(word)}</boolean></sparql>\n"
         )
     elif media_type == "text/csv":
-        text = f"boolean\r\n{word}\r\n"
+        text = write_table(["boolean"], [[word]])
     elif media_type == "text/tab-separated-values":
         text = f"?boolean\n{word}\n"
     else:
@@ -239,7 +234,11 @@ def shown_columns(
 
 
 def _table_body(
-    spec: TableSpec, variables: list[str], rows: list[list[PlainValue | None]], truncated: bool
+    spec: TableSpec,
+    variables: list[str],
+    rows: list[list[PlainValue | None]],
+    truncated: bool,
+    raw: bool,
 ) -> tuple[bytes, list[str]]:
     keep = shown_columns(spec, rows, variables)
     columns = [variables[i] for i in keep]
@@ -254,7 +253,15 @@ def _table_body(
         }
         return json.dumps(doc, ensure_ascii=False).encode(), columns
     cells = ([_cell(r[i]) for i in keep] for r in rows)
-    return _write_csv(columns, cells, tsv=spec.fmt == "tsv"), columns
+    tsv = spec.fmt == "tsv"
+    text = write_table(
+        columns,
+        cells,
+        delimiter="\t" if tsv else ",",
+        lineterminator="\n" if tsv else "\r\n",
+        raw=raw,
+    )
+    return text.encode(), columns
 
 
 def _table(result: ox.QuerySolutions, job: QueryJob, spec: TableSpec) -> Answer:
@@ -274,7 +281,8 @@ def _table(result: ox.QuerySolutions, job: QueryJob, spec: TableSpec) -> Answer:
 
     def write(n: int) -> bytes:
         nonlocal columns
-        body, columns = _table_body(spec, variables, rows[:n], bool(truncated) or n < len(rows))
+        cut = bool(truncated) or n < len(rows)
+        body, columns = _table_body(spec, variables, rows[:n], cut, job.rendering.raw)
         return body
 
     body, kept = _fit(write, len(rows), job.max_bytes)

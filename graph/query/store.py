@@ -4,8 +4,9 @@ Every reader (API, analytics, views, CLI queries) goes through `open_store` and 
 what the views show is exactly what SPARQL returns. `open_store` opens build/store (written by
 reformkg.graph.pipeline.store) read-only, in well under a second at any scale, and every process
 that opens it shares the operating system's page cache. `BuildStore` gives it the product's two
-datasets: the default graph is the union of the asserted graphs (stored as the store's default
-graph), and the union flag means asserted + inferred (the default graph and graph/inferred).
+datasets: the default graph is the union of every graph but graph/inferred (the asserted
+graphs, graph/derived's shortcuts and graph/description; stored as the store's default graph),
+and the union flag adds the inferred triples (the default graph and graph/inferred).
 Terms travel between processes as plain tuples (`to_tuple` / `from_tuple`);
 `reformkg.graph.query.pool` runs the endpoint's queries in worker processes and
 `reformkg.graph.query.remote` puts an external SPARQL server behind the same interface,
@@ -18,12 +19,12 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, TypeAlias, overload
+from typing import Any, Literal, Protocol, TypeAlias, overload
 
 import pyoxigraph as ox
 
-from reformkg.build_files import DATASET_FILE, STORE_DIR, STORE_INFO
-from reformkg.errors import BuildMissing
+from reformkg.build_files import DATASET_FILE, MANIFEST, STORE_DIR, STORE_INFO, verify
+from reformkg.errors import BuildInvalid
 from reformkg.vocab import GRAPH, INFERRED_GRAPH
 
 #: An RDF term as pyoxigraph gives it (a bound value, a subject or an object).
@@ -73,26 +74,35 @@ def solutions(answer: QueryAnswer) -> ox.QuerySolutions:
     return answer
 
 
+def open_build(build_dir: Path) -> dict[str, Any]:
+    """Open the build: its manifest, once every output it lists is checked (sizes, line counts,
+    SHA-256; `reformkg.build_files.verify`). BuildMissing saying how to make one when there is
+    no build; BuildInvalid, one line naming the file, when it was cut short or changed.
+
+    The one door to a build: `dataset_path` and `open_store` go through it, and with them
+    serve, export, query, trace, viz, validate and load."""
+    return verify(Path(build_dir))
+
+
 def dataset_path(build_dir: Path) -> Path:
-    """The built dataset's file, or BuildMissing saying how to make one."""
-    path = Path(build_dir) / DATASET_FILE
-    if not path.is_file():
-        raise BuildMissing(f"no build output in {build_dir}: run `reformkg build` first")
-    return path
+    """The built dataset's file, in a build checked whole by `open_build`."""
+    open_build(build_dir)
+    return Path(build_dir) / DATASET_FILE
 
 
 def has_build(build_dir: Path) -> bool:
-    """True when `build_dir` holds a built dataset (the serve command builds first otherwise)."""
-    return (Path(build_dir) / DATASET_FILE).is_file()
+    """True when `build_dir` holds a build, whole or not (the serve command builds first
+    otherwise; a build that is there but not whole is refused when opened, never rebuilt over)."""
+    return any((Path(build_dir) / name).is_file() for name in (MANIFEST, DATASET_FILE))
 
 
 def store_path(build_dir: Path) -> Path:
-    """The build's on-disk store, or BuildMissing saying how to make one."""
+    """The build's on-disk store (BuildInvalid, one line, when the build has none)."""
     path = Path(build_dir) / STORE_DIR
     if not (path / "CURRENT").is_file() or not (Path(build_dir) / STORE_INFO).is_file():
-        dataset_path(build_dir)  # no build at all: say so first
-        raise BuildMissing(
-            f"the build in {build_dir} has no store ({STORE_DIR}/): run `reformkg build` again"
+        raise BuildInvalid(
+            f"the build in {build_dir} has no store ({STORE_DIR}/, {STORE_INFO}): "
+            "run `reformkg build`"
         )
     return path
 
@@ -156,10 +166,28 @@ class BuildStore:
         """The dataset's quads (as dataset.nq counts them), without a scan."""
         return self.info.quads
 
+    def check(self, manifest: dict[str, Any]) -> None:
+        """BuildInvalid, one line, unless the store holds what its build sealed: store.json
+        (sealed in the manifest) counts the quads of dataset.nq and names the graphs the store
+        lists. The store's own files are not in the manifest (RocksDB writes ids and times into
+        them); RocksDB checks their blocks as it reads them."""
+        recorded = manifest["files"].get(DATASET_FILE, {}).get("lines")
+        graphs = sorted(g.value for g in self.inner.named_graphs())
+        if self.info.quads != recorded or graphs != sorted(g for g in self.info.graphs if g):
+            raise BuildInvalid(
+                f"{self.path} does not hold the dataset {MANIFEST} records "
+                f"({self.info.quads} quads in {STORE_INFO}, {recorded} lines in {DATASET_FILE}; "
+                f"{len(graphs)} named graphs): run `reformkg build`"
+            )
+
 
 def open_store(build_dir: Path) -> BuildStore:
-    """The build's store, opened read-only (BuildMissing, saying how to make one, without)."""
-    return BuildStore(build_dir)
+    """The build's store, opened read-only, in a build checked whole by `open_build` (the
+    query workers open it again with `BuildStore`, unchecked: the server checked it)."""
+    manifest = open_build(build_dir)
+    store = BuildStore(build_dir)
+    store.check(manifest)
+    return store
 
 
 def term_value(

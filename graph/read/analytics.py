@@ -188,7 +188,7 @@ class Filters:
             values.append(
                 (
                     "f_place",
-                    f"?{var} rk:sourcePlace/rk:withinPlace* ?f_place .",
+                    f"?{var} (rk:sourcePlace|rk:jurisdiction)/rk:withinPlace* ?f_place .",
                     str(place_iri(self.place)),
                 )
             )

@@ -7,8 +7,6 @@ graph keeps it (the *_raw fields) and in sorted order otherwise.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping
 
@@ -18,6 +16,7 @@ from reformkg.graph.query.store import PlainValue, SparqlStore, as_int, select
 from reformkg.graph.read.measures import SEP, measure_fields
 from reformkg.graph.read.terms import label
 from reformkg.script import printed_only
+from reformkg.spreadsheet import write_table
 from reformkg.vocab import SPARQL_PREFIXES
 
 MEASURE_FIELDS = [
@@ -153,20 +152,17 @@ def write_rows(
     bom: bool = False,
     labels: str | None = None,
     table: str = "measures",
+    raw: bool = False,
 ) -> str:
     """CSV (UTF-8, optional BOM so Excel opens Chinese text right) or JSON Lines.
 
     A CSV's header row names the columns in `labels` (zh: 牵头单位 …, en: Lead agencies …;
-    reformkg.graph.read.terms) or by their keys when None; JSON Lines keeps the keys."""
+    reformkg.graph.read.terms) or by their keys when None; JSON Lines keeps the keys. Cells a
+    spreadsheet would run as formulas are neutralised unless `raw` (reformkg.spreadsheet)."""
     if fmt == "jsonl":
         return "".join(
             json.dumps({f: r.get(f) for f in fields}, ensure_ascii=False) + "\n" for r in rows
         )
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\r\n", extrasaction="ignore")
-    if labels:
-        writer.writerow({f: label(f, labels, table) for f in fields})
-    else:
-        writer.writeheader()
-    writer.writerows(rows)
-    return ("\ufeff" if bom else "") + buf.getvalue()
+    header = [label(f, labels, table) for f in fields] if labels else fields
+    body = ([r.get(f) for f in fields] for r in rows)
+    return write_table(header, body, bom=bom, raw=raw)

@@ -2,8 +2,8 @@
 the text differences between versions, and the printed source lines without markup.
 
 A link between batches is recorded once, from the later measure (rk:evolvesFrom, and a
-rk:MeasureLink whose source is the later one); the reasoner adds the other direction
-(rk:evolvesInto) in graph/inferred. The page of the earlier measure must show its later
+rk:MeasureLink whose source is the later one); the build derives the other direction
+(rk:evolvesInto) in graph/derived. The page of the earlier measure must show its later
 versions too, marked as inferred, so both directions are read here with the graph each
 statement is in.
 """
@@ -20,7 +20,7 @@ from reformkg.graph.query.store import SparqlStore, select
 from reformkg.graph.read.measures import MeasureFields, measure_fields
 from reformkg.graph.read.resources import RelatedMeasure, related_measures
 from reformkg.graph.read.trace import sentence_diff
-from reformkg.vocab import INFERRED_GRAPH, RK_NS, SPARQL_PREFIXES
+from reformkg.vocab import DERIVED_GRAPH, INFERRED_GRAPH, RK_NS, SPARQL_PREFIXES
 
 __all__ = ["CrossBatchLink", "cross_batch", "diff_html", "has_markup", "printed_line"]
 
@@ -58,7 +58,8 @@ class CrossBatchLink:
 
     @property
     def inferred(self) -> bool:
-        """True when every direct statement from this measure is in graph/inferred."""
+        """True when every direct statement from this measure is entailed (graph/inferred, or
+        graph/derived where the build states rk:evolvesInto), none printed."""
         return bool(self.properties) and all(inf for _, inf in self.properties)
 
 
@@ -75,7 +76,8 @@ def _direct(store: SparqlStore, iri: str) -> dict[str, dict[str, bool]]:
     out: dict[str, dict[str, bool]] = {}
     for r in rows:
         name = str(r["p"]).removeprefix(RK_NS)
-        inferred = str(r["g"]) == str(INFERRED_GRAPH)
+        # stated by reasoning, not printed: the closure's graph or the build's derived shortcuts
+        inferred = str(r["g"]) in (str(INFERRED_GRAPH), str(DERIVED_GRAPH))
         props = out.setdefault(str(r["other"]), {})
         props[name] = props.get(name, True) and inferred
     return out

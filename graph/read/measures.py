@@ -33,15 +33,26 @@ from reformkg.graph.query.store import (
     select,
 )
 from reformkg.script import printed_only
-from reformkg.vocab import SPARQL_PREFIXES
+from reformkg.vocab import ROLE_LEAD, ROLE_RESPONSIBLE, SPARQL_PREFIXES
 
 __all__ = [
+    "DOC_DATE",
     "MEASURE_FIELDS_QUERY",
     "MEASURE_LINKS_QUERY",
     "SEP",
     "MeasureFields",
     "measure_fields",
 ]
+
+#: A document's date as known, bound to ?issued from ?stated (dcterms:issued), ?notBefore and
+#: ?notAfter: printed, a year or month, or the interval the evidence allows (issue 18), written
+#: without words so that Chinese and English pages read it alike: "≥ 2024-10-01",
+#: "≤ 2022-03-31", "2022-01-01 – 2022-03-31".
+DOC_DATE = """BIND(COALESCE(STR(?stated),
+                IF(BOUND(?notBefore) && BOUND(?notAfter),
+                   CONCAT(STR(?notBefore), " – ", STR(?notAfter)), ?none),
+                CONCAT("≥ ", STR(?notBefore)),
+                CONCAT("≤ ", STR(?notAfter))) AS ?issued)"""
 
 #: Separator of grouped values (places, agencies, themes) in the query's answer and in exports.
 SEP = "；"
@@ -60,9 +71,13 @@ WHERE {{
   ?m a rk:Measure ; rk:inDocument ?doc ; rdfs:label ?name ; rk:partOfItem ?item ;
      rk:starred ?starred ; rk:sourceFile ?file ; rk:lineStart ?start ; rk:lineEnd ?end .
   {name_printed}
-  ?doc dcterms:identifier ?docId ; dcterms:title ?docTitle ; rk:batchOrder ?order .
+  ?doc dcterms:title ?docTitle ; rk:batchOrder ?order .
   {title_printed}
-  OPTIONAL {{ ?doc dcterms:issued ?issued }}
+  BIND(STRAFTER(STR(?doc), "/id/doc/") AS ?docId)  # the manifest id, as in the IRI
+  OPTIONAL {{ ?doc dcterms:issued ?stated }}
+  OPTIONAL {{ ?doc rk:issuedNotBefore ?notBefore }}
+  OPTIONAL {{ ?doc rk:issuedNotAfter ?notAfter }}
+  {DOC_DATE}
   OPTIONAL {{ ?doc rk:dateStatus ?dateStatus }}
   OPTIONAL {{ ?m rk:nameRaw ?nameRaw }}
   OPTIONAL {{ ?m rk:number ?number }}
@@ -105,9 +120,13 @@ WHERE {{
   ?m a rk:Measure .
   OPTIONAL {{ ?m rk:sourcePlace/rdfs:label ?placeLabel
               FILTER(LANGMATCHES(LANG(?placeLabel), "zh")) }}
-  OPTIONAL {{ ?m rk:leadAgency/skos:prefLabel ?leadName }}
-  OPTIONAL {{ ?m rk:responsibleAgency/skos:prefLabel ?respName }}
-  OPTIONAL {{ ?m rk:hasTheme ?theme BIND(STRAFTER(STR(?theme), "/theme/") AS ?themeId) }}
+  # agencies in the order the cell prints them (rk:AgencyRole rk:position), as "position:name"
+  OPTIONAL {{ ?m rk:agencyRole ?lr . ?lr rk:role <{lead}> ; rk:position ?lp ;
+                 rk:agency/skos:prefLabel ?ln BIND(CONCAT(STR(?lp), ":", ?ln) AS ?leadName) }}
+  OPTIONAL {{ ?m rk:agencyRole ?rr . ?rr rk:role <{responsible}> ; rk:position ?rp ;
+                 rk:agency/skos:prefLabel ?rn BIND(CONCAT(STR(?rp), ":", ?rn) AS ?respName) }}
+  OPTIONAL {{ ?m rk:themeAssignment/rk:assignedTheme ?theme
+              BIND(STRAFTER(STR(?theme), "/theme/") AS ?themeId) }}
 }}
 GROUP BY ?m
 """
@@ -121,10 +140,12 @@ class MeasureFields:
 
     iri: str
     document: str  # the rk:Document's IRI
-    doc_id: str  # its dcterms:identifier
+    doc_id: str  # its manifest id (the tail of its IRI)
     doc_title: str
     batch_order: int
-    issued: str | None  # the document's date, ISO
+    issued: (
+        str | None
+    )  # the document's date as known: ISO, a year or month, or an interval (DOC_DATE)
     date_status: str | None  # stated | inferred | unknown
     name: str
     name_raw: str | None  # the name as printed
@@ -146,8 +167,8 @@ class MeasureFields:
     line_start: int
     line_end: int
     places: tuple[str, ...]  # Chinese labels of the source places
-    lead_agencies: tuple[str, ...]  # preferred labels
-    responsible_agencies: tuple[str, ...]  # preferred labels
+    lead_agencies: tuple[str, ...]  # preferred labels, in the order the cell prints them
+    responsible_agencies: tuple[str, ...]  # preferred labels, in printed order
     themes: tuple[str, ...]  # theme ids (the tail of the theme IRI)
 
 
@@ -163,15 +184,29 @@ def measure_fields(store: SparqlStore, iris: Iterable[str] | None = None) -> lis
             return []
         values = f"VALUES ?m {{ {terms} }}"
     links = {
-        str(r["m"]): r for r in select(store, MEASURE_LINKS_QUERY.format(sep=SEP, values=values))
+        str(r["m"]): r
+        for r in select(
+            store,
+            MEASURE_LINKS_QUERY.format(
+                sep=SEP, values=values, lead=ROLE_LEAD, responsible=ROLE_RESPONSIBLE
+            ),
+        )
     }
-    own = select(store, MEASURE_FIELDS_QUERY.format(values=values, **PRINTED))
+    own = select(store, MEASURE_FIELDS_QUERY.format(values=values, DOC_DATE=DOC_DATE, **PRINTED))
     return [_fields(r, links.get(str(r["m"]), {})) for r in own]
 
 
 def _grouped(value: PlainValue | None) -> tuple[str, ...]:
     """A GROUP_CONCAT column as its values, sorted (empty when there are none)."""
     return tuple(sorted(str(value).split(SEP))) if value else ()
+
+
+def _printed_order(value: PlainValue | None) -> tuple[str, ...]:
+    """A GROUP_CONCAT of "position:name" as the names in printed order."""
+    if not value:
+        return ()
+    pairs = [part.split(":", 1) for part in str(value).split(SEP)]
+    return tuple(dict.fromkeys(name for _, name in sorted(pairs, key=lambda p: int(p[0]))))
 
 
 def _fields(r: Row, links: Row) -> MeasureFields:
@@ -203,7 +238,7 @@ def _fields(r: Row, links: Row) -> MeasureFields:
         line_start=as_int(r["start"]),
         line_end=as_int(r["end"]),
         places=_grouped(links.get("places")),
-        lead_agencies=_grouped(links.get("leads")),
-        responsible_agencies=_grouped(links.get("resps")),
+        lead_agencies=_printed_order(links.get("leads")),
+        responsible_agencies=_printed_order(links.get("resps")),
         themes=_grouped(links.get("themes")),
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from reformkg.errors import QueryError
 from reformkg.graph.query.named import NamedQuery
 from reformkg.graph.query.store import SparqlStore, optional_int, optional_str, select
+from reformkg.graph.read.measures import DOC_DATE
 from reformkg.graph.read.terms import LEVELS
 from reformkg.script import normalise, printed_only
 from reformkg.vocab import ID, SPARQL_PREFIXES
@@ -89,12 +90,17 @@ class Options:
         return next((d for d in self.documents if d.iri == iri), None)
 
 
-_DOCS = f"""SELECT ?d ?id ?title (SAMPLE(?alt) AS ?short) (SAMPLE(?i) AS ?issued)
+# The manifest id is the tail of the document's IRI (dcterms:identifier is its 文号, issue 18);
+# the date as known comes from measures.DOC_DATE (a year, a month or an interval when inferred).
+_DOCS = f"""SELECT ?d ?id ?title (SAMPLE(?alt) AS ?short) (SAMPLE(?issued) AS ?date)
        (SAMPLE(?s) AS ?status) (SAMPLE(?o) AS ?batch) WHERE {{
-  ?d a rk:Document ; dcterms:identifier ?id ; dcterms:title ?title .
+  ?d a rk:Document ; dcterms:title ?title .
+  BIND(STRAFTER(STR(?d), "/id/doc/") AS ?id)
   {printed_only("?title", "?d", "dcterms:title")}
   OPTIONAL {{ ?d dcterms:alternative ?alt {printed_only("?alt", "?d", "dcterms:alternative")} }}
-  OPTIONAL {{ ?d dcterms:issued ?i }}
+  OPTIONAL {{ ?d dcterms:issued ?stated }}
+  OPTIONAL {{ ?d rk:issuedNotBefore ?notBefore }} OPTIONAL {{ ?d rk:issuedNotAfter ?notAfter }}
+  {DOC_DATE}
   OPTIONAL {{ ?d rk:dateStatus ?s }} OPTIONAL {{ ?d rk:batchOrder ?o }}
 }} GROUP BY ?d ?id ?title"""
 
@@ -128,7 +134,7 @@ def documents(store: SparqlStore) -> list[DocumentInfo]:
             str(r["id"]),
             str(r["title"]),
             str(r["short"] or r["title"]),
-            optional_str(r["issued"]),
+            optional_str(r["date"]),
             str(r["status"] or "unknown"),
             optional_int(r["batch"]) or 0,
         )

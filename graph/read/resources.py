@@ -31,7 +31,16 @@ from reformkg.graph.query.store import (
 from reformkg.graph.read import rdf_out
 from reformkg.graph.read.measures import measure_fields
 from reformkg.script import PRINTED_TAG, printed_only
-from reformkg.vocab import ID, INFERRED_GRAPH, PAGE_PREFIXES, SPARQL_PREFIXES, _segment
+from reformkg.vocab import (
+    DCAT,
+    ID,
+    INFERRED_GRAPH,
+    PAGE_PREFIXES,
+    PROV,
+    SPARQL_PREFIXES,
+    VOID,
+    _segment,
+)
 
 ID_BASE = str(ID)
 
@@ -41,7 +50,18 @@ RK = PREFIXES["rk"]
 RDF_TYPE = PREFIXES["rdf"] + "type"
 
 #: Objects of these properties belong to the subject's description (CBD-style), as blank nodes do.
-OWNED_PROPERTIES = (RK + "hasPracticePoint", RK + "themeAssignment")
+OWNED_PROPERTIES = (
+    RK + "hasPracticePoint",
+    RK + "themeAssignment",
+    RK + "agencyRole",
+    # the dataset's description: its partitions, subsets, distributions and activities
+    str(VOID.classPartition),
+    str(VOID.propertyPartition),
+    str(VOID.subset),
+    str(DCAT.distribution),
+    str(DCAT.accessService),
+    str(PROV.wasGeneratedBy),
+)
 
 #: Label properties, best first: the page title of a resource is the first one present.
 LABEL_PROPERTIES = (
@@ -366,6 +386,22 @@ def measure_list(store: SparqlStore, iri: str, prop: str) -> list[str]:
     return sorted({str(r["o"]) for r in rows})
 
 
+def agencies_in_printed_order(store: SparqlStore, iri: str, role: str) -> list[str]:
+    """The agencies of a measure's 牵头单位 (`role` "lead") or 责任单位 ("responsible") cell in
+    the order the cell prints them (rk:AgencyRole rk:position); the shortcut's agencies, sorted,
+    for a build without roles."""
+    rows = select(
+        store,
+        SPARQL_PREFIXES
+        + f"""SELECT ?m ?a ?position WHERE {{
+            ?m rk:agencyRole ?r . ?r rk:agency ?a ; rk:position ?position ;
+               rk:role <{ID}agency-role/{role}> }} ORDER BY ?position ?a""",
+        {"m": ox.NamedNode(iri)},
+    )
+    ordered = list(dict.fromkeys(str(r["a"]) for r in rows))
+    return ordered or measure_list(store, iri, f"{role}Agency")
+
+
 def practice_points(store: SparqlStore, iri: str) -> list[Row]:
     return select(
         store,
@@ -405,7 +441,7 @@ def theme_evidence(store: SparqlStore, iri: str) -> list[ThemeEvidence]:
         SPARQL_PREFIXES
         + """SELECT ?m ?theme ?score ?term ?field WHERE {
             ?m rk:themeAssignment ?a . ?a rk:assignedTheme ?theme .
-            OPTIONAL { ?a rk:score ?score } OPTIONAL { ?a rk:matchedTerm ?term }
+            OPTIONAL { ?a rk:themeScore ?score } OPTIONAL { ?a rk:matchedTerm ?term }
             OPTIONAL { ?a rk:matchedField ?field } }""",
         {"m": ox.NamedNode(iri)},
     )
@@ -461,7 +497,7 @@ def related_measures(store: SparqlStore, iri: str) -> list[RelatedMeasure]:
               { ?link rk:linkSource ?m ; rk:linkTarget ?other } UNION
               { ?link rk:linkTarget ?m ; rk:linkSource ?other }
               ?link a rk:MeasureLink .
-              OPTIONAL { ?link rk:relation ?relation } OPTIONAL { ?link rk:score ?score }
+              OPTIONAL { ?link rk:relation ?relation } OPTIONAL { ?link rk:linkScore ?score }
               OPTIONAL { ?link rk:method ?method } OPTIONAL { ?link rk:evidenceTerm ?term }
             }
             OPTIONAL { ?other rk:inDocument ?doc OPTIONAL { ?doc rk:batchOrder ?batch } }

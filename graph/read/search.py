@@ -9,6 +9,11 @@ Ranking (why: analysts look for a measure by its name first): a hit in a name ou
 practice or effect text; an exact substring hit outweighs scattered bigrams; more matched
 bigrams rank higher; measures outrank other resources at the same score. Ties break by IRI, so
 results are deterministic.
+
+Bounded (why: the search runs in the web process, and its work grows with terms × indexed
+text): a query of more than MAX_CHARS characters or MAX_TERMS words is refused before any work
+(400 naming `q`), and a search still running after its time budget is stopped (503), never cut
+short and passed off as complete.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ import html
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from reformkg.errors import QueryError, QueryTimeout
 from reformkg.graph.query.store import SparqlStore, select
 from reformkg.graph.read.resources import compact
 from reformkg.script import PRINTED_TAG, normalise, printed_only
@@ -33,10 +40,29 @@ FIELD_WEIGHTS = {"name": 10.0, "alias": 8.0, "practice": 3.0, "point": 3.0, "eff
 #: Kinds in display order (and tie-break order): measures first.
 KIND_ORDER = ("measure", "item", "agency", "theme", "document", "section", "place", "scope")
 SNIPPET_WIDTH = 36  # characters either side of the first hit
+#: The longest query searched: a measure's name or a sentence of its text fits.
+MAX_CHARS = 200
+#: The most words (white-space separated terms) in one query.
+MAX_TERMS = 20
+#: Entries scored between two looks at the clock.
+_CLOCK_EVERY = 64
+
+
+def check_query(query: str) -> None:
+    """QueryError (400) naming `q` when the query is longer than a search takes."""
+    if len(query) > MAX_CHARS:
+        raise QueryError(
+            f"q: {len(query):,} characters; a search takes at most {MAX_CHARS} "
+            "(a few words, a name or a sentence)"
+        )
+    words = len(query.split())
+    if words > MAX_TERMS:
+        raise QueryError(f"q: {words} words; a search takes at most {MAX_TERMS}")
 
 
 def _terms(query: str) -> list[str]:
     """Query terms: white-space separated, normalised, de-duplicated, longest first."""
+    check_query(query)
     seen = dict.fromkeys(t for t in normalise(query.strip()).split() if t)
     return sorted(seen, key=lambda t: (-len(t), t))
 
@@ -79,13 +105,28 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def search(self, query: str, limit: int = 50, kind: str | None = None) -> list[Hit]:
-        """Entries matching `query`, best first (see the module docstring for the ranking)."""
+    def search(
+        self,
+        query: str,
+        limit: int = 50,
+        kind: str | None = None,
+        budget: float | None = None,
+    ) -> list[Hit]:
+        """Entries matching `query`, best first (see the module docstring for the ranking).
+
+        QueryError for a query over the limits; QueryTimeout when the search is still running
+        after `budget` seconds."""
         terms = _terms(query)
         if not terms:
             return []
+        deadline = None if budget is None else time.monotonic() + budget
         hits = []
-        for entry in self.entries:
+        for n, entry in enumerate(self.entries):
+            if deadline is not None and n % _CLOCK_EVERY == 0 and time.monotonic() > deadline:
+                raise QueryTimeout(
+                    f"the search for q ({len(terms)} words) ran over {budget:g} s and was "
+                    "stopped: search for fewer or more specific words"
+                )
             if kind and entry.kind != kind:
                 continue
             hit = _score(entry, terms)

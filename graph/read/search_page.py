@@ -85,9 +85,11 @@ def search_page(
     *,
     sort: str = "relevance",
     limit: int = 200,
+    budget: float | None = None,
 ) -> SearchPage:
-    """The hits for `q` narrowed by the `chosen` facets, sorted, with facet counts."""
-    hits = index.search(q, limit=MAX_HITS) if q.strip() else []
+    """The hits for `q` narrowed by the `chosen` facets, sorted, with facet counts (QueryError
+    for a query over the search's limits, QueryTimeout past `budget` seconds)."""
+    hits = index.search(q, limit=MAX_HITS, budget=budget) if q.strip() else []
     results = [_result(h, rows, opts) for h in hits]
     wanted = {k: v for k, v in chosen.items() if v and k in FACETS}
 
@@ -135,4 +137,8 @@ def _when(issued: str | None, status: str) -> str:
     """
     if not issued:
         return ""
-    return issued if status == "stated" else f"{issued[:4]}（推定）"
+    if status == "stated":
+        return issued
+    if issued.startswith(("≥", "≤")) or " – " in issued:  # an interval: no year is known
+        return f"{issued}（推定）"
+    return f"{issued[:4]}（推定）"

@@ -93,6 +93,15 @@ OTHER_TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "target": ("较早举措", "Earlier measure"),
         "relation": ("关系", "Relation"),
         "evidence": ("依据", "Evidence"),
+        "status": ("审核状态", "Review status"),
+    },
+    "lineages": {
+        "lineage": ("改革沿革", "Lineage"),
+        "lineage_label": ("沿革名称", "Lineage name"),
+        "versions": ("版本数", "Versions"),
+        "position": ("版本序号", "Version"),
+        "measure": ("改革事项 IRI", "Measure IRI"),
+        "document_short_title": ("文件简称", "Document short title"),
     },
     "workload": {
         "dimension": ("维度", "Breakdown"),
@@ -158,6 +167,14 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "best": ("最佳命中", "best match"),
     "fields": ("命中字段", "fields"),
     "leadRaw": ("牵头单位（原文）", "lead as printed"),
+    "reform": ("改革沿革", "lineage"),
+    "versions": ("版本数", "versions"),
+    "firstBatch": ("首批", "first batch"),
+    "lastBatch": ("末批", "last batch"),
+    "version": ("版本", "version"),
+    "versionLabel": ("版本名称", "version name"),
+    "batch": ("批次", "batch"),
+    "date": ("日期", "date"),
 }
 
 

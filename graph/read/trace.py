@@ -33,15 +33,26 @@ __all__ = [
     "LinkInfo",
     "MeasureNotFound",
     "Step",
+    "counterpart_links",
     "find",
+    "natural_order",
     "link_rows",
     "render",
     "resolve",
     "sentence_diff",
+    "sentence_pairs",
+    "sentences",
     "trace",
 ]
 
 MAX_CANDIDATES = 30
+RELATION_NAMES = {"SameReform": "same", "Evolution": "evolution", "Related": "related"}
+#: rk:linkStatus individual → the status column of the links export and the pages.
+STATUS_NAMES = {
+    "MachineProposed": "machine",
+    "CuratorConfirmed": "confirmed",
+    "CuratorAdded": "added",
+}
 _DOC_NUMBER = re.compile(
     r"^(?P<doc>[a-z0-9][a-z0-9-]*):(?P<number>[A-Za-z0-9]+)(?:-(?P<part>\d+))?$"
 )
@@ -107,8 +118,9 @@ class LinkInfo:
     source: str
     target: str
     relation: str  # same | evolution | related
-    score: float
+    score: float | None  # None: a link a curator added (no machine score)
     evidence: tuple[str, ...]
+    status: str = "machine"  # machine | confirmed | added
 
 
 @dataclass
@@ -248,26 +260,42 @@ def _links(
         store,
         SPARQL_PREFIXES
         + f"""
-SELECT ?s ?t ?rel ?score (GROUP_CONCAT(?ev; separator="{SEP}") AS ?evidence) WHERE {{
+SELECT ?s ?t ?rel ?score ?status (GROUP_CONCAT(?ev; separator="{SEP}") AS ?evidence) WHERE {{
   {_bind(bindings)}
-  ?l a rk:MeasureLink ; rk:linkSource ?s ; rk:linkTarget ?t ; rk:relation ?r ; rk:score ?score .
+  ?l a rk:MeasureLink ; rk:linkSource ?s ; rk:linkTarget ?t ; rk:relation ?r .
+  OPTIONAL {{ ?l rk:linkScore ?score }}
+  OPTIONAL {{ ?l rk:linkStatus ?st }}
   OPTIONAL {{ ?l rk:evidenceTerm ?ev }}
   BIND(STRAFTER(STR(?r), "#") AS ?rel)
+  BIND(STRAFTER(STR(?st), "#") AS ?status)
   {where}
-}} GROUP BY ?s ?t ?rel ?score""",
+}} GROUP BY ?s ?t ?rel ?score ?status""",
     )
-    names = {"SameReform": "same", "Evolution": "evolution", "Related": "related"}
     out = [
         LinkInfo(
             str(r["s"]),
             str(r["t"]),
-            names.get(str(r["rel"]), str(r["rel"])),
-            float(as_number(r["score"])),
+            RELATION_NAMES.get(str(r["rel"]), str(r["rel"])),
+            None if r["score"] is None else float(as_number(r["score"])),
             tuple(sorted(filter(None, str(r["evidence"] or "").split(SEP)))),
+            STATUS_NAMES.get(str(r["status"] or ""), "machine"),
         )
         for r in rows
     ]
     return sorted(out, key=lambda x: (_natural(x.source), _natural(x.target), x.source, x.target))
+
+
+natural_order = _natural
+
+
+def counterpart_links(store: SparqlStore, iris: list[str]) -> list[LinkInfo]:
+    """The same-reform and evolution links among the measures `iris`."""
+    values = " ".join(str(_iri_term(i)) for i in iris)
+    return [
+        x
+        for x in _links(store, f"VALUES ?s {{ {values} }} VALUES ?t {{ {values} }}")
+        if x.relation != "related"
+    ]
 
 
 def trace(store: SparqlStore, iri: str) -> Chain:
@@ -279,13 +307,7 @@ def trace(store: SparqlStore, iri: str) -> Chain:
     ordered = sorted(
         steps.values(), key=lambda s: (s.batch_order, s.date, s.doc_id, _natural(s.iri))
     )
-    members = {s.iri for s in ordered}
-    values = " ".join(f"<{i}>" for i in members)
-    links = [
-        x
-        for x in _links(store, f"VALUES ?s {{ {values} }} VALUES ?t {{ {values} }}")
-        if x.relation != "related"
-    ]
+    links = counterpart_links(store, sorted({s.iri for s in ordered}))
     related_links = [
         x
         for x in _links(store, "FILTER(?s = ?m || ?t = ?m)", {"m": _iri_term(iri)})
@@ -299,9 +321,36 @@ def trace(store: SparqlStore, iri: str) -> Chain:
             for x, o in zip(related_links, others, strict=True)
             if o in other_steps
         ),
-        key=lambda p: (-p[0].score, p[1].batch_order),
+        key=lambda p: (-(p[0].score or 0.0), p[1].batch_order),
     )
     return Chain(iri, ordered, links, related)
+
+
+def sentences(text: str) -> list[str]:
+    """A practice text cut into sentences (at 。；！？), the unit an analyst reads."""
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def sentence_pairs(old: list[str], new: list[str]) -> list[tuple[int | None, int | None]]:
+    """Which sentence of `new` continues which of `old`: (i, j) kept or reworded, (i, None)
+    dropped, (None, j) added; in reading order. The alignment `sentence_diff` prints and the
+    lineage pages lay out side by side.
+
+    Equal sentences pair in order (difflib); inside a replaced block each new sentence pairs
+    with its most similar old one when they are at least half alike.
+    """
+    out: list[tuple[int | None, int | None]] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out += [(i1 + k, j1 + k) for k in range(i2 - i1)]
+        elif op == "delete":
+            out += [(i, None) for i in range(i1, i2)]
+        elif op == "insert":
+            out += [(None, j) for j in range(j1, j2)]
+        else:
+            out += _replaced(old, new, range(i1, i2), range(j1, j2))
+    return out
 
 
 def sentence_diff(earlier: str, later: str) -> list[tuple[str, str]]:
@@ -311,37 +360,36 @@ def sentence_diff(earlier: str, later: str) -> list[tuple[str, str]]:
     Sentences (split at 。；！？) are the unit an analyst reads; inside a replaced pair of
     sentences a character diff shows the exact words that changed. Chinese text is kept exact.
     """
-    a = [s.strip() for s in _SENTENCE.findall(earlier) if s.strip()]
-    b = [s.strip() for s in _SENTENCE.findall(later) if s.strip()]
+    a, b = sentences(earlier), sentences(later)
     out: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out += [("=", s) for s in a[i1:i2]]
-        elif op == "delete":
-            out += [("-", s) for s in a[i1:i2]]
-        elif op == "insert":
-            out += [("+", s) for s in b[j1:j2]]
-        else:
-            out += _replaced(a[i1:i2], b[j1:j2])
+    for i, j in sentence_pairs(a, b):
+        if j is None and i is not None:
+            out.append(("-", a[i]))
+        elif i is None and j is not None:
+            out.append(("+", b[j]))
+        elif i is not None and j is not None:
+            out.append(("=", a[i]) if a[i] == b[j] else ("~", _char_diff(a[i], b[j])))
     return out
 
 
-def _replaced(old: list[str], new: list[str]) -> list[tuple[str, str]]:
-    """Pair each new sentence with its most similar old one; reworded pairs get a char diff."""
-    out: list[tuple[str, str]] = []
-    unused = list(range(len(old)))
-    for sentence in new:
+def _replaced(
+    old: list[str], new: list[str], olds: range, news: range
+) -> list[tuple[int | None, int | None]]:
+    """Pair each new sentence with its most similar old one; the old ones left are dropped."""
+    out: list[tuple[int | None, int | None]] = []
+    unused = list(olds)
+    for j in news:
         best, best_ratio = None, 0.0
         for k in unused:
-            ratio = difflib.SequenceMatcher(None, old[k], sentence, autojunk=False).ratio()
+            ratio = difflib.SequenceMatcher(None, old[k], new[j], autojunk=False).ratio()
             if ratio > best_ratio:
                 best, best_ratio = k, ratio
         if best is not None and best_ratio >= 0.5:
             unused.remove(best)
-            out.append(("~", _char_diff(old[best], sentence)))
+            out.append((best, j))
         else:
-            out.append(("+", sentence))
-    return [("-", old[k]) for k in unused] + out
+            out.append((None, j))
+    return [(k, None) for k in unused] + out
 
 
 def _char_diff(old: str, new: str) -> str:
@@ -396,7 +444,7 @@ def render(chain: Chain) -> str:
             target = by_iri[link.target]
             verb = "evolves from" if link.relation == "evolution" else "restates"
             lines.append(
-                f"    {verb} [{index[link.target]}] (score {link.score:.3f}; "
+                f"    {verb} [{index[link.target]}] ({_score(link)}; "
                 f"evidence: {SEP.join(link.evidence) or '—'})"
             )
             if k:
@@ -415,21 +463,29 @@ def render(chain: Chain) -> str:
         lines.append("Related measures (same topic, a different reform):")
         for link, other in chain.related:
             lines.append(
-                f"  {link.score:.3f}  {_ref(other)}  {other.name}  "
+                f"  {_score(link)}  {_ref(other)}  {other.name}  "
                 f"(evidence: {SEP.join(link.evidence) or '—'})"
             )
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _score(link: LinkInfo) -> str:
+    """`score 0.412`, and who stands behind the link when a curator does."""
+    score = "no machine score" if link.score is None else f"score {link.score:.3f}"
+    return score if link.status == "machine" else f"{score}, {link.status} by a curator"
+
+
 def link_rows(store: SparqlStore) -> tuple[list[str], list[dict[str, object]]]:
-    """Every qualified link: source, target, relation, score, evidence (terms joined by ；)."""
-    fields = ["source", "target", "relation", "score", "evidence"]
+    """Every qualified link: source, target, relation, score, status (machine, confirmed,
+    added), evidence (terms joined by ；)."""
+    fields = ["source", "target", "relation", "score", "status", "evidence"]
     rows: list[dict[str, object]] = [
         {
             "source": x.source,
             "target": x.target,
             "relation": x.relation,
-            "score": f"{x.score:.3f}",
+            "score": "" if x.score is None else f"{x.score:.3f}",
+            "status": x.status,
             "evidence": SEP.join(x.evidence),
         }
         for x in _links(store, "")

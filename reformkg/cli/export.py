@@ -10,8 +10,8 @@ from typing import Any
 from reformkg.settings import Settings
 
 NAME = "export"
-HELP = "Export measures, agencies, links or agency workload as CSV or JSON Lines."
-SUBJECTS = ("measures", "agencies", "links", "workload")
+HELP = "Export measures, agencies, links, lineages or agency workload as CSV or JSON Lines."
+SUBJECTS = ("measures", "agencies", "links", "lineages", "workload")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="zh",
         help="CSV header row and theme names: zh (牵头单位 …, the default, for Excel), en "
         "(Lead agencies …) or keys (lead_agencies …, theme ids: for programs)",
+    )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV values exactly as stored, for programs: no apostrophe before cells that "
+        "begin with = + - @ (which a spreadsheet would run as formulas)",
     )
     parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
     parser.add_argument("--build", type=Path, help="build folder (default: ./build)")
@@ -46,6 +52,10 @@ def rows_for(
         from reformkg.graph.read.trace import link_rows
 
         return link_rows(store)
+    if what == "lineages":
+        from reformkg.graph.read.lineages import lineage_rows
+
+        return lineage_rows(store)
     from reformkg.graph.read.analytics import workload_rows
 
     return workload_rows(store)
@@ -64,6 +74,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         bom=args.bom,
         labels=None if labels == "keys" else labels,
         table=args.what,
+        raw=args.raw,
     )
     if args.out:
         args.out.write_text(text, encoding="utf-8", newline="")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import unicodedata
@@ -30,6 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", "-f", choices=("table", "csv", "json"), default="table")
     parser.add_argument(
         "--inference", action="store_true", help="include the inferred graph in the default graph"
+    )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV values exactly as stored, for programs: no apostrophe before cells that "
+        "begin with = + - @ (which a spreadsheet would run as formulas)",
     )
     parser.add_argument("--build", type=Path, help="build folder (default: ./build)")
 
@@ -108,9 +113,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         cells = [[v.replace(str(ID), "id:") for v in row] for row in cells]
     if args.format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(cells)
+        from reformkg.spreadsheet import write_table
+
+        sys.stdout.write(write_table(columns, cells, raw=args.raw, lineterminator="\n"))
     else:
         print_table(columns, cells)
         print(f"({len(cells)} rows)", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from reformkg.errors import BuildMissing
+from reformkg.errors import BuildMissing, ReformKGError
 from reformkg.settings import Settings
 
 NAME = "serve"
@@ -25,6 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not build when the build folder has no dataset: fail instead",
     )
     parser.add_argument(
+        "--review",
+        action="store_true",
+        help="local review mode: confirm/reject buttons on links, appended to the data "
+        "folder's link-reviews.csv (127.0.0.1 only)",
+    )
+    parser.add_argument("--reviewer", help="the name review decisions are recorded under")
+    parser.add_argument(
         "--store-url",
         help="use this external SPARQL query endpoint instead of the embedded store",
     )
@@ -35,8 +42,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     from reformkg.graph.query.store import has_build
     from reformkg.web.app import create_app
+    from reformkg.web.review import LOOPBACK
+    from reformkg.web.server import config
 
-    settings = settings.with_(store_url=args.store_url)
+    settings = settings.with_(
+        store_url=args.store_url, review=args.review or None, reviewer=args.reviewer
+    )
+    if settings.review and args.host not in LOOPBACK:
+        raise ReformKGError(
+            f"--review records decisions into files: it serves on 127.0.0.1 only, not {args.host}"
+        )
     if not settings.store_url and not has_build(settings.build_dir):
         if args.no_build:
             raise BuildMissing(
@@ -53,5 +68,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         f"questions {base}/queries",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # uvicorn with bounded request heads and client deadlines (reformkg.web.server)
+    uvicorn.Server(config(app, args.host, args.port, settings.client_timeout)).run()
     return 0

@@ -307,7 +307,16 @@
 
   function plain(b) { return b ? b.value : ""; }
 
-  function csvField(s) { return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
+  // A cell a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading
+  // apostrophe, unless it is a plain number: the rule of reformkg/spreadsheet.py `neutralise`,
+  // which every CSV the server writes follows (docs/pages.md, "Downloads").
+  var FORMULA = /^[=+\-@\t\r]/, NUMBER = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+  function neutralise(s) { return FORMULA.test(s) && !NUMBER.test(s) ? "'" + s : s; }
+
+  function csvField(s) {
+    s = neutralise(s);
+    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
 
   function tsvTerm(b) {
     if (!b) { return ""; }
@@ -342,7 +351,7 @@
     var vars = lastResult.head.vars, rows = shownRows(), text, type;
     if (kind === "csv") {
       // UTF-8 with a byte-order mark so that a spreadsheet reads Chinese right
-      text = "\ufeff" + [vars.join(",")].concat(rows.map(function (r) {
+      text = "\ufeff" + [vars.map(csvField).join(",")].concat(rows.map(function (r) {
         return vars.map(function (v) { return csvField(plain(r[v])); }).join(",");
       })).join("\r\n") + "\r\n";
       type = "text/csv";

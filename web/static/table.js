@@ -35,9 +35,13 @@
     return Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return !r.hidden; });
   }
 
+  // A cell a spreadsheet would run as a formula gets a leading apostrophe, unless it is a plain
+  // number: the rule of reformkg/spreadsheet.py `neutralise` (and of query.js's download).
+  var FORMULA = /^[=+\-@\t\r]/, NUMBER = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+
   function csvCell(text) {
     var s = text.replace(/\s+/g, " ").trim();
-    if (/^[=+\-@\t\r]/.test(s)) { s = "'" + s; }
+    if (FORMULA.test(s) && !NUMBER.test(s)) { s = "'" + s; }
     return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
