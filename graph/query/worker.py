@@ -126,7 +126,10 @@ def _trim() -> None:
 
 def _serve(store: BuildStore, conn: Connection, parent: int) -> None:
     # the pool lowers this thread's priority while it runs a long query: it needs its id
-    conn.send(("ready", os.getpid(), threading.get_native_id()))
+    try:
+        conn.send(("ready", os.getpid(), threading.get_native_id()))
+    except OSError:  # the pool closed before this standby was ready (the server stopping)
+        return
     while True:
         if not conn.poll(1.0):
             if os.getppid() != parent:
@@ -137,13 +140,16 @@ def _serve(store: BuildStore, conn: Connection, parent: int) -> None:
         except (EOFError, OSError):
             return
         reply = reply_for(store, job, str(store.path))
-        if reply[0] == "ok":
-            answer = reply[1]
-            body, answer.body = answer.body, b""
-            conn.send(reply)
-            conn.send_bytes(body)
-        else:
-            conn.send(reply)
+        try:
+            if reply[0] == "ok":
+                answer = reply[1]
+                body, answer.body = answer.body, b""
+                conn.send(reply)
+                conn.send_bytes(body)
+            else:
+                conn.send(reply)
+        except OSError:  # the pool stopped waiting (the server stopping): nothing to tell
+            return
         del reply
         _trim()
 
