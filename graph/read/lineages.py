@@ -77,19 +77,23 @@ class Doc:
 
 
 def documents(store: SparqlStore) -> list[Doc]:
-    """Every document, in the manifest's order (rk:batchOrder, then identifier)."""
+    """Every document, in the manifest's order (rk:batchOrder, then its id: the IRI's slug)."""
     rows = select(
         store,
         SPARQL_PREFIXES
-        + f"""SELECT ?d ?id (SAMPLE(?t) AS ?title) (SAMPLE(?s) AS ?short) (SAMPLE(?i) AS ?issued)
+        + f"""SELECT ?d (SAMPLE(?t) AS ?title) (SAMPLE(?s) AS ?short) (SAMPLE(?i) AS ?issued)
         (SAMPLE(?ds) AS ?status) (SAMPLE(?k) AS ?kind) ?order WHERE {{
-        ?d a rk:Document ; dcterms:identifier ?id ; rk:batchOrder ?order .
+        ?d a rk:Document ; rk:batchOrder ?order .
         OPTIONAL {{ ?d dcterms:title ?t {printed_only("?t", "?d", "dcterms:title")} }}
         OPTIONAL {{ ?d dcterms:alternative ?s {printed_only("?s", "?d", "dcterms:alternative")} }}
         OPTIONAL {{ ?d dcterms:issued ?i }}
         OPTIONAL {{ ?d rk:dateStatus ?ds }} OPTIONAL {{ ?d rk:kind ?k }}
-        }} GROUP BY ?d ?id ?order""",
+        }} GROUP BY ?d ?order""",
     )
+    # the manifest's id is the IRI's last segment (dcterms:identifier is the 文号 since issue
+    # 18, and a document that prints none has none)
+    for r in rows:
+        r["id"] = str(r["d"]).removeprefix(f"{ID}doc/")
     rows.sort(key=lambda r: (as_int(r["order"]), str(r["id"])))
     return [
         Doc(
