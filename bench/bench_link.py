@@ -89,9 +89,7 @@ def measure_one(data_dir: Path) -> dict:
 
     settings = replace(Settings.defaults(), data_dir=data_dir)
     docs = parse_all(settings)
-    themes = {
-        k: [h.theme_id for h in hits] for k, hits in stages.assign_themes(docs, settings).items()
-    }
+    themes = stages.link_themes(stages.assign_themes(docs, settings))
     rss_before = psutil.Process().memory_info().rss
     with PeakRss() as peak:
         started = time.perf_counter()

@@ -217,9 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = load_labels()
     settings = Settings.defaults()
     docs = parse_all(settings)
-    themes = {
-        k: [h.theme_id for h in hits] for k, hits in stages.assign_themes(docs, settings).items()
-    }
+    themes = stages.link_themes(stages.assign_themes(docs, settings))
     links = linkmod.link_measures(docs, themes)
     counts = {
         k: sum(1 for lab in labels if lab.label == k)

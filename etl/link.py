@@ -11,6 +11,9 @@ Method (docs/linking.md has the figures):
    BLOCK_MAX_DF measures), never two measures of one document. Each candidate is scored exactly:
    text score = NAME_WEIGHT·cos(name) + BODY_WEIGHT·cos(practice) — names weigh more than body.
 3. Context: a shared lead agency, pilot place or theme adds a small bonus (and is evidence).
+   The themes given are those each measure has by its own terms (the build passes
+   reformkg.graph.pipeline.stages.link_themes: not those the theme model carried over from its
+   nearest labelled examples, which would count the text similarity twice).
 4. Relation, read off the score and the practice-text similarity:
    - counterpart when score >= LINK_THRESHOLD and cos(practice) >= BODY_GATE: a name match
      alone never makes a counterpart (the hard negatives share names: 直通车, 单一窗口, 一件事);

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -124,7 +125,7 @@ def bigrams(text: str) -> list[str]:
     """Character bigrams within runs of Chinese characters, plus whole Latin tokens."""
     out: list[str] = []
     for run in _CJK_RUN.findall(text):
-        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        out.extend(map(operator.add, run, run[1:]))  # run[i] + run[i + 1], without slicing
     out.extend(t.upper() for t in _LATIN.findall(text))
     return out
 

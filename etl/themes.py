@@ -18,23 +18,21 @@ Evidence: each distinct term found in a field counts the field's weight (FIELD_W
 - lead agency 1.5, responsible agency 0.5: the vocabulary's terms in the canonical names of the
   bodies in charge (a court, 法院, as lead agency is evidence for judicial; 港澳事务办公室 for Hong
   Kong and Macao). An agency is supporting evidence only: a theme needs a term in the text.
+A top concept's family gathers the evidence of its narrower concepts (the SKOS hierarchy: each
+term once; a concept under two top concepts counts for both). The candidates are the families
+with a term in the name, practice or effect.
 
-Scoring, kept simple enough to explain to an analyst:
-- a top concept's family score adds the evidence of its narrower concepts (the SKOS hierarchy:
-  each term once; a concept under two top concepts counts for both);
-- a family is kept when its score is at least MIN_SCORE and either it is named in the measure's
-  name or it has at least RELATIVE x the best family's score; at most MAX_HITS themes; when
-  nothing reaches MIN_SCORE but something matched, the best family alone is kept;
-- within a kept family the most specific concepts that are named in the measure's name, or
-  carry at least SPECIFIC_SHARE of the family's evidence, are reported instead of the top
-  concept (the build's OWL-RL inference adds the broader themes back through
-  rk:hasTheme o skos:broader).
-
-Why these values (bench/eval_themes.py, tests/data/theme_labels_blind.csv, dev half, 101
-measures, top concepts): the name weighs most because a name match alone is right 9 times in
-10; RELATIVE 0.4 with the name rule recovers second topics named in the name without keeping
-every passing mention of the practice text; the agency weights and the second-topic terms of
-issue 17 moved micro-F1 from 0.798 (P 0.874, R 0.733) to the figures in docs/themes.md.
+Which candidates are themes:
+- with labelled examples (the build's case: data/theme_examples.csv), the model of
+  etl/theme_model.py decides, from the evidence and the nearest examples (FamilyScorer);
+- without, the term rule: a family is kept when its score is at least MIN_SCORE and either it
+  is named in the measure's name or it has at least RELATIVE x the best family's score; at most
+  MAX_HITS themes; when nothing reaches MIN_SCORE, the best candidate alone. Its values were
+  set on the development half of the blind labels (top concepts micro-F1 0.881 there) and gave
+  0.802 on the held-out half: docs/themes.md.
+Within a kept family the most specific concepts that are named in the measure's name, or carry
+at least SPECIFIC_SHARE of the family's evidence, are reported instead of the top concept (the
+build's OWL-RL inference adds the broader themes back through rk:hasTheme o skos:broader).
 
 Stop terms are hidden labels of the scheme itself (not of a concept): phrases such as
 公共服务平台 or 绿色通道 that contain a theme term but do not name the theme. They are matched
@@ -45,10 +43,10 @@ Everything is sorted, so the output is deterministic.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict, TypeVar
+from typing import Protocol, TypedDict, TypeVar
 from urllib.parse import unquote
 
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
@@ -56,7 +54,7 @@ from rdflib.term import Node
 
 from reformkg.etl.records import AgencyRef, Measure
 from reformkg.script import to_simplified
-from reformkg.vocab import ID
+from reformkg.vocab import ID, measure_path
 
 __all__ = [
     "FIELD_WEIGHTS",
@@ -64,11 +62,18 @@ __all__ = [
     "MIN_SCORE",
     "RELATIVE",
     "Concept",
+    "Evidence",
+    "FamilyScorer",
     "ThemeHit",
     "Vocabulary",
+    "agency_names",
     "classify",
+    "classify_all",
+    "classify_measures",
     "classify_text",
+    "find_evidence",
     "load_vocabulary",
+    "measure_fields",
 ]
 
 THEMES_FILE = "themes.ttl"
@@ -87,6 +92,7 @@ MIN_SCORE = 2.0  # a name match, or two distinct practice terms
 RELATIVE = 0.4  # a second theme not named in the name needs 40 % of the best theme's evidence
 SPECIFIC_SHARE = 0.5  # a narrower concept replaces its top concept with half the evidence
 MAX_HITS = 4
+CHUNK = 512  # measures classified together (the model compares them with the examples at once)
 
 
 @dataclass(frozen=True)
@@ -122,9 +128,13 @@ class Vocabulary:
 @dataclass(frozen=True)
 class ThemeHit:
     theme_id: str
-    score: float
+    score: float  # the model's probability, or the term rule's weighted evidence
     terms: tuple[str, ...]
     fields: tuple[str, ...]
+    examples: tuple[str, ...] = ()  # labelled examples (measure paths) that had the theme
+    #: the term rule alone gives the theme too: it rests on the measure's own terms, not on the
+    #: labels of its nearest examples (the linker counts only such themes as shared context)
+    own_terms: bool = True
 
 
 def normalise(text: str) -> str:
@@ -190,7 +200,11 @@ def build_vocabulary(concepts: Iterable[Concept], stop_terms: Iterable[str] = ()
 
 def find_terms(text: str, vocab: Vocabulary) -> list[str]:
     """Vocabulary terms in `text` by forward maximum matching (longest term at each position)."""
-    s = normalise(text)
+    return _match(normalise(text), vocab)
+
+
+def _match(s: str, vocab: Vocabulary) -> list[str]:
+    """find_terms of a text already normalised."""
     found: list[str] = []
     i = 0
     while i < len(s):
@@ -204,98 +218,214 @@ def find_terms(text: str, vocab: Vocabulary) -> list[str]:
     return found
 
 
-def classify_text(fields: Mapping[str, str], vocab: Vocabulary) -> list[ThemeHit]:
-    """Themes for a measure given as {field: text}; fields are those of FIELD_WEIGHTS (the
-    agency fields hold the bodies' canonical names)."""
-    evidence: set[tuple[str, str]] = set()  # (term, field)
+Pair = tuple[str, str]  # (term, field)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the vocabulary found in one measure: distinct (term, field) pairs per concept and
+    per top concept (a family holds the pairs of every concept under it, each term once)."""
+
+    by_concept: dict[str, frozenset[Pair]]
+    by_family: dict[str, frozenset[Pair]]
+    texts: dict[str, str]  # each field as matched (normalised), for whatever reads it next
+
+    def candidates(self) -> list[tuple[float, str]]:
+        """(weighted score, family) of the families with a term in the name, practice or
+        effect, best first: only these can become themes (an agency alone is no theme)."""
+        return sorted(
+            (
+                (score(ev), top)
+                for top, ev in self.by_family.items()
+                if any(f in TEXT_FIELDS for _, f in ev)
+            ),
+            key=lambda x: (-x[0], x[1]),
+        )
+
+
+def score(pairs: Iterable[Pair]) -> float:
+    """The weighted evidence of (term, field) pairs: each pair counts its field's weight."""
+    return sum(FIELD_WEIGHTS[f] for _, f in pairs)
+
+
+def find_evidence(fields: Mapping[str, str], vocab: Vocabulary) -> Evidence:
+    """The vocabulary's terms in each field of FIELD_WEIGHTS (the agency fields hold the
+    bodies' canonical names), gathered per concept and per family."""
+    by_concept: dict[str, set[Pair]] = {}
+    by_family: dict[str, set[Pair]] = {}
+    texts = {fld: normalise(fields.get(fld) or "") for fld in FIELD_ORDER}
     for fld in FIELD_ORDER:
-        for term in find_terms(fields.get(fld) or "", vocab):
-            if vocab.term_concepts[term]:
-                evidence.add((term, fld))
-    if not evidence:
-        return []
-
-    def score(pairs: Iterable[tuple[str, str]]) -> float:
-        return sum(FIELD_WEIGHTS[f] for _, f in pairs)
-
-    by_concept: dict[str, set[tuple[str, str]]] = {}
-    by_family: dict[str, set[tuple[str, str]]] = {}
-    for term, fld in evidence:
-        for cid in vocab.term_concepts[term]:
-            by_concept.setdefault(cid, set()).add((term, fld))
-            for top in vocab.tops[cid]:
-                by_family.setdefault(top, set()).add((term, fld))
-
-    def in_fields(ev: set[tuple[str, str]], names: Iterable[str]) -> bool:
-        return any(f in names for _, f in ev)
-
-    families = sorted(
-        ((score(ev), top) for top, ev in by_family.items() if in_fields(ev, TEXT_FIELDS)),
-        key=lambda x: (-x[0], x[1]),
+        for term in _match(texts[fld], vocab):
+            for cid in vocab.term_concepts[term]:
+                by_concept.setdefault(cid, set()).add((term, fld))
+                for top in vocab.tops[cid]:
+                    by_family.setdefault(top, set()).add((term, fld))
+    return Evidence(
+        {c: frozenset(ev) for c, ev in sorted(by_concept.items())},
+        {t: frozenset(ev) for t, ev in sorted(by_family.items())},
+        texts,
     )
+
+
+Kept = list[tuple[float, str, tuple[str, ...]]]  # (score, family, example ids), best first
+
+
+class FamilyScorer(Protocol):
+    """What decides which candidate families are themes (etl/theme_model.ThemeModel)."""
+
+    def decide_all(
+        self, measures: Sequence[tuple[Mapping[str, str], Evidence]], names: Sequence[str] = ()
+    ) -> list[Kept]:
+        """The kept families of each (fields, evidence), in one pass over all measures (`names`:
+        their measure paths, so that a measure that is an example is not its own evidence)."""
+        ...
+
+
+def rule_families(evidence: Evidence) -> Kept:
+    """The term rule, used when there are no labelled examples to learn from: a family is kept
+    when its score is at least MIN_SCORE and it is named in the name or has RELATIVE x the
+    best family's score; at most MAX_HITS; the best candidate alone when none qualifies."""
+    families = evidence.candidates()
     if not families:
-        return []  # an agency alone is no theme
+        return []
     best = families[0][0]
     kept = [
         (s, top)
         for s, top in families
-        if s >= MIN_SCORE and (s >= RELATIVE * best or in_fields(by_family[top], ("name",)))
+        if s >= MIN_SCORE
+        and (s >= RELATIVE * best or any(f == "name" for _, f in evidence.by_family[top]))
     ]
-    kept = kept[:MAX_HITS] or families[:1]
+    return [(s, top, ()) for s, top in (kept[:MAX_HITS] or families[:1])]
 
-    hits: dict[str, ThemeHit] = {}
-    for fam_score, top in kept:
 
-        def strong(cid: str, fam_score: float = fam_score, top: str = top) -> bool:
-            ev = by_concept[cid]
-            return (
-                cid != top
-                and top in vocab.tops[cid]
-                and (any(f == "name" for _, f in ev) or score(ev) >= SPECIFIC_SHARE * fam_score)
-            )
+def classify_text(
+    fields: Mapping[str, str], vocab: Vocabulary, model: FamilyScorer | None = None
+) -> list[ThemeHit]:
+    """Themes for a measure given as {field: text} (fields of FIELD_WEIGHTS), best first."""
+    return classify_all([fields], vocab, model)[0]
 
-        candidates = [cid for cid in by_concept if strong(cid)]
-        specific = [
-            cid
-            for cid in candidates
-            if not any(o != cid and cid in vocab.ancestors(o) for o in candidates)
+
+def classify_all(
+    texts: Sequence[Mapping[str, str]],
+    vocab: Vocabulary,
+    model: FamilyScorer | None = None,
+    names: Sequence[str] = (),
+) -> list[list[ThemeHit]]:
+    """Themes of each measure given as {field: text}, best first (`names`: the measures' paths,
+    when they are measures of a collection).
+
+    Which families are themes: the model's decision when one is given (learned from labelled
+    examples, etl/theme_model.py; it compares CHUNK measures at a time with the examples, so
+    memory does not grow with the collection), otherwise the term rule. Within a kept family the
+    most specific concepts named in the measure's name, or carrying SPECIFIC_SHARE of the
+    family's evidence, are reported instead of the top concept. The term rule runs in both
+    cases: a model's hit says whether the rule gives it too (ThemeHit.own_terms), because a theme
+    the nearest examples carried over is no evidence for linking a measure to those examples.
+    """
+    out: list[list[ThemeHit]] = []
+    for start in range(0, len(texts), CHUNK):
+        chunk = texts[start : start + CHUNK]
+        found = [find_evidence(fields, vocab) for fields in chunk]
+        by_rule = [_hits(evidence, rule_families(evidence), vocab) for evidence in found]
+        if model is None:
+            out += by_rule
+            continue
+        decided = model.decide_all(
+            list(zip(chunk, found, strict=True)), names[start : start + CHUNK]
+        )
+        out += [
+            _hits(evidence, kept, vocab, own={h.theme_id for h in rule})
+            for evidence, kept, rule in zip(found, decided, by_rule, strict=True)
         ]
-        for cid in sorted(specific) or [top]:
-            ev = by_family[top] if cid == top else by_concept[cid]
-            hit = _hit(cid, score(ev), ev)
+    return out
+
+
+def _hits(
+    evidence: Evidence, kept: Kept, vocab: Vocabulary, *, own: set[str] | None = None
+) -> list[ThemeHit]:
+    """The hits of the kept families. Without `own` they are the term rule's: each concept
+    scores its own evidence. With it they are the model's: a family's probability is the score
+    of the concepts reported for it, and `own` (the term rule's themes of the same measure) says
+    which of them rest on the measure's own terms (ThemeHit.own_terms)."""
+    hits: dict[str, ThemeHit] = {}
+    for value, top, examples in kept:
+        family = evidence.by_family[top]
+        for cid in _specific(evidence, top, vocab) or [top]:
+            ev = family if cid == top else evidence.by_concept[cid]
+            if own is None:
+                hit = _hit(cid, score(ev), ev, examples, own_terms=True)
+            else:
+                hit = _hit(cid, value, ev, examples, own_terms=cid in own)
             if cid not in hits or hits[cid].score < hit.score:
                 hits[cid] = hit
     ordered = sorted(hits.values(), key=lambda h: (-h.score, h.theme_id))
     return ordered[:MAX_HITS]
 
 
-def _hit(theme_id: str, value: float, ev: set[tuple[str, str]]) -> ThemeHit:
-    fields = {f for _, f in ev}
+def _specific(evidence: Evidence, top: str, vocab: Vocabulary) -> list[str]:
+    """The most specific concepts under `top` named in the name or carrying SPECIFIC_SHARE of
+    the family's evidence (none: the top concept is reported)."""
+    family_score = score(evidence.by_family[top])
+    strong = [
+        cid
+        for cid, ev in evidence.by_concept.items()
+        if cid != top
+        and top in vocab.tops[cid]
+        and (any(f == "name" for _, f in ev) or score(ev) >= SPECIFIC_SHARE * family_score)
+    ]
+    return sorted(
+        cid for cid in strong if not any(o != cid and cid in vocab.ancestors(o) for o in strong)
+    )
+
+
+def _hit(
+    theme_id: str, value: float, ev: Iterable[Pair], examples: tuple[str, ...], *, own_terms: bool
+) -> ThemeHit:
+    pairs = set(ev)
+    fields = {f for _, f in pairs}
     return ThemeHit(
         theme_id=theme_id,
         score=round(value, 2),
-        terms=tuple(sorted({t for t, _ in ev})),
+        terms=tuple(sorted({t for t, _ in pairs})),
         fields=tuple(f for f in FIELD_ORDER if f in fields),
+        examples=examples,
+        own_terms=own_terms,
     )
 
 
-def classify(measure: Measure, vocab: Vocabulary) -> list[ThemeHit]:
+def agency_names(refs: Iterable[AgencyRef]) -> str:
+    """The canonical names of the bodies, joined by 、 (collective entries such as 各区政府
+    name no body and are not read)."""
+    return "、".join(r.canonical for r in refs if r.level != "collective")
+
+
+def measure_fields(measure: Measure) -> dict[str, str]:
+    """The texts the classifier reads, by field: name, practice and effect in simplified
+    characters, and the canonical names of the lead and responsible agencies."""
+    return {
+        "name": measure.name.simplified,
+        "practice": measure.practice.simplified,
+        "effect": measure.effect.simplified if measure.effect is not None else "",
+        "lead-agency": agency_names(measure.lead),
+        "responsible-agency": agency_names(measure.responsible),
+    }
+
+
+def classify(
+    measure: Measure, vocab: Vocabulary, model: FamilyScorer | None = None
+) -> list[ThemeHit]:
     """Themes of one measure from its name, practice and effect texts and its lead and
     responsible agencies (best first)."""
+    return classify_measures([measure], vocab, model)[0]
 
-    def bodies(refs: Iterable[AgencyRef]) -> str:
-        return "、".join(r.canonical for r in refs if r.level != "collective")
 
-    return classify_text(
-        {
-            "name": measure.name.simplified,
-            "practice": measure.practice.simplified,
-            "effect": measure.effect.simplified if measure.effect is not None else "",
-            "lead-agency": bodies(measure.lead),
-            "responsible-agency": bodies(measure.responsible),
-        },
-        vocab,
-    )
+def classify_measures(
+    measures: Sequence[Measure], vocab: Vocabulary, model: FamilyScorer | None = None
+) -> list[list[ThemeHit]]:
+    """Themes of each measure (classify for many: the model compares them in one pass; a
+    measure that is one of the model's examples is decided by the other examples)."""
+    names = [measure_path(m.doc_id, m.number, m.part) for m in measures]
+    return classify_all([measure_fields(m) for m in measures], vocab, model, names)
 
 
 @dataclass(frozen=True)

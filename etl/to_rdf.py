@@ -46,6 +46,7 @@ from reformkg.vocab import (
     item_iri,
     link_iri,
     measure_iri,
+    measure_iri_of_path,
     place_iri,
     practice_point_iri,
     reform_iri,
@@ -350,6 +351,7 @@ def assignment_triples(measure: URIRef, hits: Iterable[ThemeHit]) -> list[Triple
         ]
         triples += [(node, RK.matchedTerm, zh(t)) for t in h.terms]
         triples += [(node, RK.matchedField, Literal(f)) for f in h.fields]
+        triples += [(node, RK.matchedExample, measure_iri_of_path(e)) for e in h.examples]
     return triples
 
 

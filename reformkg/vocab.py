@@ -196,6 +196,7 @@ class RK(DefinedNamespace):
     themeScore: URIRef
     matchedTerm: URIRef
     matchedField: URIRef
+    matchedExample: URIRef
     # cross-batch links
     evolvesFrom: URIRef
     evolvesInto: URIRef
@@ -276,6 +277,11 @@ def measure_path(doc_id: str, number: str, part: int | None = None) -> str:
 def measure_iri(doc_id: str, number: str, part: int | None = None) -> URIRef:
     """`measure/<doc>/<n>` for a one-row item, `measure/<doc>/<n>-<part>` for task rows."""
     return ID[f"measure/{measure_path(doc_id, number, part)}"]
+
+
+def measure_iri_of_path(path: str) -> URIRef:
+    """The measure named by its path (`measure_path`), as evidence names it (theme examples)."""
+    return ID[f"measure/{path}"]
 
 
 def practice_point_iri(measure: URIRef, position: int) -> URIRef:

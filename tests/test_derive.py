@@ -66,6 +66,7 @@ def test_rules_one_by_one():
         (m, RK.leadAgency, a, ID["g"]),
         (m, RK.responsibleAgency, b, ID["g"]),
         (m, RK.evolvesFrom, n, ID["g"]),
+        (ID["reform/r"], RK.hasVersion, m, ID["g"]),
         (m, RK.hasTheme, narrow, ID["g"]),
         (narrow, SKOS.broader, top, ID["g"]),
     ]
@@ -78,6 +79,7 @@ def test_rules_one_by_one():
         (b, RK.responsibleFor, m),
         (b, RK.involvedIn, m),
         (n, RK.evolvesInto, m),
+        (m, RK.versionOf, ID["reform/r"]),
         (m, RK.hasTheme, top),
         (d, RK.hasMeasure, m),
     }

@@ -158,6 +158,20 @@ def test_document_page_lists_sections_and_measures(client, parsed_docs) -> None:
         assert html.escape(section.title, quote=False) in contents
 
 
+def test_measure_page_names_theme_evidence_fields_in_the_documents_terms(client, store) -> None:
+    """A theme's evidence names the field it was read from as the document's column, Chinese
+    first (主要内容/创新做法 practice), not as the tagger's key alone."""
+    rows = select(
+        store,
+        "SELECT ?m ?f WHERE { ?m <https://w3id.org/reformkg/ontology#themeAssignment> ?a . "
+        '?a <https://w3id.org/reformkg/ontology#matchedField> ?f FILTER(STR(?f) = "practice") } '
+        "ORDER BY ?m LIMIT 1",
+    )
+    assert rows, "no theme was read from a practice text"
+    page = client.get(_local(str(rows[0]["m"])), headers={"Accept": "text/html"}).text
+    assert "主要内容/创新做法 practice" in page
+
+
 def test_theme_page_shows_hierarchy_and_measures(client, store) -> None:
     rows = select(
         store,

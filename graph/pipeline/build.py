@@ -91,7 +91,7 @@ def build(
     docs = stage("parse", lambda: parse_all(settings, skip_bad=skip_bad, skipped=skipped))
     if not docs:
         raise InputError(str(settings.manifest), None, "no document could be built")
-    themes = stage("themes", stages.assign_themes, docs, settings)
+    themes, theme_examples = stage("themes", stages.classify_themes, docs, settings)
     machine_links = stage("link", stages.link, docs, themes)
     curated, found = stage("review", stages.curate, docs, machine_links, settings)
     links = curated.links
@@ -102,7 +102,7 @@ def build(
     stage("validate", stages.validate, asserted, settings)
     inferred = stage("reason", stages.reason, asserted, settings)
     stage("describe", stages.describe, asserted, inferred, docs, settings)
-    report = report_mod.make_report(docs, themes, links, skipped, resolver)
+    report = report_mod.make_report(docs, themes, links, skipped, resolver, theme_examples)
     report_mod.add_review(report, curated, found)
     result = BuildResult(docs, timings, report, skipped, links, themes, curated, found)
     with staged(settings.build_dir) as out:  # the previous build stays until the swap

@@ -16,6 +16,7 @@ Python (no reasoner: this step is explicit, cheap and independent of the closure
 | m rk:leadAgency a | m rk:involvesAgency a · a rk:leads m · a rk:involvedIn m | prp-spo1, prp-inv |
 | m rk:responsibleAgency a | m rk:involvesAgency a · a rk:responsibleFor m · a rk:involvedIn m | prp-spo1, prp-inv |
 | m rk:evolvesFrom n | n rk:evolvesInto m | prp-inv |
+| r rk:hasVersion m | m rk:versionOf r | prp-inv |
 | m rk:hasTheme t, t skos:broader+ b | m rk:hasTheme b | prp-spo2 (chain), prp-trp |
 | m a rk:Measure, m rk:inDocument d | d rk:hasMeasure m | (the ontology's definition) |
 
@@ -44,6 +45,7 @@ DERIVED_PROPERTIES = (
     RK.leads,
     RK.responsibleFor,
     RK.evolvesInto,
+    RK.versionOf,
     RK.hasTheme,
     RK.hasMeasure,
 )
@@ -79,6 +81,8 @@ def _rules(triples: Iterable[Triple]) -> Iterator[Triple]:
             yield o, RK.involvedIn, s
         elif p == RK.evolvesFrom:
             yield o, RK.evolvesInto, s
+        elif p == RK.hasVersion:
+            yield o, RK.versionOf, s
         elif p == RK.hasTheme:
             themes.append((s, o))
         elif p == SKOS.broader:
@@ -100,7 +104,7 @@ def derive(quads: Iterable[tuple[Node, Node, Node, URIRef]]) -> list[Quad]:
     sorted so that the step is deterministic on its own."""
     # Only the triples a rule reads or might repeat are kept: at 100x data the whole dataset as
     # a set of triples would hold gigabytes for a few properties' sake.
-    read = {*_AGENCY_INVERSE, RK.evolvesFrom, SKOS.broader, RDF.type, RK.inDocument}
+    read = {*_AGENCY_INVERSE, RK.evolvesFrom, RK.hasVersion, SKOS.broader, RDF.type, RK.inDocument}
     asserted: set[Triple] = set()
     for s, p, o, _ in quads:
         if p in read or p in DERIVED_PROPERTIES:

@@ -69,6 +69,7 @@ _RULES = (
     "m rk:leadAgency a ⇒ m rk:involvesAgency a, a rk:leads m, a rk:involvedIn m; "
     "m rk:responsibleAgency a ⇒ m rk:involvesAgency a, a rk:responsibleFor m, a rk:involvedIn m; "
     "m rk:evolvesFrom n ⇒ n rk:evolvesInto m; "
+    "r rk:hasVersion m ⇒ m rk:versionOf r; "
     "m rk:hasTheme t, t skos:broader+ b ⇒ m rk:hasTheme b; "
     "m a rk:Measure, m rk:inDocument d ⇒ d rk:hasMeasure m"
 )

@@ -102,6 +102,7 @@ class Report(TypedDict):
     busiest_agencies: list[list[str | int]]  # [agency, measures], the busiest first
     agencies_not_in_alias_table: list[str]
     measures_without_theme: list[str]
+    theme_examples: int  # labelled examples the theme classifier learned from (0: term rule)
     links_by_relation: dict[str, int]
     review: NotRequired[ReviewEntry]
     timings: NotRequired[dict[str, float]]
@@ -113,6 +114,7 @@ def make_report(
     links: Sequence[Link],
     skipped: list[str],
     resolver: Resolver,
+    theme_examples: int = 0,
 ) -> Report:
     entries: list[DocumentEntry] = []
     agencies: Counter[str] = Counter()
@@ -193,6 +195,7 @@ def make_report(
         ],
         "agencies_not_in_alias_table": sorted(unresolved),
         "measures_without_theme": no_theme,
+        "theme_examples": theme_examples,
         "links_by_relation": dict(sorted(Counter(x.relation for x in links).items())),
     }
 
@@ -268,6 +271,14 @@ def report_markdown(report: Report) -> str:
             "jurisdiction, e.g. 市财政局 → 深圳市财政局; add a row to merge it with another name): "
             + "、".join(report["agencies_not_in_alias_table"]),
         ]
+    learned = report["theme_examples"]
+    out += [
+        "",
+        f"Themes: decided by a model learned from {learned} labelled examples "
+        "(data/theme_examples.csv)"
+        if learned
+        else "Themes: the term rule alone (no labelled examples in data/theme_examples.csv)",
+    ]
     review = report.get("review")
     if review:
         out += [

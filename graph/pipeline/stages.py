@@ -8,11 +8,13 @@ description. `reformkg.graph.pipeline.build` runs and times them in order.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rdflib import RDF, Graph, Literal
 from rdflib.plugins.stores.memory import SimpleMemory
 
 from reformkg.errors import ValidationFailed
-from reformkg.etl import curation
+from reformkg.etl import curation, theme_model
 from reformkg.etl import lineage as lineages
 from reformkg.etl import link as linking
 from reformkg.etl import themes as theming
@@ -24,22 +26,54 @@ from reformkg.graph.pipeline import reason as reasoner
 from reformkg.graph.pipeline import validate as validator
 from reformkg.reviews import FILE_NAME, read_reviews
 from reformkg.settings import Settings
+from reformkg.vocab import measure_path
+
+
+def classify_themes(
+    docs: list[ParsedDocument], settings: Settings
+) -> tuple[dict[MeasureKey, list[theming.ThemeHit]], int]:
+    """Theme hits per measure, and how many labelled examples the classifier learned from:
+    candidates from the vocabulary of ontology/themes.ttl, decided by the model fitted to
+    data/theme_examples.csv (the term rule alone when there are no examples)."""
+    vocab = theming.load_vocabulary(settings.ontology_dir)
+    examples = theme_model.load_examples(settings.data_dir / theme_model.EXAMPLES_FILE, vocab)
+    model = theme_model.train(examples, vocab)
+    measures = [m for d in docs for m in d.measures]
+    classified = theming.classify_measures(measures, vocab, model)
+    hits = {measure_key(m): found for m, found in zip(measures, classified, strict=True)}
+    # An example is named as evidence when it is a measure of this build (a collection without
+    # the bundled documents still learns from their examples, but cannot point at them).
+    here = {measure_path(*key) for key in hits}
+    for key, found in hits.items():
+        hits[key] = [replace(h, examples=tuple(e for e in h.examples if e in here)) for h in found]
+    return hits, len(examples) if model is not None else 0
 
 
 def assign_themes(
     docs: list[ParsedDocument], settings: Settings
 ) -> dict[MeasureKey, list[theming.ThemeHit]]:
-    """Theme hits per measure, from the vocabulary in ontology/themes.ttl."""
-    vocab = theming.load_vocabulary(settings.ontology_dir)
-    return {measure_key(m): theming.classify(m, vocab) for d in docs for m in d.measures}
+    """Theme hits per measure (classify_themes without the count)."""
+    return classify_themes(docs, settings)[0]
+
+
+def link_themes(
+    themes: dict[MeasureKey, list[theming.ThemeHit]],
+) -> dict[MeasureKey, list[str]]:
+    """The themes the linker may count as shared context: those a measure has by its own terms.
+
+    Why: the theme model carries the labels of a measure's nearest examples over, and the
+    nearest example of a restated reform is often the very measure it would be linked to; a
+    theme shared that way is the two texts' similarity counted a second time (it pushed related
+    pairs over the counterpart threshold: docs/linking.md). Every theme passed is one the measure
+    has in the graph, so a link's rk:sharedTheme is always a theme of both measures."""
+    return {k: [h.theme_id for h in hits if h.own_terms] for k, hits in themes.items()}
 
 
 def link(
     docs: list[ParsedDocument], themes: dict[MeasureKey, list[theming.ThemeHit]]
 ) -> list[linking.Link]:
     """Cross-batch links (same reform / evolution / related) between measures."""
-    theme_ids = {k: [h.theme_id for h in hits] for k, hits in themes.items()}
-    return linking.link_measures(docs, theme_ids)
+    return linking.link_measures(docs, link_themes(themes))
 
 
 def curate(

@@ -17,7 +17,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from reformkg.graph.query.store import SparqlStore, as_int, optional_str, select
-from reformkg.graph.read.measures import SEP, MeasureFields, measure_fields
+from reformkg.graph.read.measures import DOC_DATE, SEP, MeasureFields, measure_fields
 from reformkg.graph.read.trace import (
     STATUS_NAMES,
     LinkInfo,
@@ -77,23 +77,23 @@ class Doc:
 
 
 def documents(store: SparqlStore) -> list[Doc]:
-    """Every document, in the manifest's order (rk:batchOrder, then its id: the IRI's slug)."""
+    """Every document, in the manifest's order (rk:batchOrder, then id: the IRI's tail, since
+    dcterms:identifier is the 文号), dated as known (measures.DOC_DATE)."""
     rows = select(
         store,
         SPARQL_PREFIXES
-        + f"""SELECT ?d (SAMPLE(?t) AS ?title) (SAMPLE(?s) AS ?short) (SAMPLE(?i) AS ?issued)
+        + f"""SELECT ?d ?id (SAMPLE(?t) AS ?title) (SAMPLE(?s) AS ?short) (SAMPLE(?issued) AS ?date)
         (SAMPLE(?ds) AS ?status) (SAMPLE(?k) AS ?kind) ?order WHERE {{
         ?d a rk:Document ; rk:batchOrder ?order .
+        BIND(STRAFTER(STR(?d), "/id/doc/") AS ?id)
         OPTIONAL {{ ?d dcterms:title ?t {printed_only("?t", "?d", "dcterms:title")} }}
         OPTIONAL {{ ?d dcterms:alternative ?s {printed_only("?s", "?d", "dcterms:alternative")} }}
-        OPTIONAL {{ ?d dcterms:issued ?i }}
+        OPTIONAL {{ ?d dcterms:issued ?stated }}
+        OPTIONAL {{ ?d rk:issuedNotBefore ?notBefore }} OPTIONAL {{ ?d rk:issuedNotAfter ?notAfter }}
+        {DOC_DATE}
         OPTIONAL {{ ?d rk:dateStatus ?ds }} OPTIONAL {{ ?d rk:kind ?k }}
-        }} GROUP BY ?d ?order""",
+        }} GROUP BY ?d ?id ?order""",
     )
-    # the manifest's id is the IRI's last segment (dcterms:identifier is the 文号 since issue
-    # 18, and a document that prints none has none)
-    for r in rows:
-        r["id"] = str(r["d"]).removeprefix(f"{ID}doc/")
     rows.sort(key=lambda r: (as_int(r["order"]), str(r["id"])))
     return [
         Doc(
@@ -101,7 +101,7 @@ def documents(store: SparqlStore) -> list[Doc]:
             doc_id=str(r["id"]),
             title=str(r["title"]),
             short_title=str(r["short"] or r["id"]),
-            date=optional_str(r["issued"]),
+            date=optional_str(r["date"]),
             date_status=str(r["status"] or "unknown"),
             kind=str(r["kind"] or ""),
             index=i,

@@ -30,6 +30,7 @@ from reformkg.graph.query.store import (
 )
 from reformkg.graph.read import rdf_out
 from reformkg.graph.read.measures import measure_fields
+from reformkg.graph.read.terms import label as column_heading
 from reformkg.script import PRINTED_TAG, printed_only
 from reformkg.vocab import (
     DCAT,
@@ -419,30 +420,48 @@ def practice_points(store: SparqlStore, iri: str) -> list[Row]:
 @dataclass(frozen=True)
 class ThemeEvidence:
     """One theme of a measure with what the tagger recorded: best score, matched terms
-    (joined by 、) and the fields they were found in (joined by ", ")."""
+    (joined by 、), the fields they were found in (joined by ", ") and the labelled example
+    measures behind it (IRIs, sorted)."""
 
     theme: str
     score: float | None
     terms: str
     fields: str
+    examples: tuple[str, ...] = ()
+
+
+#: rk:matchedField values (etl/themes.py) → the key of the column an analyst knows them by.
+_MATCHED_FIELD_KEYS = {
+    "name": "name",
+    "practice": "practices",
+    "effect": "effect",
+    "lead-agency": "lead_agencies",
+    "responsible-agency": "responsible_agencies",
+}
+
+
+def _field_heading(field_value: str) -> str:
+    """'主要内容/创新做法 practice' for "practice": the document's own column name first."""
+    key = _MATCHED_FIELD_KEYS.get(field_value)
+    return f"{column_heading(key)} {field_value}" if key else field_value
 
 
 def theme_evidence(store: SparqlStore, iri: str) -> list[ThemeEvidence]:
-    """Each theme of a measure with the evidence the tagger recorded (score, terms, field).
+    """Each theme of a measure with the evidence the tagger recorded (score, terms, field,
+    examples).
 
     Two queries merged here rather than one UNION + GROUP BY: a theme stated only by
     rk:hasTheme must still be listed, with no evidence.
     """
     scores: dict[str, float | None] = dict.fromkeys(measure_list(store, iri, "hasTheme"))
-    terms: dict[str, list[str]] = {t: [] for t in scores}
-    fields: dict[str, list[str]] = {t: [] for t in scores}
+    found: dict[str, dict[str, list[str]]] = {t: {} for t in scores}
     rows = select(
         store,
         SPARQL_PREFIXES
-        + """SELECT ?m ?theme ?score ?term ?field WHERE {
+        + """SELECT ?m ?theme ?score ?term ?field ?example WHERE {
             ?m rk:themeAssignment ?a . ?a rk:assignedTheme ?theme .
             OPTIONAL { ?a rk:themeScore ?score } OPTIONAL { ?a rk:matchedTerm ?term }
-            OPTIONAL { ?a rk:matchedField ?field } }""",
+            OPTIONAL { ?a rk:matchedField ?field } OPTIONAL { ?a rk:matchedExample ?example } }""",
         {"m": ox.NamedNode(iri)},
     )
     for row in rows:
@@ -450,14 +469,18 @@ def theme_evidence(store: SparqlStore, iri: str) -> list[ThemeEvidence]:
         best = scores.setdefault(theme, None)
         if isinstance(score, int | float) and (best is None or score > best):
             scores[theme] = score
-        for found, value in (
-            (terms.setdefault(theme, []), row["term"]),
-            (fields.setdefault(theme, []), row["field"]),
-        ):
-            if value and value not in found:
-                found.append(str(value))
+        for kind in ("term", "field", "example"):
+            seen = found.setdefault(theme, {}).setdefault(kind, [])
+            if row[kind] and str(row[kind]) not in seen:
+                seen.append(str(row[kind]))
     result = [
-        ThemeEvidence(t, scores[t], "、".join(sorted(terms[t])), ", ".join(sorted(fields[t])))
+        ThemeEvidence(
+            t,
+            scores[t],
+            "、".join(sorted(found[t].get("term", []))),
+            "、".join(_field_heading(f) for f in sorted(found[t].get("field", []))),
+            tuple(sorted(found[t].get("example", []))),
+        )
         for t in scores
     ]
     return sorted(result, key=lambda e: (-(e.score or 0), e.theme))

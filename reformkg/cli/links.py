@@ -70,7 +70,7 @@ def _list(settings: Settings, limit: int) -> int:
     from reformkg.reviews import FILE_NAME, read_reviews
 
     docs = parse_all(settings)
-    themes = {k: [h.theme_id for h in v] for k, v in stages.assign_themes(docs, settings).items()}
+    themes = stages.link_themes(stages.assign_themes(docs, settings))
     reviewed = {r.pair for r in read_reviews(settings.data_dir / FILE_NAME)}
     names = {(m.doc_id, m.number, m.part): m.name.clean for d in docs for m in d.measures}
     rows = worth_a_look(link_measures(docs, themes), reviewed)[:limit]
