@@ -76,6 +76,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds after which the rdflib timing is stopped (default 900)",
     )
     parser.add_argument(
+        "--with-virtuoso",
+        action="store_true",
+        help="compare every question with Virtuoso (Debian virtuoso-opensource), paired rounds",
+    )
+    parser.add_argument(
+        "--pairs", type=int, default=15, help="paired rounds per question against Virtuoso (15)"
+    )
+    parser.add_argument(
+        "--load-seconds",
+        type=float,
+        default=60,
+        help="length of the runs with and without runaway queries, at the smallest scale "
+        "(default 60; 0 skips them)",
+    )
+    parser.add_argument(
+        "--throughput-seconds",
+        type=float,
+        default=10,
+        help="length of the 8-client throughput runs (default 10)",
+    )
+    parser.add_argument(
         "--memory-limit-mb",
         type=float,
         default=12000,
@@ -102,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
             rdflib_seconds=args.rdflib_limit,
         ),
         log=lambda msg: print(msg, file=sys.stderr, flush=True),
+        virtuoso=args.with_virtuoso,
+        pairs=args.pairs,
+        load_seconds=args.load_seconds,
+        throughput_seconds=args.throughput_seconds,
     )
     results = run_bench(opts)
     print(f"wrote {args.out}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bench import report_serve
 from reformkg.graph.pipeline.build import STAGES
 
 BUNDLE_SECONDS = 5.0
@@ -222,6 +223,7 @@ def render(results: dict[str, dict], info: dict, opts: object = None) -> str:
         "",
     ]
     lines += _table(["target", "figure", "status", "reason"], targets(results))
+    lines += report_serve.sections(results, info)
     lines += ["## Corpora", ""]
     rows = []
     for label in labels:
@@ -386,7 +388,7 @@ def render(results: dict[str, dict], info: dict, opts: object = None) -> str:
             "requests",
             "errors",
             "p50 / p95 ms under load",
-            "server start",
+            "first answer",
             "server RSS",
         ],
         rows,

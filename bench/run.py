@@ -5,10 +5,18 @@ For each scale N (a synthetic corpus N x the five documents, bench/generate.py) 
    resident memory of every stage), stopped if it passes the time or memory limit;
 2. measures link precision/recall on the planted pairs, from the built dataset (SPARQL over
    rk:MeasureLink), not from the linker's own output;
-3. serves the build with uvicorn on 127.0.0.1 and times every named query over HTTP (p50/p95),
-   then with 8 concurrent clients (throughput), and on rdflib's in-memory store (subprocess);
-4. times each graph view in headless Debian chromium from navigation start until the page sets
-   window.reformkgReady.
+3. starts the server (uvicorn on 127.0.0.1, 2 workers) and times its cold start to the first
+   answer of a named question, then every named query over HTTP (p50/p95), 8 concurrent
+   clients (throughput), and the memory (PSS) of the server and its workers after that mix;
+4. with --with-virtuoso: loads the same data into Virtuoso (bench/virtuoso.py) and compares
+   every question in paired rounds, answers checked (bench/compare.py), throughput too;
+5. starts the server again with 4 workers, runs the mix and measures its memory;
+6. at the smallest scale: 8 clients with and without 2 runaway queries in flight
+   (bench/fairness.py);
+7. times each graph view in headless Debian chromium from navigation start until the page sets
+   window.reformkgReady; and the queries on rdflib's in-memory store (subprocess).
+The machine's speed is calibrated before and after with `python3 -m timeit "sum(i*i for i in
+range(10**6))"` (printed with the figures).
 The bundled five documents are built too (the "bundle" column): the 5 s target is about them.
 Results are kept as JSON per scale in the work folder and the table is written to
 docs/performance.md (text below its notes marker is kept).
@@ -20,9 +28,9 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,11 +39,12 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench import ROOT
+from bench import ROOT, compare, fairness
 from bench.generate import generate, read_planted, read_pools
+from bench.memory import page_cache_mb, pss_tree
 from bench.queries import ACCEPT, default_params, query_specs
 from bench.report import render
-from bench.server import start_server, stop_server
+from bench.server import first_answer, start_server, stop_server
 from bench.stats import summarise, time_runs
 from reformkg.settings import Settings
 
@@ -78,6 +87,11 @@ class Options:
     render_only: bool = False  # no measuring: rewrite the table from the saved results
     limits: Limits = field(default_factory=Limits)
     log: object = print
+    virtuoso: bool = False  # compare with Virtuoso (started, loaded and stopped here)
+    pairs: int = 15  # paired rounds per question against Virtuoso
+    load_seconds: float = 60.0  # the runs with and without runaways (0: skip them)
+    throughput_seconds: float = THROUGHPUT_SECONDS
+    fairness_label: str = ""  # the scale the fairness runs are made at (the smallest)
 
 
 # ---------------------------------------------------------------- build in a subprocess
@@ -245,45 +259,12 @@ def throughput(
     targets = [(f"/queries/{s.name}", default_params(s)) for s in query_specs(queries_dir)]
     if not targets:
         return {"error": "no named query to run"}
-    times: list[float] = []
-    errors: dict[str, int] = {}
-    lock = threading.Lock()
-    stop_at = time.perf_counter() + seconds
 
-    def client_loop(offset: int) -> None:
-        with httpx.Client(base_url=base, timeout=300) as client:
-            i = offset
-            while time.perf_counter() < stop_at:
-                url, params = targets[i % len(targets)]
-                t = time.perf_counter()
-                try:
-                    outcome = str(client.get(url, params=params, headers=ACCEPT).status_code)
-                except httpx.HTTPError as err:
-                    outcome = type(err).__name__
-                elapsed = time.perf_counter() - t
-                with lock:
-                    if outcome == "200":
-                        times.append(elapsed)
-                    else:
-                        errors[outcome] = errors.get(outcome, 0) + 1
-                i += 1
+    def send(client: httpx.Client, i: int) -> str:
+        url, params = targets[i % len(targets)]
+        return str(client.get(base + url, params=params, headers=ACCEPT).status_code)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client_loop, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
-    return {
-        "clients": clients,
-        "seconds": round(wall, 2),
-        "requests": len(times),
-        "errors": sum(errors.values()),
-        "error_kinds": dict(sorted(errors.items())),
-        "rps": round(len(times) / wall, 1),
-        **(summarise(times) if times else {}),
-    }
+    return compare.load(send, clients, seconds)
 
 
 READY_PROBE = """
@@ -376,6 +357,120 @@ def rdflib_figures(
 # ---------------------------------------------------------------- one scale
 
 
+def calibrate() -> float | None:
+    """Milliseconds per loop of `python3 -m timeit "sum(i*i for i in range(10**6))"` on this
+    machine now (the yardstick the issue's targets are stated against)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "timeit", "sum(i*i for i in range(10**6))"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:  # "5 loops, best of 5: 61.2 msec per loop"
+        value, unit = done.stdout.split(":")[1].split()[:2]
+        return round(float(value) * {"msec": 1.0, "sec": 1000.0, "usec": 0.001}[unit], 1)
+    except (IndexError, ValueError, KeyError):
+        return None
+
+
+PROBE = "/queries/measures-by-theme"  # the first answer: a named question, every layer
+
+
+def at_rest(base: str, workers: int, seconds: float = 60.0) -> None:
+    """Wait until the pool is back to its `workers` (extra ones leave after 10 s idle)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pool = httpx.get(f"{base}/healthz", timeout=30).json()["pool"]
+        if pool["workers"] <= workers and not pool["busy"] and not pool["starting"]:
+            return
+        time.sleep(1.0)
+
+
+def mix(base: str, queries_dir: Path, seconds: float) -> None:
+    """The benchmark's mix without its figures: every question once through /queries and
+    /sparql, then 8 clients for `seconds` (used before measuring a server's memory)."""
+    with httpx.Client(base_url=base, timeout=600) as client:
+        for q in compare.questions(queries_dir):
+            client.get(f"/queries/{q.name}", params=q.params, headers=ACCEPT)
+            client.post("/sparql", data={"query": q.text}, headers=compare.SPARQL_JSON)
+    throughput(base, queries_dir, seconds=seconds)
+
+
+def serve_figures(label: str, build_dir: Path, queries_dir: Path, opts: Options) -> dict:
+    """Cold start, HTTP latency, throughput, views and memory of a server with 2 workers;
+    Virtuoso beside it when asked; then memory with 4 workers; then fairness at 1×."""
+    log = opts.log
+    out: dict = {}
+    proc, base, seconds = first_answer(build_dir, probe=PROBE, env={"REFORMKG_QUERY_WORKERS": "2"})
+    out["first_answer_seconds"] = round(seconds, 2)
+    log(f"[{label}] first answer {seconds:.2f} s after start")
+    try:
+        log(f"[{label}] HTTP latency …")
+        out["http"] = http_latency(base, queries_dir)
+        log(f"[{label}] throughput, {CLIENTS} clients …")
+        out["throughput"] = throughput(base, queries_dir, seconds=opts.throughput_seconds)
+        if opts.views:
+            log(f"[{label}] views in chromium …")
+            out["views"] = view_times(base)
+        at_rest(base, 2)
+        out["memory_2"] = pss_tree(proc.pid)
+        out["server_rss_mb"] = out["memory_2"]["total_rss_mb"]
+        out["page_cache_mb"] = page_cache_mb(build_dir / "store")
+        log(f"[{label}] PSS with 2 workers after the mix: {out['memory_2']['total_pss_mb']} MB")
+        if opts.virtuoso:
+            out["virtuoso"] = virtuoso_figures(label, base, build_dir, queries_dir, opts)
+        if opts.load_seconds and label == opts.fairness_label:
+            log(f"[{label}] fairness: {CLIENTS} clients × {opts.load_seconds:.0f} s, alone …")
+            alone = fairness.run(base, proc.pid, queries_dir, opts.load_seconds, runaways=0)
+            log(f"[{label}] … and with 2 runaways in flight")
+            loaded = fairness.run(base, proc.pid, queries_dir, opts.load_seconds, runaways=2)
+            out["fairness"] = {"alone": alone, "runaways": loaded}
+    finally:
+        stop_server(proc)
+    proc, base = start_server(build_dir, env={"REFORMKG_QUERY_WORKERS": "4"}, probe=PROBE)
+    try:
+        log(f"[{label}] the mix with 4 workers …")
+        mix(base, queries_dir, opts.throughput_seconds)
+        at_rest(base, 4)
+        out["memory_4"] = pss_tree(proc.pid)
+        log(f"[{label}] PSS with 4 workers after the mix: {out['memory_4']['total_pss_mb']} MB")
+    finally:
+        stop_server(proc)
+    return out
+
+
+def virtuoso_figures(
+    label: str, base: str, build_dir: Path, queries_dir: Path, opts: Options
+) -> dict:
+    """Virtuoso loaded with the asserted union; paired rounds against it, its throughput,
+    memory and restart; stopped by its PID."""
+    from bench.virtuoso import UNION_GRAPH, Virtuoso
+
+    log = opts.log
+    folder = opts.work / f"virtuoso-{label}"
+    shutil.rmtree(folder, ignore_errors=True)
+    quads = sum(1 for _ in (build_dir / "dataset.nq").open("rb"))
+    buffers = max(10_000, quads // 8)  # 8 kB pages; about what the asserted union needs
+    server = Virtuoso.start(folder, buffers=buffers)
+    out: dict = {"buffers": buffers}
+    try:
+        out["load_seconds"] = round(server.load_union(build_dir), 1)
+        out["triples"] = server.count()
+        log(f"[{label}] Virtuoso loaded {out['triples']} triples in {out['load_seconds']} s")
+        endpoints = compare.Endpoints(base, server.endpoint, UNION_GRAPH)
+        items = compare.questions(queries_dir)
+        log(f"[{label}] paired rounds, ReformKG / Virtuoso …")
+        out["paired"] = compare.paired(endpoints, items, opts.pairs, log=log)
+        log(f"[{label}] Virtuoso throughput, {CLIENTS} clients …")
+        out["throughput"] = compare.virtuoso_throughput(endpoints, items, opts.throughput_seconds)
+        out["memory"] = pss_tree(server.proc.pid)
+        out["restart_seconds"] = round(server.restart_seconds(), 2)
+        out["memory_after_restart"] = pss_tree(server.proc.pid)
+    finally:
+        server.stop()
+    return out
+
+
 def run_scale(label: str, data_dir: Path, planted: Path | None, opts: Options) -> dict:
     """Every figure for one corpus; a stopped build still yields the figures it reached."""
     log, work = opts.log, opts.work
@@ -403,20 +498,9 @@ def run_scale(label: str, data_dir: Path, planted: Path | None, opts: Options) -
     result["store"] = store_latency(store, queries_dir)
     del store
     log(f"[{label}] serving …")
-    t0 = time.perf_counter()
-    proc, base = start_server(build_dir)
-    result["server_ready_seconds"] = round(time.perf_counter() - t0, 2)
-    try:
-        log(f"[{label}] HTTP latency …")
-        result["http"] = http_latency(base, queries_dir)
-        log(f"[{label}] throughput, {CLIENTS} clients …")
-        result["throughput"] = throughput(base, queries_dir)
-        if opts.views:
-            log(f"[{label}] views in chromium …")
-            result["views"] = view_times(base)
-        result["server_rss_mb"] = round(psutil.Process(proc.pid).memory_info().rss / MB, 1)
-    finally:
-        stop_server(proc)
+    served = serve_figures(label, build_dir, queries_dir, opts)
+    result |= served
+    result["server_ready_seconds"] = served["first_answer_seconds"]
     log(f"[{label}] rdflib …")
     result["rdflib"] = rdflib_figures(build_dir, queries_dir, work, label, opts.limits)
     return result
@@ -479,6 +563,8 @@ def run(opts: Options) -> dict:
     """Run the requested scales (plus the bundle), save JSON per scale, write the table."""
     opts.work.mkdir(parents=True, exist_ok=True)
     info = machine()
+    info["calibration_ms"] = [calibrate()]
+    opts.fairness_label = f"{min(opts.scales)}x" if opts.scales else ""
     results: dict[str, dict] = {}
     if opts.render_only:
         opts.bundle, opts.scales = False, []
@@ -509,6 +595,10 @@ def run(opts: Options) -> dict:
         }
         results[label] = result
         _save(opts.work, label, result)
+    info["calibration_ms"].append(calibrate())
+    for result in results.values():
+        result["machine"] = info
+        _save(opts.work, result["label"], result)
     merged = _load_saved(opts.work) | results
     text = render(merged, info, opts)
     _write_doc(opts.out, text)

@@ -30,6 +30,8 @@ __all__ = [
     "REPORT_MD",
     "SHAPES_FILE",
     "SOURCES_DIR",
+    "STORE_DIR",
+    "STORE_INFO",
     "TIMINGS",
     "TOP_LEVEL",
     "UNSEALED",
@@ -50,6 +52,11 @@ TIMINGS = "timings.json"
 ONTOLOGY_PAGE = "ontology.html"
 #: The source documents exactly as read, so pages can quote printed lines without data/.
 SOURCES_DIR = "sources"
+#: The on-disk store (pyoxigraph, RocksDB) that serve and its query workers open read-only:
+#: every named graph, and the union of the asserted graphs as its default graph.
+STORE_DIR = "store"
+#: What the store holds, counted when it was written (quads per graph, default-graph triples).
+STORE_INFO = "store.json"
 #: The SHACL shapes the build validated against, published at /shapes.
 SHAPES_FILE = "shapes.ttl"
 #: The files served under /download/ (the dumps the dataset description lists).
@@ -68,13 +75,18 @@ TOP_LEVEL = frozenset(
         ONTOLOGY_PAGE,
         SHAPES_FILE,
         SOURCES_DIR,
+        STORE_DIR,
+        STORE_INFO,
         MANIFEST,
     }
 )
-#: Paths (relative, with /; fnmatch patterns) the manifest leaves out: itself, and the timings,
-#: which differ on every run (the rest of a build is byte-identical from the same inputs). An
-#: output that changes when it is read (a database's lock or log files) belongs here too.
-UNSEALED = (MANIFEST, TIMINGS)
+#: Paths (relative, with /; fnmatch patterns) the manifest leaves out: itself, the timings,
+#: which differ on every run (the rest of a build is byte-identical from the same inputs), and
+#: the store's files: RocksDB writes ids and times into them, so two builds of the same inputs
+#: differ there. The store folder itself is listed, and what it holds is sealed through
+#: store.json (quads per graph), which its reader checks when it opens it
+#: (reformkg.graph.query.store.open_store).
+UNSEALED = (MANIFEST, TIMINGS, f"{STORE_DIR}/*")
 #: The manifest's own format, so a later layout can be told from this one.
 FORMAT = 1
 _CHUNK = 1 << 20

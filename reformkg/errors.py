@@ -13,6 +13,8 @@ line, the parameter or the option, never a traceback. The CLI prints it and exit
     ├── QueryError           exit 3  HTTP 400  bad-parameter: a malformed or refused query
     │   └── QuerySyntaxError exit 3  HTTP 400  syntax-error: what the SPARQL parser said
     ├── QueryTimeout         exit 3  HTTP 503  timeout: the query ran too long and was stopped
+    ├── QueryMemory          exit 3  HTTP 503  memory-limit: the query needed too much memory
+    ├── PoolBusy             exit 3  HTTP 503  busy: no worker free now (with Retry-After)
     ├── QueryFailed          exit 3  HTTP 500  query-failed: the store failed on the query
     └── RequestError         exit 2  HTTP <status>  a request the endpoint refuses as it is
 """
@@ -23,8 +25,10 @@ __all__ = [
     "BuildInvalid",
     "BuildMissing",
     "InputError",
+    "PoolBusy",
     "QueryError",
     "QueryFailed",
+    "QueryMemory",
     "QuerySyntaxError",
     "QueryTimeout",
     "ReformKGError",
@@ -95,6 +99,31 @@ class QueryTimeout(ReformKGError):
     exit_code = 3
     status = 503
     kind = "timeout"
+
+
+class QueryMemory(ReformKGError):
+    """The query needed more memory than a worker may use; its worker process was stopped."""
+
+    exit_code = 3
+    status = 503
+    kind = "memory-limit"
+
+
+class PoolBusy(ReformKGError):
+    """Every query worker is taken (or the line for one is full): answered at once with
+    Retry-After rather than after the time limit."""
+
+    exit_code = 3
+    status = 503
+    kind = "busy"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class QueryFailed(ReformKGError):

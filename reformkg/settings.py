@@ -16,8 +16,13 @@ folder defaults to `./build` under the current folder.
     queries_dir        REFORMKG_QUERIES            the bundled queries/
     timeout            REFORMKG_SPARQL_TIMEOUT     seconds a query may run (20)
     max_rows           REFORMKG_SPARQL_MAX_ROWS    rows/triples returned at most (10000)
+    max_bytes          REFORMKG_SPARQL_MAX_BYTES   bytes of one answer at most (16000000)
     max_request_bytes  REFORMKG_MAX_REQUEST_BYTES  request body and query string size (1000000)
-    workers            REFORMKG_QUERY_WORKERS      query worker processes (2)
+    workers            REFORMKG_QUERY_WORKERS      queries that may run long at once (2; one
+                                                   worker process more keeps a cheap one moving)
+    query_memory_mb    REFORMKG_QUERY_MEMORY_MB    a worker's private memory for one query (1024)
+    query_grace        REFORMKG_QUERY_GRACE        seconds before a query counts as long (0.5)
+    query_queue        REFORMKG_QUERY_QUEUE        requests that may wait for a worker (16)
     search_timeout     REFORMKG_SEARCH_TIMEOUT     seconds a full-text search may run (3)
     client_timeout     REFORMKG_CLIENT_TIMEOUT     seconds a client may take to send a request's
                                                    head, or pause inside its body (10)
@@ -60,8 +65,12 @@ ENVIRONMENT: dict[str, str] = {
     "queries_dir": "REFORMKG_QUERIES",
     "timeout": "REFORMKG_SPARQL_TIMEOUT",
     "max_rows": "REFORMKG_SPARQL_MAX_ROWS",
+    "max_bytes": "REFORMKG_SPARQL_MAX_BYTES",
     "max_request_bytes": "REFORMKG_MAX_REQUEST_BYTES",
     "workers": "REFORMKG_QUERY_WORKERS",
+    "query_memory_mb": "REFORMKG_QUERY_MEMORY_MB",
+    "query_grace": "REFORMKG_QUERY_GRACE",
+    "query_queue": "REFORMKG_QUERY_QUEUE",
     "search_timeout": "REFORMKG_SEARCH_TIMEOUT",
     "client_timeout": "REFORMKG_CLIENT_TIMEOUT",
     "store_url": "REFORMKG_STORE_URL",
@@ -85,8 +94,12 @@ class Settings:
     queries_dir: Path
     timeout: float = 20.0
     max_rows: int = 10_000
+    max_bytes: int = 16_000_000
     max_request_bytes: int = 1_000_000
     workers: int = 2
+    query_memory_mb: float = 1024.0
+    query_grace: float = 0.5
+    query_queue: int = 16
     search_timeout: float = 3.0
     client_timeout: float = 10.0
     store_url: str | None = None

@@ -19,6 +19,7 @@ import rdflib
 from conftest import start_server
 from rdflib.compare import isomorphic
 
+from reformkg.graph.pipeline.store import store_from_dataset
 from reformkg.graph.query.store import select
 from reformkg.graph.read.measure_page import printed_line
 from reformkg.graph.read.resources import iri_from_local_path, local_href
@@ -338,6 +339,7 @@ def evil_server(build_dir: Path, tmp_path_factory):
     ]
     with (evil_dir / "dataset.nq").open("a", encoding="utf-8") as f:
         f.write("\n".join(quads) + "\n")
+    store_from_dataset(evil_dir)
     seal(evil_dir)  # a build changed by hand is sealed again, or the app refuses it
     proc, base = start_server(evil_dir)
     try:

@@ -11,12 +11,9 @@ says why.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,87 +32,21 @@ if VIRTUOSO is None:
     print(reason, file=sys.stderr)
     pytest.skip(reason, allow_module_level=True)
 
-INI = """[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-Striping = 0
-TempStorage = TempDatabase
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-Striping = 0
-[Parameters]
-ServerPort = 127.0.0.1:{sql}
-DisableUnixSocket = 1
-CheckpointInterval = 0
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-DirsAllowed = ., {d}
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = {d}
-MaxClientConnections = 8
-ServerThreads = 8
-Charset = UTF-8
-[SPARQL]
-ResultSetMaxRows = 100000
-MaxQueryExecutionTime = 30
-MaxQueryCostEstimationTime = 400
-"""
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a fresh Virtuoso on 127.0.0.1 (default dba password), stopped by PID."""
-    folder = tmp_path_factory.mktemp("virtuoso")
-    http = _free_port()
-    (folder / "virtuoso.ini").write_text(INI.format(d=folder, sql=_free_port(), http=http))
-    log = open(folder / "stdout.txt", "wb")  # noqa: SIM115 - closed in finally
-    proc = subprocess.Popen(
-        [VIRTUOSO, "-f", "-c", str(folder / "virtuoso.ini")],
-        cwd=folder,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{http}"
+    """Base URL of a fresh Virtuoso on 127.0.0.1 (default dba password), stopped by PID; its
+    virtuoso.ini is the benchmark's (bench/virtuoso.py)."""
+    from bench.virtuoso import Virtuoso
+
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"virtuoso-t exited: {(folder / 'stdout.txt').read_text()[-800:]}")
-            try:
-                if (
-                    httpx.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=2).status_code
-                    == 200
-                ):
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("virtuoso did not start within 90 s")
-            time.sleep(0.5)
-        yield base
+        server = Virtuoso.start(tmp_path_factory.mktemp("virtuoso"), ready_seconds=90)
+    except RuntimeError as err:
+        pytest.fail(str(err))
+    try:
+        yield server.base
     finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
+        server.stop()
 
 
 @pytest.fixture(scope="module")

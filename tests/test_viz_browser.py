@@ -12,6 +12,7 @@ import re
 import httpx
 import pytest
 
+from reformkg.graph.pipeline.store import store_from_dataset
 from reformkg.graph.query.store import select
 
 pytestmark = pytest.mark.browser
@@ -302,6 +303,7 @@ def evil_build(tmp_path_factory):
     store = ox.Store()
     store.load(EVIL_TRIG.encode(), format=ox.RdfFormat.TRIG)
     store.dump(output=str(folder / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+    store_from_dataset(folder)
     seal(folder)  # what a build does last: the app opens only a sealed build
     return folder
 

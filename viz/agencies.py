@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
-import pyoxigraph as ox
 
-from reformkg.graph.query.store import select
+from reformkg.graph.query.store import SparqlStore, select
 from reformkg.graph.read.analytics import (
     PREFIXES,
     AgencyInfo,
@@ -94,7 +93,7 @@ class AgencyRows:
 
 
 def agency_view(
-    store: ox.Store,
+    store: SparqlStore,
     filters: Filters | None = None,
     *,
     cap_nodes: int = 120,
@@ -117,7 +116,7 @@ def agency_view(
     return view
 
 
-def canonical_agency(store: ox.Store, name: str) -> str | None:
+def canonical_agency(store: SparqlStore, name: str) -> str | None:
     """The agency an analyst meant by `name`: its canonical name, a printed name or alias
     (市市场监管局 → 深圳市市场监督管理局), or a part of one, in either script; the busiest agency
     when several contain it; None when none does.
@@ -149,7 +148,7 @@ def canonical_agency(store: ox.Store, name: str) -> str | None:
     return min(found, key=lambda a: (-found[a], a)) if found else None
 
 
-def read_agencies(store: ox.Store, filters: Filters) -> AgencyRows:
+def read_agencies(store: SparqlStore, filters: Filters) -> AgencyRows:
     """One round of queries per page, and the only one: the later stages never see the store."""
     aliases: dict[str, list[str]] = {}
     for r in select(

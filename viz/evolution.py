@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 import networkx as nx
 import pyoxigraph as ox
 
-from reformkg.graph.query.store import Row
+from reformkg.graph.query.store import Row, SparqlStore
 from reformkg.graph.read.analytics import Filters, select_measures, short_id
 from reformkg.graph.read.lineages import documents
 from reformkg.script import printed_only
@@ -127,7 +127,7 @@ class EvolutionRows:
 
 
 def evolution_view(
-    store: ox.Store,
+    store: SparqlStore,
     filters: Filters | None = None,
     *,
     cap: int = 600,
@@ -166,7 +166,7 @@ _MEASURES = (
 )
 
 
-def read_evolution(store: ox.Store, filters: Filters) -> EvolutionRows:
+def read_evolution(store: SparqlStore, filters: Filters) -> EvolutionRows:
     """One round of queries per page, and the only one: the later stages never see the store.
 
     The measures passing the filters, and every other version of their lineages (marked
@@ -210,7 +210,7 @@ def lineage_members(links: list[Link], start: set[str]) -> set[str]:
     return out
 
 
-def _links(store: ox.Store) -> list[Link]:
+def _links(store: SparqlStore) -> list[Link]:
     """One link per pair and relation (a same-reform link has no direction), keeping a scored
     copy over an unscored one: the linker's link nodes may repeat what the links graph says."""
     rows = select_measures(

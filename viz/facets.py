@@ -13,14 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
-import pyoxigraph as ox
 
+from reformkg.graph.query.store import SparqlStore
 from reformkg.graph.read.analytics import select_measures, short_id
 
 __all__ = ["attach_facets", "attach_graph_facets", "measure_facets"]
 
 
-def measure_facets(store: ox.Store) -> dict[str, dict[str, Any]]:
+def measure_facets(store: SparqlStore) -> dict[str, dict[str, Any]]:
     """Measure IRI → ``{"id", "doc", "themes", "places", "agencies"}`` (sorted lists)."""
     facets: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"doc": "", "themes": set(), "places": set(), "agencies": set()}
@@ -46,7 +46,7 @@ def measure_facets(store: ox.Store) -> dict[str, dict[str, Any]]:
 
 def attach_facets(
     view: dict[str, Any],
-    store: ox.Store,
+    store: SparqlStore,
     members: Mapping[str, Iterable[str]],
     edge_members: Mapping[str, Iterable[str]] | None = None,
 ) -> None:
@@ -77,7 +77,7 @@ def attach_facets(
 
 
 def attach_graph_facets(
-    view: dict[str, Any], store: ox.Store, graph: nx.Graph[str], *, edges: bool = False
+    view: dict[str, Any], store: SparqlStore, graph: nx.Graph[str], *, edges: bool = False
 ) -> None:
     """`attach_facets` for a view drawn from `graph`, whose nodes (and, with ``edges``, edges)
     say in their ``measures`` attribute which measures they stand for.

@@ -11,8 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
+from reformkg.graph.query.store import SparqlStore
 from reformkg.graph.read.analytics import (
     Filters,
     busiest_agencies,
@@ -61,7 +60,7 @@ TABLE_COLUMNS: list[tuple[str, str, str]] = [
 
 
 def view_page(
-    store: ox.Store,
+    store: SparqlStore,
     name: str,
     filters: Filters,
     page: Page,
@@ -78,7 +77,7 @@ def view_page(
     return render_view(view, options if options is not None else filter_options(store), page)
 
 
-def summary(store: ox.Store, n: int = 15) -> dict[str, Any]:
+def summary(store: SparqlStore, n: int = 15) -> dict[str, Any]:
     """What the overview page states: the busiest agencies and the share of collective entries."""
     rows = workload(store)
     return {
@@ -92,13 +91,13 @@ def summary(store: ox.Store, n: int = 15) -> dict[str, Any]:
     }
 
 
-def index_page(store: ox.Store, page: Page) -> str:
+def index_page(store: SparqlStore, page: Page) -> str:
     """The /viz overview page."""
     return render_index(summary(store), page)
 
 
 def workload_table_rows(
-    store: ox.Store, filters: Filters, link_base: str = "/id/"
+    store: SparqlStore, filters: Filters, link_base: str = "/id/"
 ) -> list[dict[str, Any]]:
     """One row per agency for the sortable workload table (busiest first)."""
     out = []
@@ -125,7 +124,7 @@ def workload_table_rows(
     return out
 
 
-def workload_page(store: ox.Store, filters: Filters, page: Page) -> str:
+def workload_page(store: SparqlStore, filters: Filters, page: Page) -> str:
     """The workload as an HTML table sortable by any column."""
     rows = workload_table_rows(store, filters, page.extras.get("link_base", "/id/"))
     return render_table(
@@ -134,7 +133,7 @@ def workload_page(store: ox.Store, filters: Filters, page: Page) -> str:
 
 
 def write_standalone(
-    store: ox.Store, out_dir: Path, link_base: str = "https://w3id.org/reformkg/id/"
+    store: SparqlStore, out_dir: Path, link_base: str = "https://w3id.org/reformkg/id/"
 ) -> list[Path]:
     """Write index.html, one file per view and workload.html: self-contained, no server needed.
 

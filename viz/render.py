@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
-import pyoxigraph as ox
 
-from reformkg.graph.query.store import Row, select
+from reformkg.graph.query.store import Row, SparqlStore, select
 from reformkg.graph.read.analytics import PREFIXES, short_id
 from reformkg.script import printed_only
 from reformkg.viz.assets import TEMPLATES, inline_script, inline_style
@@ -77,7 +76,7 @@ class Page:
         return f"/viz/{name}{query}"
 
 
-def filter_options(store: ox.Store) -> dict[str, list[dict[str, str]]]:
+def filter_options(store: SparqlStore) -> dict[str, list[dict[str, str]]]:
     """The choices of the filter form, from the store: documents, themes, places, agencies."""
 
     def rows(query: str) -> list[Row]:

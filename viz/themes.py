@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-import pyoxigraph as ox
 from pyvis.network import Network
 
-from reformkg.graph.query.store import select
+from reformkg.graph.query.store import SparqlStore, select
 from reformkg.graph.read.analytics import PREFIXES, Filters, select_measures, short_id
 from reformkg.script import printed_only
 from reformkg.viz.agencies import natural_key
@@ -70,7 +69,7 @@ class ThemeRows:
 
 
 def theme_view(
-    store: ox.Store,
+    store: SparqlStore,
     filters: Filters | None = None,
     *,
     cap: int = 400,
@@ -91,7 +90,7 @@ def theme_view(
     return view
 
 
-def read_themes(store: ox.Store, filters: Filters) -> ThemeRows:
+def read_themes(store: SparqlStore, filters: Filters) -> ThemeRows:
     """One round of queries per page, and the only one: the later stages never see the store."""
     measures = {
         str(r["m"]): str(r["l"] or short_id(str(r["m"]), "measure"))
@@ -129,7 +128,7 @@ def read_themes(store: ox.Store, filters: Filters) -> ThemeRows:
     return ThemeRows(measures, has_theme, source_place, theme_labels, broader, place_labels)
 
 
-def _themes(store: ox.Store) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def _themes(store: SparqlStore) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Chinese labels first because analysts read the scheme in Chinese; the id stands in
     for a concept with no label, so every theme can still be named."""
     rows = select(

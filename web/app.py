@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -30,11 +29,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reformkg import __version__
 from reformkg.errors import ReformKGError
-from reformkg.graph.query.pool import InlineRunner, QueryPool, Stores
+from reformkg.graph.query.pool import InlineRunner, QueryPool
 from reformkg.graph.query.remote import RemoteStore
-from reformkg.graph.query.store import load_dataset, open_store
+from reformkg.graph.query.store import BuildStore, load_dataset, open_store
 from reformkg.settings import Settings
 from reformkg.web import (
+    health,
     lineage_routes,
     linked_data,
     pages,
@@ -105,8 +105,9 @@ class _TooLarge(Exception):
 
 def _open(
     settings: Settings,
-) -> tuple[ox.Store, QueryPool] | tuple[RemoteStore, InlineRunner]:
-    """The store and the runner that bounds each query's time (BuildMissing without a build)."""
+) -> tuple[BuildStore, QueryPool] | tuple[RemoteStore, InlineRunner]:
+    """The store and the runner that bounds each query's time and memory (BuildMissing without
+    a build). The web process and each query worker open the build's store read-only."""
     if settings.store_url:
         remote = RemoteStore(
             settings.store_url,
@@ -116,7 +117,15 @@ def _open(
         )
         return remote, InlineRunner(remote, settings.timeout)
     store = open_store(settings.build_dir)
-    return store, QueryPool(Stores.of(store), settings.workers, settings.timeout)
+    pool = QueryPool(
+        settings.build_dir,
+        settings.workers,
+        settings.timeout,
+        memory_mb=settings.query_memory_mb,
+        grace=settings.query_grace,
+        queue=settings.query_queue,
+    )
+    return store, pool
 
 
 def _answer(
@@ -267,11 +276,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.triples = triples
     review.enable(app.state, settings)
 
-    @app.get("/healthz", tags=["service"], summary="Liveness and size of the store")
-    def healthz() -> dict[str, Any]:
-        """200 with the number of triples (quads) in the store once the app is ready."""
-        return {"status": "ok", "triples": triples}
-
+    app.include_router(health.router)
     app.include_router(sparql.router, tags=["sparql"])
     app.include_router(queries_routes.router, tags=["queries"])
     app.include_router(viz_routes.router)

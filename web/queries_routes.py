@@ -8,30 +8,21 @@ as /sparql. Answers are JSON by default, or CSV, TSV and an HTML table (`format=
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from reformkg import media
 from reformkg.errors import QueryError, RequestError
-from reformkg.graph.query.named import (
-    NamedQuery,
-    Param,
-    bind,
-    job_for,
-    list_queries,
-    load_query,
-    rows,
-    shown_columns,
-)
+from reformkg.graph.query.named import NamedQuery, Param, bind, job_for, list_queries, load_query
 from reformkg.graph.query.sparql_text import inject_values
 from reformkg.graph.read.options import resolve_params
 from reformkg.graph.read.terms import column
-from reformkg.spreadsheet import write_table
 from reformkg.web import pages
 from reformkg.web.deps import get_options, get_runner, get_settings
 
@@ -95,14 +86,6 @@ def queries_index(request: Request, format: str | None = None) -> Any:
     return {"queries": [q.summary() for q in queries]}
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 @router.get(
     "/queries/{name}",
     response_model=QueryAnswer,
@@ -133,40 +116,27 @@ async def run_query(
     if fmt == "html":
         return await _question_page(request, query, typed, inference)
     values = resolve_params(get_options(request), query, typed)
-    bind(query, values)  # validate before taking a worker
-    job = job_for(query, values, inference=inference, max_rows=get_settings(request).max_rows)
-    outcome = await run_in_threadpool(get_runner(request).run, job)
-    plain = rows(outcome)
-    columns = shown_columns(query, plain, outcome.variables, job.substitutions)
-    table = [{c: r[c] for c in columns} for r in plain]
-    headers = {"X-ReformKG-Truncated": "true"} if outcome.truncated else {}
-    if fmt == "json":
-        bound = {p.name: typed.get(p.name, p.default) or None for p in query.params}
-        return JSONResponse(
-            {
-                "name": query.name,
-                "title": query.title,
-                "parameters": bound,
-                "columns": columns,
-                "rows": table,
-                "truncated": outcome.truncated,
-            },
-            headers=headers,
-        )
-    cells = [[_cell(r[c]) for c in columns] for r in table]
-    download = bool(request.query_params.get("download"))
-    if download:
-        # from the question's page, for a spreadsheet: a byte-order mark and the question's name
-        headers["Content-Disposition"] = f'attachment; filename="{query.name}.{fmt}"'
-    text = write_table(
-        columns,
-        cells,
-        delimiter="," if fmt == "csv" else "\t",
-        lineterminator="\r\n" if fmt == "csv" else "\n",
-        bom=download,
+    settings = get_settings(request)
+    job = job_for(  # validates the values before a worker is taken
+        query,
+        values,
+        inference=inference,
+        max_rows=settings.max_rows,
+        max_bytes=settings.max_bytes,
+        table=fmt,
+        shown=typed,
         raw=raw,
     )
-    return Response(text, media_type=media.content_type(chosen), headers=headers)
+    answer = await run_in_threadpool(get_runner(request).run, job)
+    headers = {}
+    if answer.truncated:
+        headers["X-ReformKG-Truncated"] = f"answer cut at {answer.truncated}"
+    body = answer.body
+    if fmt != "json" and request.query_params.get("download"):
+        # from the question's page, for a spreadsheet: a byte-order mark and the question's name
+        headers["Content-Disposition"] = f'attachment; filename="{query.name}.{fmt}"'
+        body = "\ufeff".encode() + body
+    return Response(body, media_type=media.content_type(chosen), headers=headers)
 
 
 def _shown(p: Param, typed: dict[str, str]) -> str:
@@ -208,14 +178,20 @@ async def _question_page(
             raise QueryError(f"{query.name} has no parameter {', '.join(unknown)}")
         values = resolve_params(opts, query, {k: v for k, v in typed.items() if k in known})
         substitutions = bind(query, values)
-        job = job_for(query, values, inference=inference, max_rows=get_settings(request).max_rows)
-        outcome = await run_in_threadpool(get_runner(request).run, job)
-        plain = rows(outcome)
-        columns = shown_columns(query, plain, outcome.variables, job.substitutions)
+        settings = get_settings(request)
+        job = job_for(
+            query,
+            values,
+            inference=inference,
+            max_rows=settings.max_rows,
+            max_bytes=settings.max_bytes,
+            table="json",
+        )
+        table = json.loads((await run_in_threadpool(get_runner(request).run, job)).body)
         answer = {
-            "columns": columns,
-            "rows": [{c: r[c] for c in columns} for r in plain],
-            "truncated": outcome.truncated,
+            "columns": table["columns"],
+            "rows": table["rows"],
+            "truncated": table["truncated"],
             "editor": inject_values(query.text, substitutions),
             "used": [
                 (p, _shown(p, typed), values.get(p.name, p.default) or "") for p in query.params

@@ -33,6 +33,7 @@ from reformkg.etl.themes import ThemeHit
 from reformkg.graph.pipeline import report as report_mod
 from reformkg.graph.pipeline import stages
 from reformkg.graph.pipeline.publish import check_target, staged
+from reformkg.graph.pipeline.store import write_store
 from reformkg.graph.pipeline.write import write
 from reformkg.settings import Settings
 
@@ -49,6 +50,7 @@ STAGES = (
     "reason",
     "describe",
     "serialise",
+    "store",
 )
 
 _Args = ParamSpec("_Args")
@@ -134,7 +136,9 @@ def _build(
     report_mod.add_review(report, curated, found)
     result = BuildResult(docs, timings, report, skipped, links, themes, curated, found)
     with staged(settings.build_dir) as out:  # the previous build stays until the swap
-        stage("serialise", write, asserted, inferred, result, settings, out)
+        quads = stage("serialise", write, asserted, inferred, result, settings, out)
+        stage("store", write_store, quads, out)
+        del quads
         result.report["timings"] = timings
         (out / TIMINGS).write_text(json.dumps(timings, indent=2) + "\n")
     return result

@@ -93,11 +93,12 @@ def _serialise(
 
 def write(
     data: Asserted, inferred: Iterable[Triple], result: BuildResult, settings: Settings, out: Path
-) -> None:
+) -> Iterator[ox.Quad]:
     """dataset.nq (every graph), dataset.trig and dataset.ttl (the default dataset: asserted,
     derived and description graphs), reports, the shapes, the sources and the ontology page,
     into `out` (the fresh folder of
-    reformkg.graph.pipeline.publish.staged, swapped in whole once all is written)."""
+    reformkg.graph.pipeline.publish.staged, swapped in whole once all is written); return every
+    quad, sorted (the store is written from them: graph/pipeline/store.py)."""
     from reformkg.graph.pipeline.report import report_markdown
 
     out.mkdir(parents=True, exist_ok=True)
@@ -128,3 +129,6 @@ def write(
         ),
         encoding="utf-8",
     )
+    # every quad, sorted (the store is written from them: graph/pipeline/store.py), read back
+    # from dataset.nq as the store's writer consumes them: no second copy in memory
+    return iter(ox.parse(path=str(out / DATASET_FILE), format=ox.RdfFormat.N_QUADS))

@@ -13,8 +13,8 @@ Titles and descriptions are Chinese first (the analysts' language), with the Eng
 
 A parameter is a SPARQL variable of the query. Its value is turned into an RDF term (an IRI
 minted by reformkg.vocab for agency/theme/place/doc/scope, a typed literal otherwise) and
-bound by substitution (SEP-0007), never pasted into the query text, so no value can change the
-query. An empty default means "not bound": the variable then matches anything.
+bound in a VALUES block written by pyoxigraph's own term serialiser (`job_for`), so no value
+can change the query. An empty default means "not bound": the variable then matches anything.
 
 Used by the web routes (/queries), the CLI (`reformkg query`) and the benchmark (`run_named`).
 """
@@ -32,12 +32,14 @@ import pyoxigraph as ox
 
 from reformkg import vocab as ns
 from reformkg.errors import QueryError
-from reformkg.graph.query.pool import Outcome, QueryJob, Stores, evaluate
-from reformkg.graph.query.remote import RemoteStore
-from reformkg.graph.query.store import Row, TermTuple, to_tuple, tuple_value
+from reformkg.graph.query.jobs import MAX_BYTES, MAX_ROWS, QueryJob, Rendering, TableSpec
+from reformkg.graph.query.results import rows_of
+from reformkg.graph.query.sparql_text import inject_values
+from reformkg.graph.query.store import Row, SparqlStore, TermTuple, solutions, to_tuple
+from reformkg.graph.query.worker import dataset_options
 from reformkg.script import to_simplified
 
-__all__ = ["NamedQuery", "Param", "bind", "list_queries", "load_query", "rows", "run_named"]
+__all__ = ["NamedQuery", "Param", "bind", "job_for", "list_queries", "load_query", "run_named"]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = (
@@ -221,39 +223,46 @@ def bind(query: NamedQuery, values: dict[str, str] | None = None) -> dict[str, T
     return out
 
 
-def default_graphs(store: ox.Store, inference: bool = False) -> list[str] | None:
-    """The default graph for a plain store: None (the union of all graphs, the fast path) when
-    that is what is asked or the store has no inferred graph; else the asserted graphs listed
-    (docs/data-model.md: the default graph is the union of the asserted graphs)."""
-    graphs = sorted(g.value for g in store.named_graphs())
-    if inference or str(ns.INFERRED_GRAPH) not in graphs:
-        return None
-    return [g for g in graphs if g != str(ns.INFERRED_GRAPH)]
-
-
 def job_for(
     query: NamedQuery,
     values: dict[str, str] | None = None,
     *,
     inference: bool = False,
-    max_rows: int = 10_000,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
+    table: str | None = None,
+    shown: dict[str, str] | None = None,
+    raw: bool = False,
 ) -> QueryJob:
     """The QueryJob that runs a named query on the endpoint's asserted-only dataset, or on the
-    dataset with inference."""
+        dataset with inference; `table` (json, csv, tsv) asks for the answer as /queries writes it,
+        `shown` being the values as the client typed them (before names became IRIs); `raw`: CSV and
+    TSV cells exactly as they are (reformkg.spreadsheet).
+
+        The values are bound as a VALUES block opening the query (`inject_values`, each term
+        written by pyoxigraph's N-Triples serialiser, so no value can change the query), not by
+        SEP-0007 substitution: pyoxigraph's optimiser sees a VALUES block and not a substitution,
+        and at 100× measures-by-theme took 557 ms substituted and 5.8 ms with VALUES, the same rows
+        (tests/test_named_queries.py checks every question answers alike both ways)."""
+    bound = bind(query, values)
+    spec = None
+    if table is not None:
+        given = dict(values or {}) if shown is None else shown
+        spec = TableSpec(
+            fmt=table,
+            name=query.name,
+            title=query.title,
+            parameters={p.name: given.get(p.name, p.default) or None for p in query.params},
+            params=tuple(p.name for p in query.params),
+            bound=tuple(bound),
+        )
     return QueryJob(
-        query=query.text,
-        substitutions=bind(query, values),
+        query=inject_values(query.text, bound),
+        rendering=Rendering(table=spec, raw=raw) if spec else Rendering(raw=raw),
         max_rows=max_rows,
+        max_bytes=max_bytes,
         dataset="all" if inference else "asserted",
     )
-
-
-def rows(outcome: Outcome) -> list[Row]:
-    """A SELECT outcome as rows of plain values (ints, floats, strings; None when unbound)."""
-    return [
-        {v: tuple_value(t) for v, t in zip(outcome.variables, row, strict=True)}
-        for row in outcome.rows
-    ]
 
 
 def shown_columns(
@@ -263,8 +272,9 @@ def shown_columns(
     bound: dict[str, TermTuple],
 ) -> list[str]:
     """The columns worth showing: a parameter's column is dropped when it only echoes the value
-    given (bound) or is empty (unbound and unused); pyoxigraph needs substituted variables in
-    the projection, so they are there in the answer."""
+    given (bound) or is empty (unbound and unused); the queries project their parameters, so
+    they are there in the answer. (The workers apply the same rule to /queries answers:
+    reformkg.graph.query.results.shown_columns.)"""
     params = {p.name for p in query.params}
 
     def echo(v: str) -> bool:
@@ -274,18 +284,17 @@ def shown_columns(
 
 
 def run_named(
-    store: ox.Store | Stores | RemoteStore,
+    store: SparqlStore,
     name: str,
     params: dict[str, str] | None,
     queries_dir: Path,
     *,
     inference: bool = False,
 ) -> list[Row]:
-    """Run a named query in this process and return its rows (for the benchmark and scripts;
-    the web app runs the same job in its query pool under the timeout). Pass `Stores.of(store)`
-    once and reuse it for speed when the build has inferred triples."""
+    """Run a named query in this process and return its rows (for the CLI, the benchmark and
+    scripts; the web app runs the same job in its query pool under the limits)."""
     query = load_query(queries_dir, name)
-    job = job_for(query, params, inference=inference, max_rows=10**9)
-    if not isinstance(store, Stores | RemoteStore):
-        job.default_graph = default_graphs(store, inference)
-    return rows(evaluate(store, job))
+    job = job_for(query, params, inference=inference)
+    answer = solutions(store.query(job.query, **dataset_options(store, job)))  # type: ignore[arg-type]
+    variables, values = rows_of(answer)
+    return [dict(zip(variables, row, strict=True)) for row in values]

@@ -28,23 +28,55 @@ _WHERE_OPEN = re.compile(r"(?<![?$:\w])WHERE\s*\{|\{", re.I)
 _FORM = re.compile(r"(?<![?$:\w])(SELECT|CONSTRUCT|DESCRIBE|ASK)(?![\w:])", re.I)
 
 
-def inject_values(query: str, substitutions: dict[str, TermTuple]) -> str:
-    """The query with a `VALUES` block of the bound terms opening its outermost group.
+#: A named question may say where its values go: a comment `# VALUES ?a ?b …` opening the
+#: group that should start with them (a subquery that counts, so that it counts only what is
+#: asked). The bound variables it names are bound there; a `# VALUES` comment naming none takes
+#: the rest, and what no comment takes opens the outermost group.
+_MARK = re.compile(r"#[ \t]*VALUES\b((?:[ \t]+\?\w+)*)")
 
-    For servers that do not take SEP-0007 substitutions: each value is written by pyoxigraph's
-    own term serialiser (escaped N-Triples form), so a user's text can never become query code.
+
+def _values(names: list[str], substitutions: dict[str, TermTuple]) -> str:
+    row = " ".join(str(from_tuple(substitutions[n])) for n in names)
+    return f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
+
+
+def inject_values(query: str, substitutions: dict[str, TermTuple]) -> str:
+    """The query with `VALUES` blocks of the bound terms where its `# VALUES` comments say, or
+    opening its outermost group.
+
+    Each value is written by pyoxigraph's own term serialiser (escaped N-Triples form), so a
+    user's text can never become query code. Used for every named question (the engine's
+    optimiser sees a VALUES block, not a SEP-0007 substitution) and for servers that do not
+    take substitutions.
     """
     if not substitutions:
         return query
-    code = code_only(query)
+    left = sorted(substitutions)
+    marks: list[tuple[int, int, list[str]]] = []
+    claimed = set()
+    for lexeme in _LEXEMES.finditer(query):  # comments, not text inside a string
+        mark = _MARK.match(lexeme.group(0))
+        if mark:
+            named = [v.lstrip("?") for v in mark.group(1).split()]
+            marks.append((lexeme.start(), lexeme.end(), named))
+            claimed.update(named)
+    out = query
+    for start, end, named in reversed(marks):  # from the end: earlier offsets stay valid
+        take = [n for n in (named or [n for n in left if n not in claimed]) if n in substitutions]
+        block = _values(take, substitutions) if take else ""
+        out = out[:start] + block + out[end:]
+    placed = {n for _, _, named in marks for n in named} | (
+        set(left) if any(not named for _, _, named in marks) else set()
+    )
+    rest = [n for n in left if n not in placed]
+    if not rest:
+        return out
+    code = code_only(out)
     form = _FORM.search(code)
     match = _WHERE_OPEN.search(code, form.end() if form else 0)
     if match is None:
         raise ValueError("cannot bind parameters: the query has no group pattern")
-    names = sorted(substitutions)
-    row = " ".join(str(from_tuple(substitutions[n])) for n in names)
-    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
-    return query[: match.end()] + block + query[match.end() :]
+    return out[: match.end()] + _values(rest, substitutions) + out[match.end() :]
 
 
 def query_form(query: str) -> str | None:

@@ -1,14 +1,21 @@
-"""The store: a pyoxigraph Store loaded from the build output, and SPARQL answers as values.
+"""Serve time: the build's on-disk store opened read-only, and SPARQL answers as values.
 
 Every reader (API, analytics, views, CLI queries) goes through `open_store` and `select`, so
-what the views show is exactly what SPARQL returns. Terms travel between processes as plain
-tuples (`to_tuple` / `from_tuple`); `reformkg.graph.query.pool` runs the endpoint's queries in
-worker processes and `reformkg.graph.query.remote` puts an external SPARQL server behind the
-same interface, `SparqlStore`: what a reader needs of a store.
+what the views show is exactly what SPARQL returns. `open_store` opens build/store (written by
+reformkg.graph.pipeline.store) read-only, in well under a second at any scale, and every process
+that opens it shares the operating system's page cache. `BuildStore` gives it the product's two
+datasets: the default graph is the union of every graph but graph/inferred (the asserted
+graphs, graph/derived's shortcuts and graph/description; stored as the store's default graph),
+and the union flag adds the inferred triples (the default graph and graph/inferred).
+Terms travel between processes as plain tuples (`to_tuple` / `from_tuple`);
+`reformkg.graph.query.pool` runs the endpoint's queries in worker processes and
+`reformkg.graph.query.remote` puts an external SPARQL server behind the same interface,
+`SparqlStore`: what a reader needs of a store.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +23,7 @@ from typing import Any, Literal, Protocol, TypeAlias, overload
 
 import pyoxigraph as ox
 
-from reformkg.build_files import DATASET_FILE, MANIFEST, verify
+from reformkg.build_files import DATASET_FILE, MANIFEST, STORE_DIR, STORE_INFO, verify
 from reformkg.errors import BuildInvalid
 from reformkg.vocab import GRAPH, INFERRED_GRAPH
 
@@ -89,20 +96,97 @@ def has_build(build_dir: Path) -> bool:
     return any((Path(build_dir) / name).is_file() for name in (MANIFEST, DATASET_FILE))
 
 
-def open_store(build_dir: Path) -> ox.Store:
-    """Load the built dataset (all named graphs, asserted and inferred) into an in-memory store,
-    from a build checked whole by `open_build`; the store must then hold exactly the quads the
-    manifest counts (one per line of dataset.nq)."""
-    manifest = open_build(build_dir)
-    path = Path(build_dir) / DATASET_FILE
-    store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-    recorded = manifest["files"].get(DATASET_FILE, {}).get("lines")
-    if len(store) != recorded:
+def store_path(build_dir: Path) -> Path:
+    """The build's on-disk store (BuildInvalid, one line, when the build has none)."""
+    path = Path(build_dir) / STORE_DIR
+    if not (path / "CURRENT").is_file() or not (Path(build_dir) / STORE_INFO).is_file():
         raise BuildInvalid(
-            f"{path} loads as {len(store)} quads, {recorded} recorded in {MANIFEST}: "
+            f"the build in {build_dir} has no store ({STORE_DIR}/, {STORE_INFO}): "
             "run `reformkg build`"
         )
+    return path
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What the store holds, as counted when it was written (build/store.json)."""
+
+    quads: int  # the dataset's quads (dataset.nq), the default graph's copy not counted
+    graphs: dict[str, int]  # quads per named graph
+    default_graph_triples: int  # the union of the asserted graphs
+
+    @classmethod
+    def read(cls, build_dir: Path) -> StoreInfo:
+        data = json.loads((Path(build_dir) / STORE_INFO).read_text(encoding="utf-8"))
+        return cls(int(data["quads"]), dict(data["graphs"]), int(data["default_graph_triples"]))
+
+
+class BuildStore:
+    """A build's store, read-only, with the product's datasets (see the module docstring).
+
+    `query` takes pyoxigraph's keyword arguments: without a dataset it answers from the
+    default graph (the asserted union); `use_default_graph_as_union=True` answers from the
+    asserted union and graph/inferred, which is what the union of the dataset's named graphs
+    holds (the asserted graphs share no triple: tests/test_store.py). GRAPH ?g sees the named
+    graphs, never the default graph's copy.
+    """
+
+    def __init__(self, build_dir: Path) -> None:
+        self.path = store_path(build_dir)
+        self.info = StoreInfo.read(build_dir)
+        self.inner = ox.Store.read_only(str(self.path))
+
+    #: The default graph with inference: the asserted union and the inferred graph.
+    WITH_INFERENCE: list[GraphName] = [ox.DefaultGraph(), ox.NamedNode(str(INFERRED_GRAPH))]
+
+    def query(
+        self,
+        query: str,
+        *,
+        base_iri: str | None = None,
+        use_default_graph_as_union: bool = False,
+        default_graph: list[GraphName] | None = None,
+        named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None,
+        substitutions: dict[ox.Variable, Term] | None = None,
+    ) -> QueryAnswer:
+        if use_default_graph_as_union and default_graph is None:
+            default_graph = self.WITH_INFERENCE
+        return self.inner.query(
+            query,
+            base_iri=base_iri,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
+            substitutions=substitutions,
+        )
+
+    def named_graphs(self) -> Iterator[ox.NamedNode | ox.BlankNode]:
+        return self.inner.named_graphs()
+
+    def __len__(self) -> int:
+        """The dataset's quads (as dataset.nq counts them), without a scan."""
+        return self.info.quads
+
+    def check(self, manifest: dict[str, Any]) -> None:
+        """BuildInvalid, one line, unless the store holds what its build sealed: store.json
+        (sealed in the manifest) counts the quads of dataset.nq and names the graphs the store
+        lists. The store's own files are not in the manifest (RocksDB writes ids and times into
+        them); RocksDB checks their blocks as it reads them."""
+        recorded = manifest["files"].get(DATASET_FILE, {}).get("lines")
+        graphs = sorted(g.value for g in self.inner.named_graphs())
+        if self.info.quads != recorded or graphs != sorted(g for g in self.info.graphs if g):
+            raise BuildInvalid(
+                f"{self.path} does not hold the dataset {MANIFEST} records "
+                f"({self.info.quads} quads in {STORE_INFO}, {recorded} lines in {DATASET_FILE}; "
+                f"{len(graphs)} named graphs): run `reformkg build`"
+            )
+
+
+def open_store(build_dir: Path) -> BuildStore:
+    """The build's store, opened read-only, in a build checked whole by `open_build` (the
+    query workers open it again with `BuildStore`, unchecked: the server checked it)."""
+    manifest = open_build(build_dir)
+    store = BuildStore(build_dir)
+    store.check(manifest)
     return store
 
 
@@ -240,7 +324,11 @@ class Dataset:
 
 
 def load_dataset(store: SparqlStore) -> Dataset:
-    """List the graphs and their sizes (for the dataset switch and the service description)."""
+    """List the graphs and their sizes (for the dataset switch and the service description):
+    from the build's count for its store, by a query for any other."""
+    if isinstance(store, BuildStore):
+        counts = {g: n for g, n in store.info.graphs.items() if g.startswith(str(GRAPH))}
+        return Dataset(tuple(sorted(counts)), counts)
     rows = solutions(
         store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     )

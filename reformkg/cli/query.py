@@ -76,7 +76,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from reformkg.graph.query.named import list_queries, load_query, run_named
-    from reformkg.graph.query.pool import Stores
     from reformkg.graph.query.store import open_store
 
     if not args.name:
@@ -97,8 +96,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         # 市市场监管局 or 深圳市市场监管局 name the same body as its canonical name
         values = resolve_params(options(store), query, values)
-    stores = Stores.of(store)  # the same datasets as the endpoint's
-    result = run_named(stores, query.name, values, settings.queries_dir, inference=args.inference)
+    result = run_named(store, query.name, values, settings.queries_dir, inference=args.inference)
     from reformkg.graph.query.named import bind, shown_columns
 
     variables = list(result[0].keys()) if result else []
