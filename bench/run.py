@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -620,14 +621,18 @@ def _load_saved(work: Path) -> dict[str, dict]:
     return out
 
 
-NOTES_MARKER = "<!-- notes: text below this line is written by hand; `reformkg bench` keeps it -->"
+NOTES_MARKER = (
+    "<!-- notes: text below this line is written by hand; `python3 dev.py bench` keeps it -->"
+)
+#: Any notes marker, whatever command it names (an older one said `reformkg bench`).
+_ANY_NOTES_MARKER = re.compile(r"<!-- notes:[^\n]*?-->")
 
 
 def _write_doc(path: Path, text: str) -> None:
     notes = ""
     if path.exists():
-        old = path.read_text(encoding="utf-8")
-        if NOTES_MARKER in old:
-            notes = old.split(NOTES_MARKER, 1)[1]
+        found = _ANY_NOTES_MARKER.split(path.read_text(encoding="utf-8"), maxsplit=1)
+        if len(found) == 2:
+            notes = found[1]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n" + NOTES_MARKER + (notes or "\n"), encoding="utf-8")
