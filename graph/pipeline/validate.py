@@ -220,7 +220,17 @@ def validate(
         )
     return sorted(
         set(out),
-        key=lambda v: (_SEVERITY_ORDER.get(v.severity, 3), v.focus, v.path, v.message, v.value),
+        # every field, so that two results differing only in their constraint come out in
+        # one order on every run (a set's order changes with the hash seed)
+        key=lambda v: (
+            _SEVERITY_ORDER.get(v.severity, 3),
+            v.focus,
+            v.path,
+            v.message,
+            v.value,
+            v.component,
+            v.shape,
+        ),
     )
 
 
