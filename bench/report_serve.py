@@ -73,8 +73,15 @@ def targets(results: dict[str, dict]) -> list[list[str]]:
             ratios = _ratios(paired, kind)
             if label == "100x":
                 over = {q: r for q, r in ratios.items() if r > RATIO_100X}
+                # a question whose rounds failed here (503, timeout) is missed whatever its ratio
+                ours_failed = [
+                    q for q, f in paired.items() if (f.get("failed_rounds") or {}).get(kind)
+                ]
                 failing = [q for q, f in paired.items() if "virtuoso_error" in f]
                 note = ", ".join(f"{q} {r:.2f}" for q, r in sorted(over.items()))
+                if ours_failed:
+                    note += ("; " if note else "") + "rounds failed: " + ", ".join(ours_failed)
+                    over |= {q: ratios.get(q, 0.0) for q in ours_failed}
                 if failing:
                     note += ("; " if note else "") + "Virtuoso fails " + ", ".join(failing)
                 rows.append(
@@ -203,7 +210,7 @@ def sections(results: dict[str, dict], info: dict) -> list[str]:
                     f.get("virtuoso_error", "")[:60] or _ms(f.get("virtuoso_ms")),
                     f"{f['sparql_ratio']:.2f}" if "sparql_ratio" in f else "–",
                     f"{f['queries_ratio']:.2f}" if "queries_ratio" in f else "–",
-                    str(f.get("rounds", "–")),
+                    _rounds(f),
                 ]
             )
         paired = virt.get("paired", {})
@@ -302,3 +309,12 @@ def sections(results: dict[str, dict], info: dict) -> list[str]:
             rows,
         )
     return lines
+
+
+def _rounds(figure: dict) -> str:
+    """The rounds run, and how many of them failed per endpoint (an error was timed too)."""
+    failed = figure.get("failed_rounds") or {}
+    text = str(figure.get("rounds", "–"))
+    if failed:
+        text += " (**failed**: " + ", ".join(f"{k} {n}" for k, n in sorted(failed.items())) + ")"
+    return text
