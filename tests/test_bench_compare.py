@@ -50,3 +50,14 @@ def test_failed_rounds_are_counted_and_miss_the_target() -> None:
     assert queries[2] == "**missed**" and "rounds failed: reform-lineages" in queries[3]
     assert rows["100×: every question ≤ 1.0 × Virtuoso through /sparql"][2] == "met"
     assert "(**failed**: queries 3)" in "\n".join(sections(results, {}))
+
+
+def test_flat_memory_means_no_growth_during_the_run_and_back_after() -> None:
+    from bench.report_serve import _flat
+
+    at_rest, after = 200.0, 205.0
+    steady = [430.0, 458.0, 380.0, 443.0, 455.0, 441.0]
+    assert _flat([at_rest, *steady, after]) is True
+    assert _flat([at_rest, 300.0, 310.0, 400.0, 520.0, after]) is False  # growing under load
+    assert _flat([at_rest, *steady, 450.0]) is False  # kept after the run
+    assert _flat([at_rest]) is None
