@@ -9,16 +9,17 @@ sh:Warning and sh:Info results (for example a measure the classifier gave no the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import SH, NamespaceManager
 from rdflib.term import Node
 
+from reformkg.graph.pipeline import shacl
 from reformkg.graph.pipeline.terms import load_triples, rdflib_term
 from reformkg.vocab import prefixes
 
@@ -31,6 +32,7 @@ __all__ = [
     "load_shapes",
     "shorten",
     "validate",
+    "validate_triples",
 ]
 
 #: Prefixes used to shorten terms in messages, in the order they are tried.
@@ -145,8 +147,7 @@ def resolve_sparql_targets(
     ]
     if not targets:
         return
-    store = ox.Store()
-    load_triples(store, data)
+    queries = []
     for shape, target, query in targets:
         # rdflib, which pySHACL runs the queries with, knows the data graph's prefixes too
         # (xsd:, rdf: … by default); the declared ones come on top.
@@ -162,7 +163,16 @@ def resolve_sparql_targets(
         ]
         known.update(declared)
         head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(known.items()) if p)
-        solutions = store.query(head + query)
+        queries.append((shape, target, head + query, shacl.query_predicates(query, known)))
+    store = ox.Store()
+    if all(names is not None for *_, names in queries):
+        # only the triples the queries can read (the same answers, a fraction of the data)
+        read = {URIRef(n) for *_, names in queries for n in names or ()}
+        load_triples(store, (t for t in data if t[1] in read))
+    else:
+        load_triples(store, data)
+    for shape, target, query, _names in queries:
+        solutions = store.query(query)
         assert isinstance(solutions, ox.QuerySolutions)
         nodes = {row["this"] for row in solutions}
         shapes.remove((shape, SH.target, target))
@@ -177,17 +187,77 @@ def validate(
     *,
     include_warnings: bool = False,
     sparql_targets: str = "oxigraph",
+    engine: str = "compiled",
 ) -> list[Violation]:
     """Validate `data` (the default dataset and the ontology, not the closure) against the shapes.
 
     `sparql_targets="oxigraph"` selects the SPARQL targets' nodes with pyoxigraph
     (`resolve_sparql_targets`); "pyshacl" leaves them to pySHACL (same results, slower: the
-    oracle of the tests)."""
+    oracle of the tests). `engine="compiled"` checks the shapes with reformkg.graph.pipeline.shacl
+    (pySHACL only for what it does not compile); "pyshacl" with pySHACL alone (the oracle)."""
     shapes = shapes_path if isinstance(shapes_path, Graph) else load_shapes(shapes_path)
     if sparql_targets == "oxigraph":
         if isinstance(shapes_path, Graph):
             shapes = _copy(shapes_path)  # the caller's shapes stay as written
         resolve_sparql_targets(shapes, data)
+    if engine == "pyshacl":
+        return _sorted(_pyshacl(data, shapes, include_warnings))
+    return validate_triples(
+        lambda: data,
+        shapes,
+        include_warnings=include_warnings,
+        data_graph=lambda: data,
+        namespaces=data.namespace_manager,
+    )
+
+
+def validate_triples(
+    triples: Callable[[], Iterable[tuple[Node, Node, Node]]],
+    shapes: Graph,
+    *,
+    include_warnings: bool = False,
+    data_graph: Callable[[], Graph] | None = None,
+    namespaces: NamespaceManager | None = None,
+) -> list[Violation]:
+    """Validate the triples `triples()` against `shapes` (SPARQL targets resolved already) with
+    the compiled engine, without an rdflib Graph of the data; the shapes it does not compile go
+    to pySHACL over `data_graph()` (by default a Graph of `triples()`), never skipped.
+    `namespaces` write the nodes of pySHACL's default messages (by default a new Graph's)."""
+    compiled = shacl.compile_shapes(shapes)
+    if namespaces is None:
+        namespaces = Graph().namespace_manager
+    index = shacl.DataIndex(triples(), compiled.predicates)
+    out = [
+        Violation(
+            severity=shape.severity,
+            focus=str(focus),
+            path=str(shape.path) if shape.path is not None else "",
+            message=message,
+            value=_text(value),
+            shape=str(shape.node),
+            component=str(component),
+        )
+        for shape, focus, value, component, message in shacl.check(compiled, index, namespaces)
+        if include_warnings or shape.severity == "Violation"
+    ]
+    del index
+    if compiled.fallback:
+        rest = _copy(shapes)
+        for shape, _targets in compiled.targeted:  # checked above; still usable by reference
+            for p in _TARGETS:
+                rest.remove((shape.node, p, None))
+        if data_graph is not None:
+            graph = data_graph()
+        else:
+            graph = Graph()
+            for t in triples():
+                graph.add(t)
+        out += _pyshacl(graph, rest, include_warnings)
+    return _sorted(out)
+
+
+def _pyshacl(data: Graph, shapes: Graph, include_warnings: bool) -> list[Violation]:
+    """pySHACL's results over `data` (the oracle, and the fallback of the compiled engine)."""
     _conforms, report, text_report = shacl_validate(
         data,
         shacl_graph=shapes,
@@ -218,8 +288,12 @@ def validate(
                 component=_text(report.value(result, SH.sourceConstraintComponent)),
             )
         )
+    return out
+
+
+def _sorted(found: Iterable[Violation]) -> list[Violation]:
     return sorted(
-        set(out),
+        set(found),
         # every field, so that two results differing only in their constraint come out in
         # one order on every run (a set's order changes with the hash seed)
         key=lambda v: (
