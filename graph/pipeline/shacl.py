@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import chain
+from typing import NamedTuple
 
 from pyshacl.rdfutil.compare import compare_literal
 from pyshacl.rdfutil.stringify import stringify_node
@@ -38,6 +39,7 @@ __all__ = [
     "check",
     "compile_shapes",
     "query_predicates",
+    "query_reads",
 ]
 
 Triple = tuple[Node, Node, Node]
@@ -617,15 +619,33 @@ _PATH_OPERATORS = {"/", "|", "^"}
 _PATH_MODIFIERS = {"+", "*", "?"}
 
 
+class Reads(NamedTuple):
+    """What a SPARQL query can read: triples of `predicates`, and of rdf:type only those whose
+    class is in `types` (None: any rdf:type triple)."""
+
+    predicates: set[str]
+    types: set[str] | None
+
+
 def query_predicates(query: str, prefixes: dict[str, str]) -> set[str] | None:
-    """The predicate IRIs a SPARQL query can read, or None when it may read any predicate.
+    """The predicate IRIs a SPARQL query can read, or None when it may read any predicate."""
+    reads = query_reads(query, prefixes)
+    return None if reads is None else reads.predicates
+
+
+def query_reads(query: str, prefixes: dict[str, str]) -> Reads | None:
+    """What a SPARQL query can read (`Reads`), or None when it may read any predicate.
 
     Why: pyoxigraph answers the SPARQL targets fast, but a store of every quad costs more
     than the validation (31 s of Python at 100x). When no triple pattern has a variable (or a
     negated or bracketed path) as its predicate, only triples whose predicate the query names
     can match, so a store of those triples answers the same. The scan is conservative: what
-    it does not follow counts as "any predicate" (None), and the caller loads everything."""
+    it does not follow counts as "any predicate" (None), and the caller loads everything.
+    Likewise `?x a rk:Measure` reads the rdf:type triples of rk:Measure only (a class as a
+    variable, in a path or an inverse path reads them all)."""
     names: set[str] = set()
+    types: set[str] | None = set()
+    typed = last_typed = False  # the predicate (of the last object) is rdf:type, plainly
     stack: list[str] = []  # "group" ({ … }) or "expr" (( … ))
     pos = 0  # in a group: 0 subject, 1 predicate, 2 after a predicate step, 3 after an object
     literal_type = False
@@ -671,26 +691,36 @@ def query_predicates(query: str, prefixes: dict[str, str]) -> set[str] | None:
         elif tok == ";":
             pos = 1
         elif tok == ",":
-            pos = 3 if pos == 3 else pos
+            if pos == 3:  # another object of the same predicate
+                pos, typed = 2, last_typed
         elif tok in ("[", "]", "!"):
             return None  # blank-node property lists, negated paths: not followed here
         elif pos == 1:
-            if tok == "a":
-                names.add(str(RDF.type))
-                pos = 2
-            elif tok == "^":
+            if tok == "^":
+                types = None  # an inverse path: rdf:type read from the class's side
                 continue
-            elif tok.startswith("<") or ":" in tok:
+            if tok == "a" or tok.startswith("<") or ":" in tok:
+                step = str(RDF.type) if tok == "a" else _expand(tok, prefixes)
+                names.add(step)
+                typed = step == str(RDF.type)
                 pos = 2
             else:
                 return None  # a variable (or anything else) as the predicate
         elif pos == 2:
-            if tok in _PATH_OPERATORS:
-                pos = 1
-            elif tok in _PATH_MODIFIERS:
+            if tok in _PATH_OPERATORS or tok in _PATH_MODIFIERS:
+                if typed:
+                    types = None  # rdf:type in a path
+                typed = False
+                if tok in _PATH_OPERATORS:
+                    pos = 1
                 continue
-            else:
-                pos = 3  # the object
+            if typed:
+                if types is not None and (tok.startswith("<") or ":" in tok):
+                    types.add(_expand(tok, prefixes))
+                else:
+                    types = None  # a class not written out
+            last_typed, typed = typed, False
+            pos = 3  # the object
         elif pos == 0:
             if tok.isalpha() and ":" not in tok and not tok.startswith(("?", "$")):
                 continue  # a keyword: FILTER, BIND, OPTIONAL, MINUS, UNION, VALUES …
@@ -698,4 +728,12 @@ def query_predicates(query: str, prefixes: dict[str, str]) -> set[str] | None:
         else:
             if tok.isalpha() and ":" not in tok:
                 pos = 0  # a keyword after a pattern without its "."
-    return names
+    return Reads(names, types)
+
+
+def _expand(tok: str, prefixes: dict[str, str]) -> str:
+    """An IRI token (<…> or prefix:local; the prefix checked known already) as the IRI."""
+    if tok.startswith("<"):
+        return tok[1:-1]
+    prefix, local = tok.split(":", 1)
+    return prefixes[prefix] + local

@@ -163,15 +163,21 @@ def resolve_sparql_targets(
         ]
         known.update(declared)
         head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(known.items()) if p)
-        queries.append((shape, target, head + query, shacl.query_predicates(query, known)))
+        queries.append((shape, target, head + query, shacl.query_reads(query, known)))
     store = ox.Store()
-    if all(names is not None for *_, names in queries):
+    reads = [r for *_, r in queries if r is not None]
+    if len(reads) == len(queries):
         # only the triples the queries can read (the same answers, a fraction of the data)
-        read = {URIRef(n) for *_, names in queries for n in names or ()}
-        load_triples(store, (t for t in data if t[1] in read))
+        read = {URIRef(n) for r in reads for n in r.predicates}
+        classes = (
+            None
+            if any(r.types is None for r in reads)
+            else {URIRef(c) for r in reads for c in r.types or ()}
+        )
+        load_triples(store, (t for t in data if _read(t, read, classes)))
     else:
         load_triples(store, data)
-    for shape, target, query, _names in queries:
+    for shape, target, query, _reads in queries:
         solutions = store.query(query)
         assert isinstance(solutions, ox.QuerySolutions)
         nodes = {row["this"] for row in solutions}
@@ -179,6 +185,15 @@ def resolve_sparql_targets(
         for node in nodes:
             if node is not None:
                 shapes.add((shape, SH.targetNode, rdflib_term(node)))
+
+
+def _read(triple: tuple[Node, Node, Node], read: set[URIRef], classes: set[URIRef] | None) -> bool:
+    """Whether a SPARQL target can read `triple`: its predicate is named and, for rdf:type,
+    its class (`classes`; None: any class)."""
+    p = triple[1]
+    if p not in read:
+        return False
+    return classes is None or p != RDF.type or triple[2] in classes
 
 
 def validate(
