@@ -792,6 +792,8 @@ def test_compiled_engine_reports_what_pyshacl_reports(shapes, ontology):
     alone, result for result (shape, message and value included), on every deliberate
     violation one by one, on the extra cases and all at once; every constraint component of
     shapes.ttl is broken at least once (so that each comparison can fail)."""
+    from reformkg.graph.pipeline.validate import _copy, validate_triples
+
     targeted = {
         str(shape)
         for target in shapes.subjects(RDF.type, SH.SPARQLTarget)
@@ -809,6 +811,13 @@ def test_compiled_engine_reports_what_pyshacl_reports(shapes, ontology):
         oracle = _oracle(g, shapes)
         assert oracle, "each graph breaks at least one shape"
         assert validate(g, shapes, include_warnings=True) == oracle
+        # the build's way: the SPARQL targets selected from the index, over triples only
+        fresh = _copy(shapes)
+        triples = sorted(g)
+        got = validate_triples(
+            triples.__iter__, fresh, include_warnings=True, namespaces=g.namespace_manager
+        )
+        assert got == oracle
         caught |= {v.shape for v in oracle} & targeted
         components |= {v.component for v in oracle}
     assert len(caught) >= 5, f"SPARQL-target shapes exercised: {caught}"

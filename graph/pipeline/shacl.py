@@ -40,6 +40,7 @@ __all__ = [
     "compile_shapes",
     "query_predicates",
     "query_reads",
+    "shape_predicates",
 ]
 
 Triple = tuple[Node, Node, Node]
@@ -251,6 +252,15 @@ def compile_shapes(shapes: Graph) -> Compiled:
     return out
 
 
+def shape_predicates(shapes: Graph) -> set[Node]:
+    """Every predicate a shape of `shapes` may read: paths, compared properties, the
+    properties of targets, rdf:type and rdfs:subClassOf (a superset of what is compiled)."""
+    found: set[Node] = {RDF.type, RDFS.subClassOf}
+    for p in (SH.path, SH.lessThanOrEquals, SH.disjoint, SH.targetSubjectsOf, SH.targetObjectsOf):
+        found.update(o for o in shapes.objects(None, p) if isinstance(o, URIRef))
+    return found
+
+
 class DataIndex:
     """The data graph for the compiled shapes: objects by predicate and subject (repeats
     dropped, as in a Graph), for the predicates the shapes read only."""
@@ -276,6 +286,29 @@ class DataIndex:
         self._instances: dict[Node, list[Node]] | None = None
         self._ancestors: dict[Node, set[Node]] = {}
 
+    def triples(self, predicates: set[URIRef], classes: set[URIRef] | None) -> Iterator[Triple]:
+        """The triples of `predicates` (each in the index), of rdf:type only those of
+        `classes` (None: all)."""
+        for p in predicates:
+            if p == RDF.type and classes is not None:
+                by_class = self.direct_instances()
+                for c in classes:
+                    for s in by_class.get(c, ()):
+                        yield s, p, c
+                continue
+            for s, objects in self.values[p].items():
+                for o in objects:
+                    yield s, p, o
+
+    def direct_instances(self) -> dict[Node, list[Node]]:
+        """Subjects by the class of each of their rdf:type triples."""
+        if self._instances is None:
+            self._instances = {}
+            for s, types in self.types.items():
+                for t in types:
+                    self._instances.setdefault(t, []).append(s)
+        return self._instances
+
     def objects(self, subject: Node, predicate: Node) -> Sequence[Node]:
         return self.values.get(predicate, {}).get(subject, ())
 
@@ -294,11 +327,7 @@ class DataIndex:
 
     def instances(self, cls: Node) -> set[Node]:
         """Nodes typed cls or a subclass of it (SHACL's instances, pySHACL's targetClass)."""
-        if self._instances is None:
-            self._instances = {}
-            for s, types in self.types.items():
-                for t in types:
-                    self._instances.setdefault(t, []).append(s)
+        direct = self.direct_instances()
         subs = {cls}
         todo = [cls]
         below: dict[Node, list[Node]] = {}
@@ -310,7 +339,7 @@ class DataIndex:
                 if sub not in subs:
                     subs.add(sub)
                     todo.append(sub)
-        return {s for c in subs for s in self._instances.get(c, ())}
+        return {s for c in subs for s in direct.get(c, ())}
 
     def focus(self, targets: list[tuple[URIRef, Node]]) -> set[Node]:
         nodes: set[Node] = set()

@@ -137,22 +137,47 @@ def resolve_sparql_targets(
     the five documents. The nodes are the same, so the results are (same focus nodes, shapes,
     messages); tests/test_shapes.py compares both ways on good and broken data. `data` is the
     graph to validate or its triples; `namespaces` the prefixes rdflib would know (by default
-    those of `data` when it is a Graph, else a new Graph's).
+    those of `data` when it is a Graph, else a new Graph's). pyoxigraph is given only the
+    triples the queries can read (`shacl.query_reads`), when that can be told.
     """
+    if namespaces is None:
+        namespaces = list((data if isinstance(data, Graph) else Graph()).namespaces())
+    queries = _target_queries(shapes, namespaces)
+    if not queries:
+        return
+    store = ox.Store()
+    reads = _reads(queries)
+    if reads is None:
+        load_triples(store, data)
+    else:
+        read, classes = reads
+        load_triples(
+            store,
+            (
+                t
+                for t in data
+                if t[1] in read and (classes is None or t[1] != RDF.type or t[2] in classes)
+            ),
+        )
+    _select_targets(shapes, queries, store)
+
+
+_TargetQuery = tuple[Node, Node, str, shacl.Reads | None]
+
+
+def _target_queries(shapes: Graph, namespaces: Iterable[tuple[str, Node]]) -> list[_TargetQuery]:
+    """Each SPARQL target as (shape, target, query with its prefixes, what it can read)."""
     targets = [
         (shape, target, str(query))
         for target in set(shapes.subjects(RDF.type, SH.SPARQLTarget))
         for query in shapes.objects(target, SH.select)
         for shape in shapes.subjects(SH.target, target)
     ]
-    if not targets:
-        return
-    queries = []
+    namespaces = list(namespaces)
+    queries: list[_TargetQuery] = []
     for shape, target, query in targets:
         # rdflib, which pySHACL runs the queries with, knows the data graph's prefixes too
         # (xsd:, rdf: … by default); the declared ones come on top.
-        if namespaces is None:
-            namespaces = list((data if isinstance(data, Graph) else Graph()).namespaces())
         known = {str(p): str(ns) for p, ns in namespaces}
         declared = [
             (str(prefix), str(namespace))
@@ -164,19 +189,22 @@ def resolve_sparql_targets(
         known.update(declared)
         head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(known.items()) if p)
         queries.append((shape, target, head + query, shacl.query_reads(query, known)))
-    store = ox.Store()
+    return queries
+
+
+def _reads(queries: list[_TargetQuery]) -> tuple[set[URIRef], set[URIRef] | None] | None:
+    """The predicates and rdf:type classes (None: all) the queries can read; None when one
+    query may read any predicate."""
     reads = [r for *_, r in queries if r is not None]
-    if len(reads) == len(queries):
-        # only the triples the queries can read (the same answers, a fraction of the data)
-        read = {URIRef(n) for r in reads for n in r.predicates}
-        classes = (
-            None
-            if any(r.types is None for r in reads)
-            else {URIRef(c) for r in reads for c in r.types or ()}
-        )
-        load_triples(store, (t for t in data if _read(t, read, classes)))
-    else:
-        load_triples(store, data)
+    if len(reads) < len(queries):
+        return None
+    read = {URIRef(n) for r in reads for n in r.predicates}
+    if any(r.types is None for r in reads):
+        return read, None
+    return read, {URIRef(c) for r in reads for c in r.types or ()}
+
+
+def _select_targets(shapes: Graph, queries: list[_TargetQuery], store: ox.Store) -> None:
     for shape, target, query, _reads in queries:
         solutions = store.query(query)
         assert isinstance(solutions, ox.QuerySolutions)
@@ -185,15 +213,6 @@ def resolve_sparql_targets(
         for node in nodes:
             if node is not None:
                 shapes.add((shape, SH.targetNode, rdflib_term(node)))
-
-
-def _read(triple: tuple[Node, Node, Node], read: set[URIRef], classes: set[URIRef] | None) -> bool:
-    """Whether a SPARQL target can read `triple`: its predicate is named and, for rdf:type,
-    its class (`classes`; None: any class)."""
-    p = triple[1]
-    if p not in read:
-        return False
-    return classes is None or p != RDF.type or triple[2] in classes
 
 
 def validate(
@@ -223,6 +242,7 @@ def validate(
         include_warnings=include_warnings,
         data_graph=lambda: data,
         namespaces=data.namespace_manager,
+        sparql_targets=False,  # selected above, or left to pySHACL
     )
 
 
@@ -233,15 +253,31 @@ def validate_triples(
     include_warnings: bool = False,
     data_graph: Callable[[], Graph] | None = None,
     namespaces: NamespaceManager | None = None,
+    sparql_targets: bool = True,
 ) -> list[Violation]:
-    """Validate the triples `triples()` against `shapes` (SPARQL targets resolved already) with
-    the compiled engine, without an rdflib Graph of the data; the shapes it does not compile go
-    to pySHACL over `data_graph()` (by default a Graph of `triples()`), never skipped.
-    `namespaces` write the nodes of pySHACL's default messages (by default a new Graph's)."""
-    compiled = shacl.compile_shapes(shapes)
+    """Validate the triples `triples()` against `shapes` with the compiled engine, without an
+    rdflib Graph of the data; the shapes it does not compile go to pySHACL over `data_graph()`
+    (by default a Graph of `triples()`), never skipped. `namespaces` write the nodes of
+    pySHACL's default messages and prefix the SPARQL targets (by default a new Graph's).
+
+    The data is read once, into the index the constraints are checked on; SPARQL targets left
+    in `shapes` (modified: they become sh:targetNode) are selected by pyoxigraph over the
+    triples of that index they can read, unless one may read any predicate (`sparql_targets`
+    False: they are left to pySHACL, the oracle)."""
     if namespaces is None:
         namespaces = Graph().namespace_manager
-    index = shacl.DataIndex(triples(), compiled.predicates)
+    queries = _target_queries(shapes, namespaces.namespaces()) if sparql_targets else []
+    reads = _reads(queries) if queries else (set(), set())
+    predicates = shacl.shape_predicates(shapes)
+    if reads is not None:
+        predicates |= reads[0]
+    index = shacl.DataIndex(triples(), predicates)
+    if queries:
+        store = ox.Store()
+        load_triples(store, triples() if reads is None else index.triples(*reads))
+        _select_targets(shapes, queries, store)
+        del store
+    compiled = shacl.compile_shapes(shapes)
     out = [
         Violation(
             severity=shape.severity,
