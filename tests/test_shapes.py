@@ -734,23 +734,216 @@ def test_finding1_the_closure_of_a_wrong_link_is_inconsistent(ontology):
         stages.reason(data, Settings.defaults())
 
 
-def test_sparql_targets_by_oxigraph_change_no_result(shapes, ontology):
-    """validate selects the SPARQL targets' nodes with pyoxigraph; pySHACL's own evaluation
-    (the oracle) must report the same results, on every deliberate violation one by one and
-    all at once."""
+# Broken data for the constraint components CASES does not reach, and for the edges of the
+# compiled engine's semantics (ill-typed literals, values of the wrong kind, the default
+# message of sh:or, a warning): each must be reported the same by both engines.
+ORACLE_CASES = [
+    # sh:qualifiedMaxCount: a second Chinese name
+    "INSERT DATA { sc:全国 rdfs:label '全国范围'@zh }",
+    # sh:or on a property shape: an issued date of none of the three datatypes
+    "DELETE DATA { doc:d1 dcterms:issued '2024'^^xsd:gYear } ; "
+    "INSERT DATA { doc:d1 dcterms:issued '2024' }",
+    # sh:or on a node shape, without sh:message: pySHACL's own message
+    "DELETE DATA { ln:1 rk:linkScore 0.82 }",
+    # sh:severity sh:Warning
+    "DELETE DATA { m:2 rk:hasTheme th:top }",
+    # sh:uniqueLang and sh:maxCount on two Chinese names; zh-Hans and zh-Hant pass uniqueLang
+    "INSERT DATA { m:1 rdfs:label '又名'@zh , '舉措'@zh-Hant }",
+    # sh:lessThanOrEquals against a string, an ill-typed integer, a boolean as an integer
+    "DELETE DATA { m:1 rk:lineEnd 4 } ; INSERT DATA { m:1 rk:lineEnd 'four' }",
+    "DELETE DATA { m:1 rk:number 1 } ; INSERT DATA { m:1 rk:number 'one'^^xsd:integer }",
+    "DELETE DATA { m:1 rk:part 1 } ; INSERT DATA { m:1 rk:part true }",
+    # sh:class through rdfs:subClassOf (a collective agency is an agency) and on a literal
+    "INSERT DATA { m:2 rk:leadAgency ag:各区政府 ; rk:responsibleAgency '甲局' }",
+    # sh:in with a typed string, sh:pattern on an IRI, sh:minLength on a blank node
+    "DELETE DATA { doc:d1 rk:kind 'ccr-measures' } ; "
+    "INSERT DATA { doc:d1 rk:kind 'ccr-measures'^^xsd:normalizedString }",
+    "INSERT DATA { m:2 rk:deadlineText <https://example.org/2022年底> }",
+    "INSERT DATA { m:2 rk:duplicatedText [] }",
+    # sh:languageIn on a region subtag, sh:hasValue met once among two values
+    "INSERT DATA { th:top skos:hiddenLabel '上位CN'@zh-CN , 'top'@en-zh }",
+    "INSERT DATA { ag:各区政府 rk:level rk:CityLevel }",
+    # sh:disjoint with itself through two links; sh:maxInclusive / minExclusive on decimals
+    "INSERT DATA { ln:1 rk:linkSource m:2 }",
+    "DELETE DATA { ln:1 rk:linkScore 0.82 } ; INSERT DATA { ln:1 rk:linkScore 1.0 , 1.00001 }",
+    "DELETE DATA { ta:narrow rk:themeScore 3.5 } ; INSERT DATA { ta:narrow rk:themeScore '-0.0'^^xsd:decimal }",
+]
+
+#: SHACL core parameters and the component whose results they give
+_COMPONENT_OF = {
+    name: URIRef(f"{SH}{name[0].upper()}{name[1:]}ConstraintComponent")
+    for name in [
+        *("class", "datatype", "nodeKind", "minCount", "maxCount", "minExclusive"),
+        *("minInclusive", "maxExclusive", "maxInclusive", "minLength", "maxLength"),
+        *("pattern", "languageIn", "uniqueLang", "equals", "disjoint", "lessThan"),
+        *("lessThanOrEquals", "not", "and", "or", "xone", "node", "qualifiedMinCount"),
+        *("qualifiedMaxCount", "closed", "hasValue", "in"),
+    ]
+} | {"sparql": SH.SPARQLConstraintComponent}
+
+
+def _oracle(g: Graph, shapes: Graph) -> list[Violation]:
+    """pySHACL alone: its own SPARQL targets, its own constraints."""
+    return validate(g, shapes, include_warnings=True, sparql_targets="pyshacl", engine="pyshacl")
+
+
+def test_compiled_engine_reports_what_pyshacl_reports(shapes, ontology):
+    """The build's engine (compiled constraints, SPARQL targets by pyoxigraph) against pySHACL
+    alone, result for result (shape, message and value included), on every deliberate
+    violation one by one, on the extra cases and all at once; every constraint component of
+    shapes.ttl is broken at least once (so that each comparison can fail)."""
+    from reformkg.graph.pipeline.validate import _copy, validate_triples
+
     targeted = {
         str(shape)
         for target in shapes.subjects(RDF.type, SH.SPARQLTarget)
         for shape in shapes.subjects(SH.target, target)
     }
     assert len(targeted) >= 5, "the shapes have SPARQL targets"
-    graphs = [graph_of(ontology, update) for _, update, _, _ in CASES]
+    updates = [update for _, update, _, _ in CASES] + ORACLE_CASES
+    graphs = [graph_of(ontology, update) for update in updates]
     combined = graph_of(ontology)
-    for _, update, _, _ in CASES:
+    for update in updates:
         combined.update(PREFIXES + update)
     caught: set[str] = set()
+    components: set[str] = set()
     for g in [*graphs, combined]:
-        fast = validate(g, shapes, include_warnings=True)
-        assert fast == validate(g, shapes, include_warnings=True, sparql_targets="pyshacl")
-        caught |= {v.shape for v in fast} & targeted
+        oracle = _oracle(g, shapes)
+        assert oracle, "each graph breaks at least one shape"
+        assert validate(g, shapes, include_warnings=True) == oracle
+        # the build's way: the SPARQL targets selected from the index, over triples only
+        fresh = _copy(shapes)
+        triples = sorted(g)
+        got = validate_triples(
+            triples.__iter__, fresh, include_warnings=True, namespaces=g.namespace_manager
+        )
+        assert got == oracle
+        caught |= {v.shape for v in oracle} & targeted
+        components |= {v.component for v in oracle}
     assert len(caught) >= 5, f"SPARQL-target shapes exercised: {caught}"
+    used = {
+        str(_COMPONENT_OF[str(p).removeprefix(str(SH))])
+        for p in shapes.predicates(None, None)
+        if str(p).removeprefix(str(SH)) in _COMPONENT_OF
+    }
+    assert len(used) >= 18
+    assert used <= components, f"never broken: {sorted(used - components)}"
+
+
+def test_shapes_ttl_is_compiled_whole(shapes, ontology):
+    """No shape of shapes.ttl is left to pySHACL (the build never copies the data into rdflib),
+    and the SPARQL targets read only the predicates they name."""
+    from reformkg.graph.pipeline.shacl import compile_shapes, query_predicates
+    from reformkg.graph.pipeline.validate import _copy, resolve_sparql_targets
+
+    resolved = _copy(shapes)
+    resolve_sparql_targets(resolved, graph_of(ontology))
+    compiled = compile_shapes(resolved)
+    assert compiled.fallback == []
+    assert len(compiled.targeted) == len(
+        {s for p in (SH.targetClass, SH.targetNode) for s in resolved.subjects(p, None)}
+    )
+    known = {str(p): str(ns) for p, ns in Graph().namespaces()}  # as resolve_sparql_targets
+    known.update({"rk": RK, "skos": SHORT["skos:"], "dcterms": SHORT["dcterms:"]})
+    for select in shapes.objects(None, SH.select):
+        assert query_predicates(str(select), known), select
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?this WHERE { ?this ?p ?this }",
+        "SELECT ?x WHERE { ?x rk:a ?y ; ?p ?z }",
+        "SELECT ?x WHERE { ?x rk:a ?y , ?z . ?z ?p ?w }",
+        "SELECT ?x WHERE { ?x !rk:a ?y }",
+        "SELECT ?x WHERE { ?x (rk:a|rk:b) ?y }",
+        "SELECT ?x WHERE { ?x rk:a ?y FILTER NOT EXISTS { ?y ?p ?z } }",
+        "SELECT ?x WHERE { BIND (EXISTS { ?x ?p 1 } AS ?b) }",
+        "SELECT ?x WHERE { ?x rk:a [ ?p ?z ] }",
+        "SELECT ?x WHERE { ?x unknown:a ?y }",
+        "SELECT ?x WHERE { { SELECT ?x WHERE { ?x ?p ?y } } }",
+    ],
+)
+def test_a_query_that_may_read_any_predicate_loads_everything(query):
+    from reformkg.graph.pipeline.shacl import query_predicates
+
+    assert query_predicates(query, {"rk": RK}) is None
+    assert query_predicates(
+        "SELECT ?x WHERE { ?x rk:a/rk:b+ ?y ; ^rk:c 1 . ?y a rk:T }", {"rk": RK}
+    ) == {RK + "a", RK + "b", RK + "c", RK + "T", str(RDF.type)}
+
+
+EXTRA_SHAPES = """
+rks:FallbackShape a sh:NodeShape ; sh:targetClass rk:Measure ;
+    sh:property [ sh:path rk:leadAgency ; sh:nodeKind sh:Literal ; sh:message "test: a literal" ] .
+rks:DefaultMessageShape a sh:NodeShape ; sh:targetClass rk:Measure ;
+    sh:property [ sh:path rk:number ; sh:maxInclusive 0 ] .
+rks:PathShape a sh:NodeShape ; sh:targetNode <https://w3id.org/reformkg/id/measure/d1/1> ;
+    sh:property [ sh:path ( rk:inDocument rk:batchOrder ) ; sh:maxInclusive 0 ;
+                  sh:message "test: a path of two steps" ] .
+"""
+
+
+@pytest.mark.parametrize("lift", [True, False], ids=["lifted", "as-written"])
+def test_what_the_engine_does_not_compile_goes_to_pyshacl(ontology, tmp_path, lift):
+    """A component the engine does not compile (sh:nodeKind), a result without sh:message (a
+    default message other than sh:or's) and a path of two steps: those shapes are checked by
+    pySHACL, never skipped, and the results are pySHACL's."""
+    from reformkg.graph.pipeline.shacl import compile_shapes
+
+    path = tmp_path / "shapes.ttl"
+    path.write_text(SHAPES.read_text(encoding="utf-8") + EXTRA_SHAPES, encoding="utf-8")
+    extra = load_shapes(path, lift=lift)
+    left = {str(s) for s in compile_shapes(extra).fallback}
+    assert len(left) >= 3
+    g = graph_of(ontology)
+    found = validate(g, extra, include_warnings=True)
+    assert found == _oracle(g, extra)
+    messages = {v.message for v in found}
+    assert {"test: a literal", "test: a path of two steps"} <= messages
+    assert any(m.startswith("Value is not <=") for m in messages), messages
+
+
+def _broken(g: Graph, every: int) -> Graph:
+    """`g` with every `every`-th triple dropped and, for as many, the object of one triple put
+    on the next: missing values, wrong datatypes, wrong classes, over many nodes."""
+    triples = sorted(g)
+    out = Graph()
+    for i, (s, p, o) in enumerate(triples):
+        if i % every == 0:
+            continue
+        if i % every == 1:
+            o = triples[i - 2][2]
+        out.add((s, p, o))
+    return out
+
+
+def test_compiled_engine_on_the_bundled_build(build_dir: Path, shapes):
+    """The bundled build, whole and broken: the same results as pySHACL's."""
+    from reformkg.graph.pipeline.validate import load_built_graphs
+
+    data, _ = load_built_graphs(build_dir)
+    for g in (data, _broken(data, 97)):
+        oracle = validate(g, shapes, include_warnings=True, engine="pyshacl")
+        assert validate(g, shapes, include_warnings=True) == oracle
+    assert len(oracle) > 100
+    assert len({v.component for v in oracle}) >= 6
+
+
+def test_compiled_engine_on_a_synthetic_corpus(tmp_path: Path, shapes):
+    """A 1x synthetic corpus (bench/generate.py), built, whole and broken: the same results as
+    pySHACL's."""
+    from bench.generate import generate
+    from reformkg.graph.pipeline.build import build
+    from reformkg.graph.pipeline.validate import load_built_graphs
+    from reformkg.settings import Settings
+
+    corpus = generate(tmp_path / "corpus", 1, 5)
+    settings = replace(Settings.defaults(), data_dir=corpus.out_dir, build_dir=tmp_path / "build")
+    build(settings)
+    data, _ = load_built_graphs(settings.build_dir)
+    for g in (data, _broken(data, 89)):
+        oracle = validate(g, shapes, include_warnings=True, engine="pyshacl")
+        assert validate(g, shapes, include_warnings=True) == oracle
+    assert len(oracle) > 100
+    assert len({v.component for v in oracle}) >= 6

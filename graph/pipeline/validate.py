@@ -9,16 +9,17 @@ sh:Warning and sh:Info results (for example a measure the classifier gave no the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import SH, NamespaceManager
 from rdflib.term import Node
 
+from reformkg.graph.pipeline import shacl
 from reformkg.graph.pipeline.terms import load_triples, rdflib_term
 from reformkg.vocab import prefixes
 
@@ -31,6 +32,7 @@ __all__ = [
     "load_shapes",
     "shorten",
     "validate",
+    "validate_triples",
 ]
 
 #: Prefixes used to shorten terms in messages, in the order they are tried.
@@ -135,23 +137,47 @@ def resolve_sparql_targets(
     the five documents. The nodes are the same, so the results are (same focus nodes, shapes,
     messages); tests/test_shapes.py compares both ways on good and broken data. `data` is the
     graph to validate or its triples; `namespaces` the prefixes rdflib would know (by default
-    those of `data` when it is a Graph, else a new Graph's).
+    those of `data` when it is a Graph, else a new Graph's). pyoxigraph is given only the
+    triples the queries can read (`shacl.query_reads`), when that can be told.
     """
+    if namespaces is None:
+        namespaces = list((data if isinstance(data, Graph) else Graph()).namespaces())
+    queries = _target_queries(shapes, namespaces)
+    if not queries:
+        return
+    store = ox.Store()
+    reads = _reads(queries)
+    if reads is None:
+        load_triples(store, data)
+    else:
+        read, classes = reads
+        load_triples(
+            store,
+            (
+                t
+                for t in data
+                if t[1] in read and (classes is None or t[1] != RDF.type or t[2] in classes)
+            ),
+        )
+    _select_targets(shapes, queries, store)
+
+
+_TargetQuery = tuple[Node, Node, str, shacl.Reads | None]
+
+
+def _target_queries(shapes: Graph, namespaces: Iterable[tuple[str, Node]]) -> list[_TargetQuery]:
+    """Each SPARQL target as (shape, target, query with its prefixes, what it can read)."""
     targets = [
         (shape, target, str(query))
         for target in set(shapes.subjects(RDF.type, SH.SPARQLTarget))
         for query in shapes.objects(target, SH.select)
         for shape in shapes.subjects(SH.target, target)
     ]
-    if not targets:
-        return
-    store = ox.Store()
-    load_triples(store, data)
+    namespaces = list(namespaces)
+    queries: list[_TargetQuery] = []
     for shape, target, query in targets:
         # rdflib, which pySHACL runs the queries with, knows the data graph's prefixes too
         # (xsd:, rdf: … by default); the declared ones come on top.
-        if namespaces is None:
-            namespaces = list((data if isinstance(data, Graph) else Graph()).namespaces())
         known = {str(p): str(ns) for p, ns in namespaces}
         declared = [
             (str(prefix), str(namespace))
@@ -162,7 +188,25 @@ def resolve_sparql_targets(
         ]
         known.update(declared)
         head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(known.items()) if p)
-        solutions = store.query(head + query)
+        queries.append((shape, target, head + query, shacl.query_reads(query, known)))
+    return queries
+
+
+def _reads(queries: list[_TargetQuery]) -> tuple[set[URIRef], set[URIRef] | None] | None:
+    """The predicates and rdf:type classes (None: all) the queries can read; None when one
+    query may read any predicate."""
+    reads = [r for *_, r in queries if r is not None]
+    if len(reads) < len(queries):
+        return None
+    read = {URIRef(n) for r in reads for n in r.predicates}
+    if any(r.types is None for r in reads):
+        return read, None
+    return read, {URIRef(c) for r in reads for c in r.types or ()}
+
+
+def _select_targets(shapes: Graph, queries: list[_TargetQuery], store: ox.Store) -> None:
+    for shape, target, query, _reads in queries:
+        solutions = store.query(query)
         assert isinstance(solutions, ox.QuerySolutions)
         nodes = {row["this"] for row in solutions}
         shapes.remove((shape, SH.target, target))
@@ -177,17 +221,94 @@ def validate(
     *,
     include_warnings: bool = False,
     sparql_targets: str = "oxigraph",
+    engine: str = "compiled",
 ) -> list[Violation]:
     """Validate `data` (the default dataset and the ontology, not the closure) against the shapes.
 
     `sparql_targets="oxigraph"` selects the SPARQL targets' nodes with pyoxigraph
     (`resolve_sparql_targets`); "pyshacl" leaves them to pySHACL (same results, slower: the
-    oracle of the tests)."""
+    oracle of the tests). `engine="compiled"` checks the shapes with reformkg.graph.pipeline.shacl
+    (pySHACL only for what it does not compile); "pyshacl" with pySHACL alone (the oracle)."""
     shapes = shapes_path if isinstance(shapes_path, Graph) else load_shapes(shapes_path)
     if sparql_targets == "oxigraph":
         if isinstance(shapes_path, Graph):
             shapes = _copy(shapes_path)  # the caller's shapes stay as written
         resolve_sparql_targets(shapes, data)
+    if engine == "pyshacl":
+        return _sorted(_pyshacl(data, shapes, include_warnings))
+    return validate_triples(
+        lambda: data,
+        shapes,
+        include_warnings=include_warnings,
+        data_graph=lambda: data,
+        namespaces=data.namespace_manager,
+        sparql_targets=False,  # selected above, or left to pySHACL
+    )
+
+
+def validate_triples(
+    triples: Callable[[], Iterable[tuple[Node, Node, Node]]],
+    shapes: Graph,
+    *,
+    include_warnings: bool = False,
+    data_graph: Callable[[], Graph] | None = None,
+    namespaces: NamespaceManager | None = None,
+    sparql_targets: bool = True,
+) -> list[Violation]:
+    """Validate the triples `triples()` against `shapes` with the compiled engine, without an
+    rdflib Graph of the data; the shapes it does not compile go to pySHACL over `data_graph()`
+    (by default a Graph of `triples()`), never skipped. `namespaces` write the nodes of
+    pySHACL's default messages and prefix the SPARQL targets (by default a new Graph's).
+
+    The data is read once, into the index the constraints are checked on; SPARQL targets left
+    in `shapes` (modified: they become sh:targetNode) are selected by pyoxigraph over the
+    triples of that index they can read, unless one may read any predicate (`sparql_targets`
+    False: they are left to pySHACL, the oracle)."""
+    if namespaces is None:
+        namespaces = Graph().namespace_manager
+    queries = _target_queries(shapes, namespaces.namespaces()) if sparql_targets else []
+    reads = _reads(queries) if queries else (set(), set())
+    predicates = shacl.shape_predicates(shapes)
+    if reads is not None:
+        predicates |= reads[0]
+    index = shacl.DataIndex(triples(), predicates)
+    if queries:
+        store = ox.Store()
+        load_triples(store, triples() if reads is None else index.triples(*reads))
+        _select_targets(shapes, queries, store)
+        del store
+    compiled = shacl.compile_shapes(shapes)
+    out = [
+        Violation(
+            severity=shape.severity,
+            focus=str(focus),
+            path=str(shape.path) if shape.path is not None else "",
+            message=message,
+            value=_text(value),
+            shape=str(shape.node),
+            component=str(component),
+        )
+        for shape, focus, value, component, message in shacl.check(compiled, index, namespaces)
+        if include_warnings or shape.severity == "Violation"
+    ]
+    del index
+    if compiled.fallback:
+        rest = _copy(shapes)
+        for shape, _targets in compiled.targeted:  # checked above; still usable by reference
+            for p in _TARGETS:
+                rest.remove((shape.node, p, None))
+        if data_graph is not None:
+            graph = data_graph()
+        else:
+            graph = Graph()
+            for t in triples():
+                graph.add(t)
+        out += _pyshacl(graph, rest, include_warnings)
+    return _sorted(out)
+
+
+def _pyshacl(data: Graph, shapes: Graph, include_warnings: bool) -> list[Violation]:
+    """pySHACL's results over `data` (the oracle, and the fallback of the compiled engine)."""
     _conforms, report, text_report = shacl_validate(
         data,
         shacl_graph=shapes,
@@ -218,8 +339,12 @@ def validate(
                 component=_text(report.value(result, SH.sourceConstraintComponent)),
             )
         )
+    return out
+
+
+def _sorted(found: Iterable[Violation]) -> list[Violation]:
     return sorted(
-        set(out),
+        set(found),
         # every field, so that two results differing only in their constraint come out in
         # one order on every run (a set's order changes with the hash seed)
         key=lambda v: (
