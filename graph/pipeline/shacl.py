@@ -238,6 +238,8 @@ def compile_shapes(shapes: Graph) -> Compiled:
         try:
             if custom or node in implicit or (node, SH.target, None) in shapes:
                 raise Unsupported("custom components, implicit or advanced targets")
+            if any(v != Literal(False) for v in shapes.objects(node, SH.deactivated)):
+                raise Unsupported("sh:deactivated neither true nor false")
             found: set[Node] = set()
             shape = _compile(shapes, node, found, top=True)
         except Unsupported:
