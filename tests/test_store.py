@@ -14,7 +14,7 @@ import pytest
 
 from reformkg.build_files import DATASET_FILE, STORE_DIR, seal
 from reformkg.errors import BuildInvalid
-from reformkg.graph.pipeline.store import write_store
+from reformkg.graph.pipeline.store import store_from_dataset
 from reformkg.graph.query.store import open_store
 from reformkg.vocab import INFERRED_GRAPH
 
@@ -84,9 +84,13 @@ def test_a_store_that_is_not_the_builds_is_refused(build_dir: Path, tmp_path: Pa
         ox.parse(path=str(build_dir / DATASET_FILE), format=ox.RdfFormat.N_QUADS), key=str
     )
     some_graph = quads[0].graph_name
-    info = (copy / "store.json").read_bytes()
-    write_store([q for q in quads if q.graph_name != some_graph], copy)
-    (copy / "store.json").write_bytes(info)  # the sealed counts stay the build's
+    other = tmp_path / "other"  # dumps without that graph, the store written from them
+    other.mkdir()
+    kept = [q for q in quads if q.graph_name != some_graph]
+    ox.serialize(kept, str(other / DATASET_FILE), ox.RdfFormat.N_QUADS)
+    store_from_dataset(other)
+    shutil.rmtree(copy / STORE_DIR)
+    shutil.copytree(other / STORE_DIR, copy / STORE_DIR)  # store.json stays the build's
     seal(copy)  # even sealed again by hand, the store must hold what store.json says
     with pytest.raises(BuildInvalid) as err:
         open_store(copy)

@@ -136,9 +136,9 @@ def _build(
     report_mod.add_review(report, curated, found)
     result = BuildResult(docs, timings, report, skipped, links, themes, curated, found)
     with staged(settings.build_dir) as out:  # the previous build stays until the swap
-        quads = stage("serialise", write, asserted, inferred, result, settings, out)
-        stage("store", write_store, quads, out)
-        del quads
+        written = stage("serialise", write, asserted, inferred, result, settings, out)
+        del asserted, inferred  # the store is loaded from the files: its memory, not theirs
+        stage("store", write_store, out, written.per_graph, written.union)
         result.report["timings"] = timings
         (out / TIMINGS).write_text(json.dumps(timings, indent=2) + "\n")
     return result

@@ -10,7 +10,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-__all__ = ["NTriplesTerms", "OxTerm", "load_triples", "rdflib_term", "to_ox"]
+__all__ = ["NTriplesTerms", "OxTerm", "TermNumbers", "load_triples", "rdflib_term", "to_ox"]
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -31,16 +31,50 @@ def to_ox(term: Node) -> OxTerm:
 class NTriplesTerms:
     """Terms written once each in their N-Triples form (by pyoxigraph, as its serialisers
     write them): a triple or quad line is then a join of strings, which pyoxigraph parses in
-    Rust, far cheaper than one pyoxigraph object per term and statement built from Python."""
+    Rust, far cheaper than one pyoxigraph object per term and statement built from Python.
+
+    `by_id` holds the form of each term object seen, by its id(): rdflib's term hashing and
+    equality run in Python, and the build's quads share most term objects, so a caller looks
+    there first (`by_id.get(id(t)) or nt(t)`: C-level calls only). The objects are kept alive
+    here, so an id is never reused for another term while this lives."""
 
     def __init__(self) -> None:
         self._terms: dict[Node, str] = {}
+        self._seen: list[Node] = []
+        self.by_id: dict[int, str] = {}
 
     def __call__(self, term: Node) -> str:
         text = self._terms.get(term)
         if text is None:
             text = self._terms[term] = str(to_ox(term))
+        self._seen.append(term)
+        self.by_id[id(term)] = text
         return text
+
+
+class TermNumbers:
+    """Each distinct term (by rdflib's equality) numbered once, 1, 2, …: a set or counter of
+    numbers hashes in C, where one of rdflib terms runs Python for every lookup. As in
+    `NTriplesTerms`, `by_id` is looked up first (`by_id.get(id(t)) or numbers(t)`: a number
+    is never 0), then the call; `term(n)` is the term of a number."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[Node, int] = {}
+        self._seen: list[Node] = []
+        self._terms: list[Node] = []
+        self.by_id: dict[int, int] = {}
+
+    def __call__(self, term: Node) -> int:
+        number = self._numbers.get(term)
+        if number is None:
+            self._terms.append(term)
+            number = self._numbers[term] = len(self._terms)
+        self._seen.append(term)
+        self.by_id[id(term)] = number
+        return number
+
+    def term(self, number: int) -> Node:
+        return self._terms[number - 1]
 
 
 def load_triples(
