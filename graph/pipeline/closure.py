@@ -69,6 +69,7 @@ _UNSUPPORTED_PREDICATES = frozenset(
     }
 )
 _UNSUPPORTED_KINDS = frozenset({OWL.FunctionalProperty, OWL.InverseFunctionalProperty})
+_READ_KINDS = _KINDS | _UNSUPPORTED_KINDS  # the only classes whose rdf:type facts _Rules reads
 
 
 class _Unsupported(Exception):
@@ -106,6 +107,8 @@ class _Rules:
             if p in _UNSUPPORTED_PREDICATES:
                 raise _Unsupported(str(p))
             if p == _TYPE:
+                if o not in _READ_KINDS:  # most types (the data's): by hash, before any ==
+                    continue
                 if o in _UNSUPPORTED_KINDS:
                     raise _Unsupported(str(o))
                 if o == OWL.SymmetricProperty:
