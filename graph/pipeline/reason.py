@@ -90,9 +90,7 @@ _COMPLEX = (
 
 def _resource_triples(asserted: Iterable[Triple], tbox: Graph) -> set[Triple]:
     tbox_subjects = set(tbox.subjects())
-    return {
-        (s, p, o) for s, p, o in asserted if not isinstance(o, Literal) and s not in tbox_subjects
-    }
+    return {t for t in asserted if not isinstance(t[2], Literal) and t[0] not in tbox_subjects}
 
 
 def relevant_abox(asserted: Graph, tbox: Graph) -> Graph:
