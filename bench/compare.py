@@ -135,12 +135,17 @@ def paired(
             figure["same_answers"] = answer_rows(ours) == answer_rows(virt)
             figure["virtuoso_rows"] = len(virt["results"]["bindings"])
         times: dict[str, list[float]] = {"sparql": [], "queries": [], "virtuoso": []}
+        # a round that failed (an HTTP error, a timeout) is timed too, and counted: a median
+        # over rounds some of which were 503s would hide that the question failed
+        failed = {"sparql": 0, "queries": 0, "virtuoso": 0}
         started = time.perf_counter()
         for r in range(rounds):
             order = [(r + k) % 3 for k in range(3)]
             got: dict[int, float] = {}
             for k in order:
-                got[k] = runs[k](q)[0]
+                got[k], answer = runs[k](q)
+                if isinstance(answer, str):
+                    failed[("sparql", "queries", "virtuoso")[k]] += 1
             times["sparql"].append(got[0])
             times["queries"].append(got[1])
             times["virtuoso"].append(got[2])
@@ -148,6 +153,7 @@ def paired(
                 break
         figure |= {f"{k}_ms": round(statistics.median(v) * 1000, 1) for k, v in times.items()}
         figure["rounds"] = len(times["sparql"])
+        figure["failed_rounds"] = {k: n for k, n in failed.items() if n}
         if "virtuoso_error" not in figure:
             for k in ("sparql", "queries"):
                 ratios = [a / b for a, b in zip(times[k], times["virtuoso"], strict=True)]
@@ -157,6 +163,7 @@ def paired(
             f"  {q.name}: /sparql {figure['sparql_ms']} ms, /queries {figure['queries_ms']} ms, "
             f"Virtuoso {figure['virtuoso_ms']} ms; ratios {figure.get('sparql_ratio', '–')} / "
             f"{figure.get('queries_ratio', '–')}; same answers {figure.get('same_answers', '–')}"
+            + (f"; failed rounds {figure['failed_rounds']}" if figure["failed_rounds"] else "")
         )
     return out
 

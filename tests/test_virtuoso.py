@@ -178,6 +178,8 @@ CASES = [(q.name, {}) for q in list_queries(Settings.defaults().queries_dir)] + 
     ("measures-by-theme", {"theme": "", "place": "xiamen"}),
     ("overdue-measures", {"asOf": "2022-10-01", "agency": "深圳市市场监督管理局"}),
     ("full-text-search", {"q": "APP"}),
+    ("reform-lineages", {"theme": "intellectual-property"}),
+    ("reform-lineages", {"agency": "深圳市市场监督管理局"}),
 ]
 
 
