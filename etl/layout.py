@@ -208,7 +208,16 @@ def read_table(lines: list[str], names: dict[str, str]) -> Table | None:
 
 
 def _is_header(cells: list[str], header: Header) -> bool:
-    return [_key(c) for c in cells if c.strip()] == [_key(c) for c in header.cells if c.strip()]
+    """The row repeats the header (a table printed over pages). Called for every row: the
+    header's keys are computed once, and a row's cells only until one differs."""
+    want = _filled_keys(tuple(header.cells))
+    filled = [c for c in cells if c.strip()]
+    return len(filled) == len(want) and all(_key(c) == k for c, k in zip(filled, want, strict=True))
+
+
+@lru_cache(maxsize=64)
+def _filled_keys(cells: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_key(c) for c in cells if c.strip())
 
 
 def _heading_of(cells: list[str]) -> tuple[str, int | None] | None:

@@ -73,9 +73,17 @@ def repeated_run(text: str, width: int = 10) -> str | None:
     normal prose and is not flagged; only a run followed at once by its own copy is. Linear in
     the text's length: only positions sharing a `width`-gram are compared.
     """
+    grams = [text[i : i + width] for i in range(len(text) - width + 1)]
+    if len(set(grams)) == len(grams):
+        return None  # no `width`-gram twice (most texts): no run can be (a 100x build's seconds)
+    return _scan(grams, text, width)
+
+
+def _scan(grams: list[str], text: str, width: int) -> str | None:
+    """repeated_run's search: the grams' positions, then each pair of consecutive ones."""
     positions: dict[str, list[int]] = {}
-    for i in range(len(text) - width + 1):
-        positions.setdefault(text[i : i + width], []).append(i)
+    for i, gram in enumerate(grams):
+        positions.setdefault(gram, []).append(i)
     for found in positions.values():
         for a, b in zip(found, found[1:], strict=False):
             span = b - a

@@ -13,6 +13,7 @@ rebuild gives the same IRIs and analysts' saved queries keep working.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
@@ -233,9 +234,21 @@ class RK(DefinedNamespace):
     viaMeasure: URIRef
 
 
+def _materialise(namespace: type[DefinedNamespace]) -> None:
+    """Each term of a defined namespace becomes a plain class attribute, the very URIRef its
+    lookup returns. rdflib resolves `RK.Measure` in Python on every access (about 2 µs): the
+    build's loops made millions of them (seconds at 100×). Names not defined still go through
+    rdflib's lookup, which refuses them (`_fail`)."""
+    for name in namespace.__annotations__:
+        type.__setattr__(namespace, name, namespace[name])
+
+
+_materialise(RK)
+
 _IRI_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~*")
 
 
+@lru_cache(maxsize=65536)  # the same document ids, numbers and names, many times over
 def _segment(value: str) -> str:
     """One IRI path segment: Chinese and other non-ASCII letters stay readable (RFC 3987 ucschar),
     ASCII outside the unreserved set is percent-encoded, and so are spaces and control

@@ -74,26 +74,46 @@ def _rules(triples: Iterable[Triple]) -> Iterator[Triple]:
     themes: list[tuple[Node, Node]] = []
     measures: set[Node] = set()
     in_document: list[tuple[Node, Node]] = []
+    # Which rule reads a predicate, by lookup (rdflib compares terms in Python: a chain of ==
+    # cost seconds at 100x); the terms are read once, not once per triple.
+    rule = {
+        **dict.fromkeys(_AGENCY_INVERSE, 0),
+        RK.evolvesFrom: 1,
+        RK.hasVersion: 2,
+        RK.hasTheme: 3,
+        SKOS.broader: 4,
+        RDF.type: 5,
+        RK.inDocument: 6,
+    }
+    involves, involved_in, evolves_into, version_of = (
+        RK.involvesAgency,
+        RK.involvedIn,
+        RK.evolvesInto,
+        RK.versionOf,
+    )
+    measure_class = RK.Measure
     for s, p, o in triples:
-        if p in _AGENCY_INVERSE:
-            yield s, RK.involvesAgency, o
+        kind = rule.get(p)
+        if kind == 0:
+            yield s, involves, o
             yield o, _AGENCY_INVERSE[p], s
-            yield o, RK.involvedIn, s
-        elif p == RK.evolvesFrom:
-            yield o, RK.evolvesInto, s
-        elif p == RK.hasVersion:
-            yield o, RK.versionOf, s
-        elif p == RK.hasTheme:
+            yield o, involved_in, s
+        elif kind == 1:
+            yield o, evolves_into, s
+        elif kind == 2:
+            yield o, version_of, s
+        elif kind == 3:
             themes.append((s, o))
-        elif p == SKOS.broader:
+        elif kind == 4:
             broader.setdefault(s, set()).add(o)
-        elif p == RDF.type and o == RK.Measure:
+        elif kind == 5 and o == measure_class:
             measures.add(s)
-        elif p == RK.inDocument:
+        elif kind == 6:
             in_document.append((s, o))
+    has_theme = RK.hasTheme
     for m, t in themes:
         for b in _ancestors(broader, t):
-            yield m, RK.hasTheme, b
+            yield m, has_theme, b
     for m, d in in_document:
         if m in measures:
             yield d, RK.hasMeasure, m
@@ -104,10 +124,9 @@ def derive(quads: Iterable[tuple[Node, Node, Node, URIRef]]) -> list[Quad]:
     sorted so that the step is deterministic on its own."""
     # Only the triples a rule reads or might repeat are kept: at 100x data the whole dataset as
     # a set of triples would hold gigabytes for a few properties' sake.
+    # (A set, not the tuple: `in` a tuple compares with each member in turn, in Python.)
     read = {*_AGENCY_INVERSE, RK.evolvesFrom, RK.hasVersion, SKOS.broader, RDF.type, RK.inDocument}
-    asserted: set[Triple] = set()
-    for s, p, o, _ in quads:
-        if p in read or p in DERIVED_PROPERTIES:
-            asserted.add((s, p, o))
+    read.update(DERIVED_PROPERTIES)
+    asserted = {(s, p, o) for s, p, o, _ in quads if p in read}
     new = {t for t in _rules(asserted) if t not in asserted}
     return [(s, p, o, DERIVED_GRAPH) for s, p, o in sorted(new, key=lambda t: tuple(map(str, t)))]

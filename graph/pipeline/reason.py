@@ -49,6 +49,8 @@ from reformkg.graph.pipeline.closure import closure as fast_closure
 __all__ = ["Clash", "clashes", "disjoint_groups", "infer", "infer_triples", "relevant_abox"]
 
 _META_NAMESPACES = (str(OWL), str(RDF), str(RDFS), str(XSD))
+_SAME_AS = OWL.sameAs  # looked up once: rdflib namespace attributes are slow in hot loops
+_TYPE = RDF.type
 Triple = tuple[Node, Node, Node]
 
 
@@ -88,9 +90,7 @@ _COMPLEX = (
 
 def _resource_triples(asserted: Iterable[Triple], tbox: Graph) -> set[Triple]:
     tbox_subjects = set(tbox.subjects())
-    return {
-        (s, p, o) for s, p, o in asserted if not isinstance(o, Literal) and s not in tbox_subjects
-    }
+    return {t for t in asserted if not isinstance(t[2], Literal) and t[0] not in tbox_subjects}
 
 
 def relevant_abox(asserted: Graph, tbox: Graph) -> Graph:
@@ -136,21 +136,34 @@ def _relevant(candidates: set[Triple], tbox: Graph) -> set[Triple]:
         domains.setdefault(p, set()).add(c)
     for p, c in tbox.subject_objects(RDFS.range):
         ranges.setdefault(p, set()).add(c)
-    rdf_type = RDF.type
-    types: set[tuple[Node, Node]] = {(s, o) for s, p, o in candidates if p == rdf_type}
+    # What each predicate asks, worked out once per predicate (not once per triple): rdflib
+    # compares terms in Python, and there are a million candidates at 100x.
+    plans: dict[Node, tuple[int, tuple[Node, ...], tuple[Node, ...]]] = {}
+    for p in {p for _, p, _ in candidates}:
+        if p == _TYPE:
+            plans[p] = (_IS_TYPE, (), ())
+        elif p in productive:
+            plans[p] = (_KEEP, (), ())
+        else:
+            plans[p] = (_UNTYPED, tuple(domains.get(p, ())), tuple(ranges.get(p, ())))
+    types: set[tuple[Node, Node]] = {(s, o) for s, p, o in candidates if plans[p][0] == _IS_TYPE}
     out: set[Triple] = set()
     for s, p, o in candidates:
-        if p == rdf_type:
+        action, p_domains, p_ranges = plans[p]
+        if action == _IS_TYPE:
             keep = o in productive_classes
-        elif p in productive:
+        elif action == _KEEP:
             keep = True
         else:
-            keep = any((s, c) not in types for c in domains.get(p, ())) or any(
-                (o, c) not in types for c in ranges.get(p, ())
+            keep = any((s, c) not in types for c in p_domains) or any(
+                (o, c) not in types for c in p_ranges
             )
         if keep:
             out.add((s, p, o))
     return out
+
+
+_IS_TYPE, _KEEP, _UNTYPED = 0, 1, 2  # what `_relevant` does with a predicate's triples
 
 
 def _uses_complex_constructs(tbox: Graph, abox: set[Triple]) -> bool:
@@ -160,8 +173,7 @@ def _uses_complex_constructs(tbox: Graph, abox: set[Triple]) -> bool:
             # follows from it, so the pre-filter need not keep anything for it (`clashes` checks it)
             if p != OWL.members or (s, RDF.type, OWL.AllDisjointClasses) not in tbox:
                 return True
-    same_as = OWL.sameAs
-    return any(p == same_as for _, p, _ in abox)
+    return _SAME_AS in {p for _, p, _ in abox}  # by hash: `==` on each would run in Python
 
 
 def _is_meta(term: Node) -> bool:
@@ -169,6 +181,8 @@ def _is_meta(term: Node) -> bool:
 
 
 def _noise(triple: tuple[Node, Node, Node], tbox_terms: set[Node], known: set[Node]) -> bool:
+    """Whether an inferred triple is left out (the module docstring lists what). `_Noise` is the
+    same test with each term's part worked out once (the closure repeats its terms)."""
     s, p, o = triple
     if isinstance(s, Literal) or isinstance(o, Literal):
         return True
@@ -176,12 +190,47 @@ def _noise(triple: tuple[Node, Node, Node], tbox_terms: set[Node], known: set[No
         return True
     if s in tbox_terms or _is_meta(s):
         return True
-    if p == OWL.sameAs and s == o:
+    if p == _SAME_AS and s == o:
         return True
-    return p == RDF.type and _is_meta(o)
+    return p == _TYPE and _is_meta(o)
 
 
-_SAME_AS = OWL.sameAs  # looked up once: rdflib namespace attributes are slow in hot loops
+class _Noise:
+    """`_noise` for many triples: what it asks of a subject, of an object and of a predicate is
+    kept per term, so each distinct term is tested once (at 100x the closure has 1.2 M triples
+    over far fewer terms, and rdflib compares terms in Python)."""
+
+    def __init__(self, tbox_terms: set[Node], known: set[Node]) -> None:
+        self.tbox_terms, self.known = tbox_terms, known
+        self.subjects: dict[Node, bool] = {}
+        self.objects: dict[Node, tuple[bool, bool]] = {}  # (noise whatever p, noise if a type)
+        self.predicates: dict[Node, int] = {}  # 1: owl:sameAs, 2: rdf:type, 0: other
+
+    def __call__(self, triple: tuple[Node, Node, Node]) -> bool:
+        s, p, o = triple
+        bad_s = self.subjects.get(s)
+        if bad_s is None:
+            bad_s = self.subjects[s] = (
+                isinstance(s, Literal)
+                or isinstance(s, BNode)
+                and s not in self.known
+                or s in self.tbox_terms
+                or _is_meta(s)
+            )
+        if bad_s:
+            return True
+        bad_o = self.objects.get(o)
+        if bad_o is None:
+            bad_o = self.objects[o] = (
+                isinstance(o, Literal) or isinstance(o, BNode) and o not in self.known,
+                _is_meta(o),
+            )
+        if bad_o[0]:
+            return True
+        kind = self.predicates.get(p)
+        if kind is None:
+            kind = self.predicates[p] = 1 if p == _SAME_AS else 2 if p == _TYPE else 0
+        return kind == 1 and s == o or kind == 2 and bad_o[1]
 
 
 # owlrl has no type information, so its classes are Any to mypy (disallow_subclassing_any).
@@ -317,8 +366,8 @@ def infer_triples(
     known = abox_subjects | {o for _, _, o in abox}
     # Every resource-valued triple already asserted (the ontology's too) is left out; the
     # literal-valued ones never come out of the closure: `_noise` drops them.
-    asserted_resources = {*candidates, *((s, p, o) for s, p, o in tbox)}
-    return {t for t in closed if t not in asserted_resources and not _noise(t, tbox_terms, known)}
+    noise, tbox_triples = _Noise(tbox_terms, known), set(tbox)
+    return {t for t in closed if not noise(t) and t not in candidates and t not in tbox_triples}
 
 
 #: An individual typed with two classes the ontology declares disjoint: (individual, c1, c2).
