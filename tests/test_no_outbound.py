@@ -122,7 +122,9 @@ def service_queries(draw: st.DrawFn, port: int) -> tuple[str, bool]:
     elif wrap == "union":
         body = f"{{ VALUES ?q {{ 1 }} }} UNION {{ {body} }}"
     elif wrap == "minus":
-        body = f"VALUES ?q {{ 1 }} MINUS {{ {body} }}"
+        # ?s is shared (the SERVICE pattern binds it): a MINUS sharing no variable removes
+        # nothing, so an engine may skip its right side, and SERVICE would never be called
+        body = f"VALUES ?s {{ <urn:x> }} MINUS {{ {body} }}"
     elif wrap == "subquery":
         body = f"{{ SELECT * WHERE {{ {body} }} }}"
     elif wrap == "exists":
