@@ -211,8 +211,8 @@ def render(results: dict[str, dict], info: dict, opts: object = None) -> str:
     lines = [
         "# Performance",
         "",
-        "Written by `reformkg bench` (bench/run.py); figures of the last run of each scale.",
-        "Regenerate: `reformkg bench --scales 1,10,100` (CI runs `--scales 1`).",
+        "Written by `python3 dev.py bench` (bench/run.py); figures of the last run of each scale.",
+        "Regenerate: `python3 dev.py bench --scales 1,10,100` (CI runs `--scales 1`).",
         "",
         f"Machine: {info['cpu']}, {info['memory_gb']} GB RAM; {info['platform']}; "
         f"Python {info['python']}; "
