@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -23,7 +24,17 @@ from bench.queries import ACCEPT, default_params, query_specs
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-def run(base: str, server_pid: int, queries_dir: Path, seconds: float, runaways: int = 2) -> dict:
+def run(
+    base: str,
+    server_pid: int,
+    queries_dir: Path,
+    seconds: float,
+    runaways: int = 2,
+    settle: Callable[[], None] = lambda: None,
+) -> dict:
+    """The run's figures; `settle()` waits for the pool to be back at rest (its extra workers
+    leave after their idle time) before the last memory sample, so "back to rest after the run"
+    measures the pool, not how soon the sample came."""
     targets = [(f"/queries/{s.name}", default_params(s)) for s in query_specs(queries_dir)]
     stop = threading.Event()
     outcomes: Counter[str] = Counter()
@@ -53,5 +64,6 @@ def run(base: str, server_pid: int, queries_dir: Path, seconds: float, runaways:
     stop.set()
     for t in helpers:
         t.join()
+    settle()
     samples.append(pss_tree(server_pid)["total_pss_mb"])
     return figures | {"runaways": runaways, "runaway_outcomes": dict(outcomes), "pss_mb": samples}

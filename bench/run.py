@@ -422,9 +422,12 @@ def serve_figures(label: str, build_dir: Path, queries_dir: Path, opts: Options)
             out["virtuoso"] = virtuoso_figures(label, base, build_dir, queries_dir, opts)
         if opts.load_seconds and label == opts.fairness_label:
             log(f"[{label}] fairness: {CLIENTS} clients × {opts.load_seconds:.0f} s, alone …")
-            alone = fairness.run(base, proc.pid, queries_dir, opts.load_seconds, runaways=0)
+            settle = lambda: at_rest(base, 2)  # noqa: E731 - the pool back at its 2 workers
+            settle()
+            alone = fairness.run(base, proc.pid, queries_dir, opts.load_seconds, 0, settle)
             log(f"[{label}] … and with 2 runaways in flight")
-            loaded = fairness.run(base, proc.pid, queries_dir, opts.load_seconds, runaways=2)
+            settle()
+            loaded = fairness.run(base, proc.pid, queries_dir, opts.load_seconds, 2, settle)
             out["fairness"] = {"alone": alone, "runaways": loaded}
     finally:
         stop_server(proc)
