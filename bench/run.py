@@ -24,6 +24,7 @@ docs/performance.md (text below its notes marker is kept).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -422,7 +423,7 @@ def serve_figures(label: str, build_dir: Path, queries_dir: Path, opts: Options)
             out["virtuoso"] = virtuoso_figures(label, base, build_dir, queries_dir, opts)
         if opts.load_seconds and label == opts.fairness_label:
             log(f"[{label}] fairness: {CLIENTS} clients × {opts.load_seconds:.0f} s, alone …")
-            settle = lambda: at_rest(base, 2)  # noqa: E731 - the pool back at its 2 workers
+            settle = functools.partial(at_rest, base, 2)  # the pool back at its 2 workers
             settle()
             alone = fairness.run(base, proc.pid, queries_dir, opts.load_seconds, 0, settle)
             log(f"[{label}] … and with 2 runaways in flight")

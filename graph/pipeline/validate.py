@@ -205,7 +205,7 @@ def _reads(queries: list[_TargetQuery]) -> tuple[set[URIRef], set[URIRef] | None
 
 
 def _select_targets(shapes: Graph, queries: list[_TargetQuery], store: ox.Store) -> None:
-    for shape, target, query, _reads in queries:
+    for shape, target, query, _read in queries:
         solutions = store.query(query)
         assert isinstance(solutions, ox.QuerySolutions)
         nodes = {row["this"] for row in solutions}
