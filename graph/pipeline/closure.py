@@ -163,10 +163,12 @@ class _Rules:
             raise _Unsupported("a class axiom that types properties")
 
 
-def closure(facts: set[Triple]) -> set[Triple] | None:
+def closure(facts: set[Triple]) -> list[Triple] | None:
     """The triples the rules above entail from `facts` (axioms and data, resource-valued) that
-    `facts` does not hold, or None when the input needs a rule this module does not run (then
-    use owlrl).
+    `facts` does not hold, each once, or None when the input needs a rule this module does not
+    run (then use owlrl). A list, not a set: the numbered triples are distinct and numbers map
+    one to one onto terms, so hashing 1.2 M tuples of rdflib terms again (2 s at 100x) would
+    only repeat what the caller's own filter does.
 
     Terms are numbered first: rdflib terms hash and compare in Python, integers in C, and the
     rules look triples up several times each."""
@@ -187,7 +189,7 @@ def closure(facts: set[Triple]) -> set[Triple] | None:
     if new is None:
         return None
     terms = list(ids)
-    return {(terms[s], terms[p], terms[o]) for s, p, o in new}
+    return [(terms[s], terms[p], terms[o]) for s, p, o in new]
 
 
 class _NumberedRules:

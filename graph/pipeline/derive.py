@@ -26,7 +26,8 @@ every triple of these properties in the closure is asserted or derived.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import cast
 
 from rdflib import RDF, SKOS, URIRef
 from rdflib.term import Node
@@ -54,6 +55,10 @@ _AGENCY_INVERSE: dict[Node, Node] = {
     RK.leadAgency: RK.leads,
     RK.responsibleAgency: RK.responsibleFor,
 }
+
+
+#: A triple's sort key: its three terms joined (every rdflib term is a str).
+_JOINED = cast(Callable[[Triple], str], "\0".join)
 
 
 def _ancestors(broader: dict[Node, set[Node]], concept: Node) -> set[Node]:
@@ -129,4 +134,8 @@ def derive(quads: Iterable[tuple[Node, Node, Node, URIRef]]) -> list[Quad]:
     read.update(DERIVED_PROPERTIES)
     asserted = {(s, p, o) for s, p, o, _ in quads if p in read}
     new = {t for t in _rules(asserted) if t not in asserted}
-    return [(s, p, o, DERIVED_GRAPH) for s, p, o in sorted(new, key=lambda t: tuple(map(str, t)))]
+    # Sorted on one string per triple, joined in C (rdflib terms are strings): the same order as
+    # comparing the three strings in turn ("\0" sorts before any character of a term), without a
+    # Python call and four new strings per triple.
+    ordered = sorted(new, key=_JOINED)
+    return [(s, p, o, DERIVED_GRAPH) for s, p, o in ordered]

@@ -357,7 +357,9 @@ def infer_triples(
     abox = _relevant(candidates, tbox) if prefilter else candidates
     facts: set[Triple] = {*axioms, *abox}
     found = fast_closure(facts) if engine == "fast" and not plain_owlrl else None
-    closed = found if found is not None else _owlrl_closure(facts, plain_owlrl) - facts
+    closed: Iterable[Triple] = (
+        found if found is not None else _owlrl_closure(facts, plain_owlrl) - facts
+    )
     tbox_terms = set(tbox.subjects()) | {o for o in tbox.objects() if isinstance(o, URIRef)}
     # Resources described by the data are never TBox terms, even when the ontology mentions
     # one (rdfs:seeAlso the theme scheme); keep their inferences.
