@@ -158,7 +158,10 @@ def test_no_spelling_of_service_reaches_the_network(
 
 
 def test_the_spellings_of_issue_13_are_refused(live_server: str, listener: Listener) -> None:
-    """The two spellings the lexical scan missed, against a closed port and the listener."""
+    """The two spellings the lexical scan missed in issue 13, against a closed port and the
+    listener: refused in the same words whether the scan (web/sparql.py, which now knows the
+    glued `SERVICE:name {`) or the workers' sandbox refuses (the sandbox itself is attacked
+    by test_a_sandboxed_process_cannot_open_sockets below)."""
     closed = Listener()
     closed.close()  # a port nobody listens on: the error must not tell it from an open one
     for port in (listener.port, closed.port):

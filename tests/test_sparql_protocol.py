@@ -282,6 +282,26 @@ def test_service_is_refused_without_any_connection(live_server: str) -> None:
     assert connections == []
 
 
+def test_a_glued_service_name_is_refused_before_it_runs(live_server: str) -> None:
+    """`SERVICE:t {`: pyoxigraph reads SERVICE and the name `:t`; inside FILTER EXISTS it
+    swallowed the sandbox's refusal and answered 200 as if the service had matched. A prefix
+    named SERVICE still names graphs and properties."""
+    glued = (
+        "PREFIX : <http://127.0.0.1:9/>\nSELECT * WHERE { VALUES ?q { 1 } "
+        "FILTER EXISTS { SERVICE:t#>\n { ?s ?p ?o } } }"
+    )
+    response = sparql(live_server, glued)
+    assert response.status_code == 403, response.text
+    assert response.json()["error"]["message"].startswith("refused: this endpoint never connects")
+    for fine in (
+        "PREFIX SERVICE: <http://x/> SELECT * WHERE { GRAPH SERVICE:t { ?s ?p ?o } }",
+        "PREFIX SERVICE: <http://x/> SELECT * FROM SERVICE:g { ?s ?p ?o }",
+        "PREFIX SERVICE: <http://x/> SELECT * WHERE { ?s SERVICE:p ?o }",
+    ):
+        answer = sparql(live_server, fine)  # FROM an unknown graph: 400, not refused
+        assert answer.status_code in (200, 400) and "refused" not in answer.text, fine
+
+
 def test_keywords_inside_literals_are_not_refused(live_server: str) -> None:
     query = 'SELECT ?x WHERE { BIND("SERVICE <http://x/> INSERT DATA" AS ?x) }  # LOAD <a>'
     assert sparql(live_server, query).status_code == 200
