@@ -26,16 +26,17 @@ from pathlib import Path
 
 from bench import ROOT
 from bench.generate import generate
+from bench.report import (
+    BUNDLE_LOOPS,
+    BUNDLE_SECONDS,
+    GROWTH,
+    NOISE_SECONDS,
+    SCALE_MB,
+    SCALE_SECONDS,
+)
 from bench.run import Limits, build_figures
 from reformkg.graph.pipeline.build import STAGES
 from reformkg.settings import Settings
-
-BUNDLE_SECONDS = 3.0  # five documents
-BUNDLE_LOOPS = 35.0  # … and at most 35 calibration loops
-SCALE_SECONDS = 120.0  # 100x
-SCALE_MB = 3072.0  # 100x peak
-GROWTH = 12.0  # 10x -> 100x, per stage
-NOISE_SECONDS = 0.05  # a stage this short at 10x is timer noise: its growth is not judged
 
 
 def calibration_ms() -> float:
