@@ -1,8 +1,10 @@
 """The wheel is the product: installed into a fresh venv outside the checkout, it builds and
 serves the bundled documents from any folder, and `--data` points it at a user's own folder.
 
-The wheel is built from the checkout (`pip wheel`), installed with `--no-deps` into a new venv
-whose only other path entry is the test venv's site-packages (for the dependencies, without
+The wheel is built from a copy of the checkout (`pip wheel`: setuptools leaves its own
+`build/` in the source folder, where `reformkg build` then refused to replace a folder holding
+files it did not write, so `dev.py test` then `dev.py serve` failed), installed with
+`--no-deps` into a new venv whose only other path entry is the test venv's site-packages (for the dependencies, without
 running its .pth files, so the checkout's editable install cannot leak in), and run from a
 temporary folder with no checkout in sight.
 """
@@ -24,6 +26,30 @@ import pytest
 
 from checkout import ROOT
 
+#: Not source (.gitignore's entries and .git): left out of the copy the wheel is built from.
+_NOT_SOURCE = (
+    ".git",
+    ".venv",
+    "build",
+    "build.cache",
+    "__pycache__",
+    "*.egg-info",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "test-artifacts",
+    "bench-out",
+    ".mypy_cache",
+)
+
+
+def _setuptools_leftovers() -> list[str]:
+    """What the checkout's build/ holds that no ReformKG build writes (setuptools' folders)."""
+    folder = ROOT / "build"
+    return sorted(p.name for p in folder.glob("bdist.*")) + sorted(
+        p.name for p in folder.glob("lib")
+    )
+
 
 def _run(cmd: list[str], cwd: Path, **kw: object) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REFORMKG_", "PYTHON"))}
@@ -42,6 +68,9 @@ def _run(cmd: list[str], cwd: Path, **kw: object) -> subprocess.CompletedProcess
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The `bin/` of a fresh venv holding only the wheel built from this checkout."""
     work = tmp_path_factory.mktemp("wheel")
+    before = _setuptools_leftovers()
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*_NOT_SOURCE))
     built = _run(
         [
             sys.executable,
@@ -52,11 +81,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             "-q",
             "-w",
             str(work / "dist"),
-            str(ROOT),
+            str(source),
         ],
         cwd=work,
     )
     assert built.returncode == 0, built.stderr
+    assert _setuptools_leftovers() == before, "building the wheel wrote into the checkout"
     wheels = list((work / "dist").glob("reformkg-*.whl"))
     assert len(wheels) == 1
     venv = work / "venv"
