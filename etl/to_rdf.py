@@ -103,10 +103,16 @@ def in_both_scripts(
     produce: Callable[_Args, Iterable[Triple]],
 ) -> Callable[_Args, Iterator[Triple]]:
     """The triples of `produce`, with each Chinese literal that has traditional characters
-    tagged @zh-Hant and (but for PRINTED_ONLY properties) its simplified form @zh-Hans added."""
+    tagged @zh-Hant and (but for PRINTED_ONLY properties) its simplified form @zh-Hans added,
+    and the subject marked `rk:printedInTraditional` the property (once).
+
+    The mark is what a question reads to keep the printed text only: the simplified copies are
+    the values of a marked property that are not @zh-Hant, found by one scan of the marks
+    (empty when everything was printed in simplified characters) instead of a lookup per row."""
 
     @wraps(produce)
     def both(*args: _Args.args, **kwargs: _Args.kwargs) -> Iterator[Triple]:
+        marked: set[tuple[URIRef, URIRef]] = set()
         for s, p, o in produce(*args, **kwargs):
             if isinstance(o, Literal) and (o.language or "").lower() in {"zh", "zh-hans"}:
                 text = str(o)
@@ -115,6 +121,9 @@ def in_both_scripts(
                     yield s, p, Literal(text, lang=PRINTED_TAG)
                     if p not in PRINTED_ONLY:
                         yield s, p, Literal(simple, lang=SIMPLIFIED_TAG)
+                    if (s, p) not in marked:
+                        marked.add((s, p))
+                        yield s, RK.printedInTraditional, p
                     continue
             yield s, p, o
 

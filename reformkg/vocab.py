@@ -167,6 +167,7 @@ class RK(DefinedNamespace):
     responsibleFor: URIRef
     leadAgencyRaw: URIRef
     responsibleAgencyRaw: URIRef
+    printedInTraditional: URIRef
     agencyNote: URIRef
     agencyRole: URIRef
     agency: URIRef

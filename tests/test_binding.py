@@ -105,3 +105,37 @@ def test_every_plain_form_is_a_question_of_the_same_name_and_parameters() -> Non
     for path in sorted(PLAIN.glob("*.rq")):
         plain, query = parse_query_file(path), QUERIES[path.stem]
         assert [p.name for p in plain.params] == [p.name for p in query.params], path.name
+
+
+#: Questions whose order is by keys the query makes (tests the keys keep the promised order):
+#: the projected columns of the promise, each ascending (+1) or descending (-1).
+PROMISED_ORDER = {
+    "themes-per-agency": [("agencyLabel", 1), ("measures", -1), ("theme", 1)],
+    "co-responsibility-pairs": [("shared", -1), ("labelA", 1), ("labelB", 1)],
+    "deadlines-by-month": [("month", 1), ("measures", -1), ("label", 1)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROMISED_ORDER))
+def test_rows_come_in_the_promised_order(printed_store: BuildStore, name: str) -> None:
+    """SPARQL orders strings by code point and numbers by value; so does this key, so every
+    pair of neighbouring rows must compare in order on the promised columns."""
+    job = job_for(QUERIES[name], {})
+    result = solutions(printed_store.query(job.query, **dataset_options(printed_store, job)))  # type: ignore[arg-type]
+    names = [v.value for v in result.variables]
+    rows = [{n: s[n] for n in names} for s in result]
+    assert len(rows) > 5, "a short answer tests little"
+
+    def key(row: dict) -> tuple:
+        parts = []
+        for column, direction in PROMISED_ORDER[name]:
+            term = row[column]
+            if isinstance(term, ox.Literal) and term.datatype.value.endswith("#integer"):
+                parts.append(direction * int(term.value))
+            else:
+                text = term.value
+                parts.append(text if direction > 0 else tuple(-ord(c) for c in text))
+        return tuple(parts)
+
+    keys = [key(r) for r in rows]
+    assert keys == sorted(keys)

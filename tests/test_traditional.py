@@ -462,3 +462,26 @@ def test_search_finds_either_script_and_shows_the_printed_form(build_dir, tradit
     assert is_traditional(hit.entry.label) and hit.entry.label == S2T(hit.entry.label)
     assert is_traditional(hit.field.text)
     assert URIRef(hit.entry.iri)
+
+
+@pytest.mark.parametrize("dataset", ["asserted", "all"])
+def test_marks_name_exactly_the_properties_printed_in_traditional(
+    traditional_build, dataset: str
+) -> None:
+    """`?s rk:printedInTraditional ?p` holds exactly where `?s ?p` has a @zh-Hant value (the
+    named questions remove simplified copies by these marks), in the default dataset and with
+    the inferred graph too."""
+    store = open_store(traditional_build)
+    union = {"use_default_graph_as_union": True} if dataset == "all" else {}
+    rows = store.query(
+        "SELECT DISTINCT ?s ?p WHERE { ?s ?p ?o FILTER(LANGMATCHES(LANG(?o), 'zh-Hant')) }",
+        **union,
+    )
+    printed = {(s["s"].value, s["p"].value) for s in rows}
+    marks = store.query(
+        "SELECT DISTINCT ?s ?p WHERE { ?s <https://w3id.org/reformkg/ontology#printedInTraditional> ?p }",
+        **union,
+    )
+    marked = {(s["s"].value, s["p"].value) for s in marks}
+    assert len(printed) > 3000, "the converted documents print most texts in traditional"
+    assert marked == printed, (len(marked), len(printed))

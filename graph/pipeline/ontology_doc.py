@@ -95,7 +95,14 @@ def _term_section(g: Graph, term: URIRef) -> str:
     kinds = sorted(
         _curie(k)
         for k in g.objects(term, RDF.type)
-        if k not in (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.Class, OWL.NamedIndividual)
+        if k
+        not in (
+            OWL.ObjectProperty,
+            OWL.DatatypeProperty,
+            OWL.AnnotationProperty,
+            OWL.Class,
+            OWL.NamedIndividual,
+        )
     )
     chains = [
         " ∘ ".join(_curie(x) for x in Collection(g, c))
@@ -206,6 +213,7 @@ def render(ontology_path: Path, themes_path: Path) -> str:
         ("classes", "Classes 类", OWL.Class),
         ("object-properties", "Object properties 对象属性", OWL.ObjectProperty),
         ("datatype-properties", "Datatype properties 数据属性", OWL.DatatypeProperty),
+        ("annotation-properties", "Annotation properties 注释属性", OWL.AnnotationProperty),
         ("individuals", "Individuals 个体", OWL.NamedIndividual),
     ]
     body = []

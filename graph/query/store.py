@@ -15,8 +15,9 @@ Terms travel between processes as plain tuples (`to_tuple` / `from_tuple`);
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeAlias, overload
@@ -199,22 +200,49 @@ def term_value(
     if isinstance(term, tuple):
         return tuple_value(term)
     if isinstance(term, ox.Literal):
-        return _literal_value(term.value, term.datatype.value)
+        return literal_value(term.value, term.datatype.value)
     return term.value
 
 
-def _literal_value(value: str, datatype: str) -> PlainValue:
-    dt = datatype.rsplit("#", 1)[-1]
-    try:
-        if dt in {"integer", "int", "long", "nonNegativeInteger", "positiveInteger", "short"}:
-            return int(value)
-        if dt in {"decimal", "double", "float"}:
-            return float(value)
-    except ValueError:
-        return value
-    if dt == "boolean":
-        return value in {"true", "1"}
+def literal_value(value: str, datatype: str) -> PlainValue:
+    """A typed literal's plain value: numbers and booleans typed, anything else its text."""
+    return literal_reader(datatype)(value)
+
+
+_INTEGERS = {"integer", "int", "long", "nonNegativeInteger", "positiveInteger", "short"}
+_DECIMALS = {"decimal", "double", "float"}
+
+
+def _number_or_text(kind: Callable[[str], int | float]) -> Callable[[str], PlainValue]:
+    def read(value: str) -> PlainValue:
+        try:
+            return kind(value)
+        except ValueError:  # an ill-typed literal ("abc"^^xsd:integer) keeps its text
+            return value
+
+    return read
+
+
+def _text(value: str) -> PlainValue:
     return value
+
+
+def _boolean(value: str) -> PlainValue:
+    return value in {"true", "1"}
+
+
+@functools.lru_cache(maxsize=256)
+def literal_reader(datatype: str) -> Callable[[str], PlainValue]:
+    """The reading of a datatype's literals into plain values (`literal_value`), chosen once
+    per datatype: an answer's rows are read cell by cell, in the worker."""
+    dt = datatype.rsplit("#", 1)[-1]
+    if dt in _INTEGERS:
+        return _number_or_text(int)
+    if dt in _DECIMALS:
+        return _number_or_text(float)
+    if dt == "boolean":
+        return _boolean
+    return _text
 
 
 def tuple_value(term: TermTuple | None) -> PlainValue | None:
@@ -222,7 +250,7 @@ def tuple_value(term: TermTuple | None) -> PlainValue | None:
     if term is None:
         return None
     if term[0] == "literal":
-        return _literal_value(term[1], term[2])
+        return literal_value(term[1], term[2])
     return term[1]
 
 
