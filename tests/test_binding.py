@@ -38,6 +38,7 @@ CASES = [(name, {}) for name in QUERIES] + [
     ("measures-of-agency", {"agency": "深圳市发展和改革委员会"}),
     ("measures-without-lead", {"doc": "ccr-practices-undated"}),
     ("full-text-search", {"q": "APP"}),
+    ("full-text-search", {"q": "2023"}),  # caseless, not Chinese: the short way
     ("co-responsibility-pairs", {"minShared": "5"}),
     ("nationwide-by-theme", {"scope": "具备条件地区"}),
     ("cross-document-links", {"minScore": "0.6"}),
