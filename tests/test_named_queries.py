@@ -162,8 +162,20 @@ def test_full_text_search(live_server: str, parsed_docs, q: str) -> None:
 
     expected = {iri(m) for m in measures(parsed_docs) if hit(m)}
     assert expected, "pick a word that occurs"
-    got = {r["measure"] for r in run(live_server, "full-text-search", q=q)["rows"]}
-    assert got == expected
+    rows = run(live_server, "full-text-search", q=q)["rows"]
+    assert {r["measure"] for r in rows} == expected
+    # the fields found in, in the order of their rank, and the best rank the first of them
+    by_iri = {iri(m): m for m in measures(parsed_docs)}
+    for r in rows:
+        m = by_iri[r["measure"]]
+        texts = {
+            "name": m.name.clean,
+            "practice": m.practice.clean,
+            "effect": m.effect.clean if m.effect else "",
+        }
+        found = [f for f in ("name", "practice", "effect") if q.lower() in texts[f].lower()]
+        assert r["fields"] == "; ".join(found), r["measure"]
+        assert r["best"] == ("name", "practice", "effect").index(found[0]) + 1
 
 
 def test_documents_timeline(live_server: str, parsed_docs) -> None:
