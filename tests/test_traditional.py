@@ -479,7 +479,7 @@ def test_marks_name_exactly_the_properties_printed_in_traditional(
     )
     printed = {(s["s"].value, s["p"].value) for s in rows}
     marks = store.query(
-        "SELECT DISTINCT ?s ?p WHERE { ?s <https://w3id.org/reformkg/ontology#printedInTraditional> ?p }",
+        f"SELECT DISTINCT ?s ?p WHERE {{ ?s <{RK.printedInTraditional}> ?p }}",
         **union,
     )
     marked = {(s["s"].value, s["p"].value) for s in marks}
