@@ -58,12 +58,14 @@ def targets(results: dict[str, dict]) -> list[list[str]]:
             "",
         ]
     )
+    grows = None if two is None or four is None else four > two * WORKER_GROWTH
     rows.append(
         [
             "100×: PSS not growing with workers (4 vs 2)",
             "–" if two is None or four is None else f"{four:.0f} MB vs {two:.0f} MB",
-            _status(None if two is None or four is None else four <= two * WORKER_GROWTH),
-            f"criterion: at most {WORKER_GROWTH}× the PSS with 2",
+            _status(None if grows is None else not grows),
+            f"criterion: at most {WORKER_GROWTH}× the PSS with 2"
+            + (_worker_growth(big["memory_4"], four / two) if grows else ""),
         ]
     )
     for label, scale in (("100x", "100×"), ("1x", "1×")):
@@ -163,6 +165,20 @@ def targets(results: dict[str, dict]) -> list[list[str]]:
     else:
         rows.append(["8 clients with 2 runaways", "–", "not measured", "--load-seconds 0"])
     return rows
+
+
+def _worker_growth(memory: dict, ratio: float) -> str:
+    """Why PSS grows with the workers: each worker that ran the mix holds memory of its own."""
+    workers = sorted(p["pss_mb"] for p in memory.get("processes", []) if p["role"] == "worker")
+    if len(workers) < 2:
+        return f"; {ratio:.2f}×"
+    fresh, used = workers[0], workers[1:]
+    return (
+        f"; {ratio:.2f}× ({ratio - WORKER_GROWTH:.2f}× over): each worker that ran the mix holds "
+        f"{min(used):.0f}–{max(used):.0f} MB against {fresh:.0f} MB for the fresh one: the "
+        "block caches of its own read-only RocksDB handle (oxigraph gives the id2str column "
+        "family a 128 MB cache, optimize_for_point_lookup; pyoxigraph exposes no shared one)"
+    )
 
 
 def _ms(v: float | None) -> str:

@@ -17,7 +17,10 @@ For each scale N (a synthetic corpus N x the five documents, bench/generate.py) 
    window.reformkgReady; and the queries on rdflib's in-memory store (subprocess).
 The machine's speed is calibrated before and after with `python3 -m timeit "sum(i*i for i in
 range(10**6))"` (printed with the figures).
-The bundled five documents are built too (the "bundle" column): the 5 s target is about them.
+The bundled five documents are built too (the "bundle" column): the 3 s / 35-loop target is
+about them, measured on their second build (jieba's dictionary and cuts read from the build's
+cache folder, reformkg.etl.jieba_cache); the first, with an empty cache folder, is printed
+beside it. A synthetic corpus is built as a new one: the dictionary read, every text cut.
 Results are kept as JSON per scale in the work folder and the table is written to
 docs/performance.md (text below its notes marker is kept).
 """
@@ -481,10 +484,20 @@ def run_scale(label: str, data_dir: Path, planted: Path | None, opts: Options) -
     log, work = opts.log, opts.work
     build_dir = work / f"build-{label}"
     log(f"[{label}] building {data_dir} …")
-    result: dict = {
-        "label": label,
-        "build": build_figures(data_dir, build_dir, work, label, opts.limits),
-    }
+    result: dict = {"label": label}
+    cache = build_dir.with_name(build_dir.name + ".cache")  # reformkg.etl.jieba_cache
+    if label == "bundle":
+        # The first build with an empty cache folder (jieba's dictionary and cuts made, not
+        # read), printed beside the target's figure, which is the next build's, as a user's
+        # second build of a checkout.
+        shutil.rmtree(cache, ignore_errors=True)
+        result["first_build"] = build_figures(data_dir, build_dir, work, label, opts.limits)
+    else:
+        # A synthetic corpus is built as a new one: jieba's dictionary read from the cache
+        # folder, every text cut (not the cuts a previous run of the benchmark left there).
+        for cuts in cache.glob("jieba-*.cuts"):
+            cuts.unlink()
+    result["build"] = build_figures(data_dir, build_dir, work, label, opts.limits)
     if "stopped" in result["build"]:
         log(f"[{label}] build {result['build']['stopped']}")
         return result

@@ -61,3 +61,21 @@ def test_flat_memory_means_no_growth_during_the_run_and_back_after() -> None:
     assert _flat([at_rest, 300.0, 310.0, 400.0, 520.0, after]) is False  # growing under load
     assert _flat([at_rest, *steady, 450.0]) is False  # kept after the run
     assert _flat([at_rest]) is None
+
+
+def test_workers_growing_memory_is_explained() -> None:
+    def memory(*workers: float) -> dict:
+        processes = [{"role": "web", "pss_mb": 450.0}] + [
+            {"role": "worker", "pss_mb": w} for w in workers
+        ]
+        return {"total_pss_mb": sum(p["pss_mb"] for p in processes), "processes": processes}
+
+    results = {
+        "100x": {"memory_2": memory(150, 150, 30), "memory_4": memory(150, 145, 148, 152, 30)}
+    }
+    row = {r[0]: r for r in targets(results)}["100×: PSS not growing with workers (4 vs 2)"]
+    assert row[1] == "1075 MB vs 780 MB" and row[2] == "**missed**"
+    assert "1.38× (0.18× over)" in row[3] and "145–152 MB against 30 MB" in row[3]
+    fine = {"100x": {"memory_2": memory(40, 40, 30), "memory_4": memory(40, 40, 40, 40, 30)}}
+    row = {r[0]: r for r in targets(fine)}["100×: PSS not growing with workers (4 vs 2)"]
+    assert row[2] == "met" and row[3] == "criterion: at most 1.2× the PSS with 2"

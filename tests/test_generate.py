@@ -195,3 +195,30 @@ def test_targets_judge_the_five_documents_against_the_calibration_loop() -> None
     assert fast_machine[row][1].startswith("67×") and fast_machine[row][2] == "**missed**"
     assert slow_machine[row][1].startswith("24×") and slow_machine[row][2] == "met"
     assert targets({"bundle": {"build": build}})[1][2] == "not measured"  # no loop, no verdict
+
+
+def test_a_missed_build_target_says_by_how_much_and_why() -> None:
+    """Issue 16's Done-when: a missed target says by how much and why."""
+
+    def build(measures: int, reason_s: float, total: float) -> dict:
+        stages = {"link": {"seconds": 1.0, "peak_mb": 10}, "reason": {"seconds": reason_s}}
+        return {"stages": stages, "total_seconds": total, "peak_mb": 10, "measures": measures}
+
+    results = {
+        "bundle": {"build": build(349, 0.5, 2.0), "first_build": {"total_seconds": 2.4}},
+        "10x": {"build": build(3_000, 1.0, 12.0)},
+        "100x": {"build": build(30_000, 15.0, 126.0)},
+    }
+    rows = {r[0]: r for r in targets(results, loop_ms=40.0)}
+    loops = rows["… and ≤ 35 × the calibration loop"]
+    assert loops[1].startswith("50×") and loops[2] == "**missed**"
+    assert "15 loops over (+42.9%); largest stages: link 67%" in loops[3]
+    assert "first build, empty cache folder: 2.4 s (60×)" in loops[3]
+    assert "6.0 s over (+5.0%)" in rows["100×: whole build ≤ 120 s"][3]
+    growth = rows["10×→100×: each stage ≤ 12× time"]
+    assert growth[1] == "reason 15.0×" and growth[2] == "**missed**"
+    assert growth[3] == (
+        "reason 3.00× over (+25.0%): its time per measure grew 1.50× (measures grew 10.0×)"
+    )
+    met = {r[0]: r for r in targets(results | {"100x": {"build": build(30_000, 9, 100)}}, 40.0)}
+    assert met["10×→100×: each stage ≤ 12× time"][2:] == ["met", ""]

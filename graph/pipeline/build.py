@@ -89,9 +89,12 @@ def _collect_rarely() -> Iterator[None]:
     build the collector does not run by itself: each stage ends with one collection of what
     it made, and what it leaves is then frozen (never walked again, `gc.freeze`). Collecting
     every 100 000 allocations instead still cost 1.3 s of the 15 s reasoning at 100x (the
-    stages make tuples and sets, not cycles: the peak did not change)."""
+    stages make tuples and sets, not cycles: the peak did not change). What lives before the
+    build (the modules it imported, the caller's objects) is frozen from the start: the first
+    stage's collection walked all of it, 26 ms of the five documents' build."""
     was_enabled = gc.isenabled()
     gc.disable()
+    gc.freeze()
     try:
         yield
     finally:

@@ -75,13 +75,15 @@ def link(
     cache_dir: Path | None = None,
 ) -> list[linking.Link]:
     """Cross-batch links (same reform / evolution / related) between measures; jieba's
-    dictionary is read from its cache in `cache_dir` (see `cache_dir`)."""
-    similarity.load_dictionary(cache_dir)
-    return linking.link_measures(docs, link_themes(themes))
+    dictionary and the texts it cut are kept in `cache_dir` (see `cache_dir`)."""
+    similarity.use_cache(cache_dir)
+    links = linking.link_measures(docs, link_themes(themes))
+    similarity.keep_cuts()
+    return links
 
 
 def cache_dir(settings: Settings) -> Path:
-    """Where the build keeps what it may reuse between builds (jieba's dictionary): beside the
+    """Where the build keeps what it may reuse between builds (jieba's dictionary and cuts): beside the
     build folder, which is replaced whole by every build (`build` → `build.cache`)."""
     return settings.build_dir.with_name(settings.build_dir.name + ".cache")
 
