@@ -93,8 +93,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--throughput-seconds",
         type=float,
-        default=10,
-        help="length of the 8-client throughput runs (default 10)",
+        default=20,
+        help="length of the 8-client throughput runs (default 20)",
     )
     parser.add_argument(
         "--memory-limit-mb",

@@ -48,7 +48,10 @@ METHOD = """\
   run up to 20 times or for 10 s, at least 3 times unless a single run takes longer than 10 s.
   p50/p95 are nearest-rank percentiles of the measured runs.
 - **Throughput.** 8 concurrent HTTP clients (threads, one connection each) cycle through the
-  named queries for 10 s; requests per second completed with status 200.
+  named queries for 20 s (`--throughput-seconds`), once the server has warmed its views (the
+  "views warm" column: a background computation at start that takes a core for tens of
+  seconds at 100×); requests per second completed with status 200. Virtuoso is measured the
+  same way.
 - **Views.** Headless Debian chromium (Playwright, `executable_path=/usr/bin/chromium`), a
   fresh browser context per run (cold cache): milliseconds from navigation start until the page
   sets `window.reformkgReady = true` (an init script records `performance.now()` at that

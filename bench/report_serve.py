@@ -273,6 +273,7 @@ def sections(results: dict[str, dict], info: dict) -> list[str]:
             [
                 label,
                 f"{r.get('first_answer_seconds', '–')} s",
+                f"{r.get('views_warm_seconds', '–')} s",
                 f"{virt.get('restart_seconds', '–')} s",
                 f"{m2.get('total_pss_mb', '–')} MB ({parts(m2)})",
                 f"{m4.get('total_pss_mb', '–')} MB",
@@ -287,6 +288,7 @@ def sections(results: dict[str, dict], info: dict) -> list[str]:
         [
             "corpus",
             "first answer",
+            "views warm",
             "Virtuoso restart",
             "PSS, 2 workers, after the mix, at rest",
             "PSS, 4 workers",

@@ -48,3 +48,30 @@ def test_a_page_being_computed_is_waited_for_not_computed_again() -> None:
         t.join()
     assert results == ["page"] * 4
     assert len(calls) == 1
+
+
+def test_healthz_says_when_the_views_are_warm(build_dir) -> None:
+    """A server reports its warm-up (the benchmark waits for it before measuring throughput):
+    warming, then warm with the seconds it took; off when the warm-up is turned off."""
+    import httpx
+    from conftest import start_server
+
+    for env, final in (({}, "warm"), ({"REFORMKG_WARM_VIEWS": "0"}, "off")):
+        proc, base = start_server(build_dir, env)
+        try:
+            deadline = time.monotonic() + 120
+            while (views := httpx.get(base + "/healthz", timeout=10).json()["views"])[
+                "status"
+            ] == "warming":
+                assert time.monotonic() < deadline, "the warm-up never ended"
+                time.sleep(0.1)
+            assert views["status"] == final
+            if final == "warm":
+                assert views["seconds"] > 0
+                cached_page = httpx.get(base + "/viz/agencies", timeout=30)
+                assert cached_page.status_code == 200 and "牵头" in cached_page.text
+            else:
+                assert views["seconds"] is None
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)

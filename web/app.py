@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -236,12 +237,17 @@ class ReformKGApp(FastAPI):
         return spec
 
 
-def _warm(state: State) -> None:
-    """Background warm-up of the views; a failure is logged, the page is computed on request."""
+def _warm(state: State, started: float) -> None:
+    """Background warm-up of the views; a failure is logged, the page is computed on request.
+    /healthz says how it went (`state.views`): the warm-up takes a core for tens of seconds
+    at 100x data (30 s of CPU), so the queries answered meanwhile share the machine with it."""
     try:
         viz_routes.warm(state)
     except Exception:  # noqa: BLE001 - a warm-up must never take the server down
         logging.getLogger("reformkg.web").exception("warming the views failed")
+        state.views = {"status": "failed", "seconds": None}
+    else:
+        state.views = {"status": "warm", "seconds": round(time.monotonic() - started, 2)}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -255,7 +261,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         if settings.warm_views:
-            threading.Thread(target=_warm, args=(started.state,), daemon=True).start()
+            started.state.views = {"status": "warming", "seconds": None}
+            threading.Thread(
+                target=_warm, args=(started.state, time.monotonic()), daemon=True
+            ).start()
         yield
         runner.close()
 
@@ -274,6 +283,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runner = runner
     app.state.dataset = load_dataset(store)
     app.state.triples = triples
+    app.state.views = {"status": "off", "seconds": None}  # the warm-up's (see _warm)
     review.enable(app.state, settings)
 
     app.include_router(health.router)

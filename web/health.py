@@ -29,13 +29,16 @@ def _state(request: Request) -> dict[str, Any]:
         "ready": ready,
         "triples": request.app.state.triples,
         "pool": pool.as_dict(),
+        "views": request.app.state.views,
     }
 
 
 @router.get("/healthz", summary="Liveness, readiness and the query pool's state")
 def healthz(request: Request) -> dict[str, Any]:
     """Always 200 while the process answers: `live`, `ready`, the number of triples (quads) in
-    the store and the pool's workers, busy and long-running queries, waiting requests."""
+    the store, the pool's workers, busy and long-running queries, waiting requests, and the
+    views' warm-up (`views.status`: warming, warm, failed or off; `views.seconds`: how long it
+    took from the app's start-up)."""
     return _state(request)
 
 
