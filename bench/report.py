@@ -152,7 +152,7 @@ def targets(results: dict[str, dict], loop_ms: float | None = None) -> list[list
                     []
                     if loops is None or loops <= BUNDLE_LOOPS
                     else [
-                        f"{_over(loops, BUNDLE_LOOPS, ' loops', 0)}; largest stages: {_dominant(bundle)}"
+                        f"{_over(loops, BUNDLE_LOOPS, ' loops', 1)}; largest stages: {_dominant(bundle)}"
                     ]
                 )
                 + (

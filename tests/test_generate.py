@@ -212,7 +212,7 @@ def test_a_missed_build_target_says_by_how_much_and_why() -> None:
     rows = {r[0]: r for r in targets(results, loop_ms=40.0)}
     loops = rows["… and ≤ 35 × the calibration loop"]
     assert loops[1].startswith("50×") and loops[2] == "**missed**"
-    assert "15 loops over (+42.9%); largest stages: link 67%" in loops[3]
+    assert "15.0 loops over (+42.9%); largest stages: link 67%" in loops[3]
     assert "first build, empty cache folder: 2.4 s (60×)" in loops[3]
     assert "6.0 s over (+5.0%)" in rows["100×: whole build ≤ 120 s"][3]
     growth = rows["10×→100×: each stage ≤ 12× time"]
