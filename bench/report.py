@@ -142,27 +142,21 @@ def targets(results: dict[str, dict], loop_ms: float | None = None) -> list[list
     )
     loops = None if total is None or not loop_ms else total * 1000 / loop_ms
     first = results.get("bundle", {}).get("first_build", {}).get("total_seconds")
+    why = []
+    if loops is not None and loops > BUNDLE_LOOPS:
+        why.append(
+            f"{_over(loops, BUNDLE_LOOPS, ' loops', 1)}; largest stages: {_dominant(bundle)}"
+        )
+    if first and loop_ms:
+        why.append(
+            f"first build, empty cache folder: {_secs(first)} ({first * 1000 / loop_ms:.0f}×)"
+        )
     rows.append(
         [
             "… and ≤ 35 × the calibration loop",
             "–" if loops is None else f"{loops:.0f}× ({_secs(total)} / {loop_ms:.1f} ms)",
             status(None if loops is None else loops <= BUNDLE_LOOPS),
-            "; ".join(
-                (
-                    []
-                    if loops is None or loops <= BUNDLE_LOOPS
-                    else [
-                        f"{_over(loops, BUNDLE_LOOPS, ' loops', 1)}; largest stages: {_dominant(bundle)}"
-                    ]
-                )
-                + (
-                    [
-                        f"first build, empty cache folder: {_secs(first)} ({first * 1000 / loop_ms:.0f}×)"
-                    ]
-                    if first and loop_ms
-                    else []
-                )
-            ),
+            "; ".join(why),
         ]
     )
     if big is None:
@@ -203,13 +197,8 @@ def targets(results: dict[str, dict], loop_ms: float | None = None) -> list[list
                 _secs(t),
                 status(t <= SCALE_SECONDS),
                 "; ".join(
-                    (
-                        []
-                        if t <= SCALE_SECONDS
-                        else [
-                            f"{_over(t, SCALE_SECONDS, ' s', 1)}; largest stages: {_dominant(big)}"
-                        ]
-                    )
+                    ([] if t <= SCALE_SECONDS else [f"{_over(t, SCALE_SECONDS, ' s', 1)}"])
+                    + ([] if t <= SCALE_SECONDS else [f"largest stages: {_dominant(big)}"])
                     + ([f"{t * 1000 / loop_ms:.0f} calibration loops"] if loop_ms else [])
                 ),
             ]

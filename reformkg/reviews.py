@@ -18,13 +18,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from reformkg.atomic import write_atomically
 from reformkg.errors import InputError
 from reformkg.spreadsheet import FORMULA_STARTS, neutralise
 
@@ -162,12 +161,4 @@ def append_review(path: Path, review: Review) -> None:
                 _cell(review.note),
             ]
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(old + buf.getvalue())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, (old + buf.getvalue()).encode("utf-8"))

@@ -83,8 +83,8 @@ def link(
 
 
 def cache_dir(settings: Settings) -> Path:
-    """Where the build keeps what it may reuse between builds (jieba's dictionary and cuts): beside the
-    build folder, which is replaced whole by every build (`build` → `build.cache`)."""
+    """Where the build keeps what it may reuse between builds (jieba's dictionary and cuts):
+    beside the build folder, which is replaced whole by every build (`build` → `build.cache`)."""
     return settings.build_dir.with_name(settings.build_dir.name + ".cache")
 
 
