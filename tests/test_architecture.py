@@ -2,7 +2,7 @@
 
 Every module of the installed package belongs to one room, by lifetime:
 
-    ground    reformkg.{settings,errors,vocab,media,build_files,script,spreadsheet,reviews}, reformkg itself
+    ground    reformkg.{settings,errors,vocab,media,build_files,script,spreadsheet,reviews,atomic}, reformkg itself
     etl       raw text → records → triples                        (build time)
     pipeline  reason, validate, write build/                       (build time)
     query     open a build, run queries, named questions           (serve time)
@@ -62,6 +62,7 @@ def room(module: str) -> str:
         "script",
         "spreadsheet",
         "reviews",
+        "atomic",
     }:
         return GROUND
     if head in {"data", "ontology", "queries"}:
