@@ -23,7 +23,7 @@ from reformkg import media
 from reformkg.errors import RequestError
 from reformkg.graph.query.jobs import QueryJob, Rendering
 from reformkg.graph.query.pool import REFUSED
-from reformkg.graph.query.sparql_text import code_only, query_form
+from reformkg.graph.query.sparql_text import code_for_calls, code_only, query_form
 from reformkg.graph.query.store import Dataset
 from reformkg.web.deps import get_dataset, get_runner, get_settings
 from reformkg.web.service_description import describe_service
@@ -194,8 +194,9 @@ def check_query(text: str) -> tuple[str | None, list[str], list[str]]:
         raise RequestError(
             403, f"updates are refused ({first.group(1).upper()}): this endpoint is read-only"
         )
-    if _SERVICE.search(code) or any(
-        not _IRI_DUE.search(code, 0, glued.start()) for glued in _SERVICE_GLUED.finditer(code)
+    calls = code_for_calls(text)
+    if _SERVICE.search(calls) or any(
+        not _IRI_DUE.search(calls, 0, glued.start()) for glued in _SERVICE_GLUED.finditer(calls)
     ):
         # the sandbox's own words (graph/query/pool.py): one answer whichever layer refuses
         raise RequestError(403, REFUSED)
